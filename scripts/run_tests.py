@@ -1,0 +1,56 @@
+"""Run the test suite on SQLite and, when PostgreSQL is reachable, again on PostgreSQL.
+
+KIR_TEST_POSTGRES: "auto" (default) runs PostgreSQL when it answers, "require" fails when it does
+not (CI uses this so it can never silently test SQLite only), "skip" runs SQLite only.
+Extra arguments are passed to pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("KIR_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/kir")
+
+
+def postgres_reachable(url: str) -> bool:
+    import psycopg
+
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    try:
+        with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def run_pytest(label: str, database_url: str, args: list[str]) -> int:
+    print(f"\n=== pytest on {label} ===", flush=True)
+    env = {**os.environ, "KIR_DATABASE_URL": database_url}
+    return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env)
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    mode = os.environ.get("KIR_TEST_POSTGRES", "auto").lower()
+    if mode not in {"auto", "require", "skip"}:
+        print(f"KIR_TEST_POSTGRES={mode!r}: expected auto, require or skip", file=sys.stderr)
+        return 2
+    (ROOT / "var").mkdir(exist_ok=True)
+    status = run_pytest("SQLite", f"sqlite:///{ROOT / 'var' / 'test-kir.sqlite3'}", args)
+    if mode == "skip":
+        return status
+    if not postgres_reachable(POSTGRES_URL):
+        if mode == "require":
+            print(f"PostgreSQL is required but not reachable at {POSTGRES_URL}", file=sys.stderr)
+            return 1
+        print("PostgreSQL not reachable: tested on SQLite only", file=sys.stderr)
+        return status
+    return run_pytest("PostgreSQL", POSTGRES_URL, args) or status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

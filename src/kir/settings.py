@@ -1,0 +1,132 @@
+"""Settings, all read from the environment (see README, "Settings")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from kir.env import SettingError, envbool, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+VAR_DIR = Path(envstr("KIR_VAR_DIR", str(PROJECT_DIR / "var")))
+
+DEBUG = envbool("KIR_DEBUG", False)
+# The demo writes a generated key under var/ and exports it; production must set its own.
+SECRET_KEY = envstr("KIR_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and not envbool("KIR_INSECURE_TEST_KEY", False):
+        raise SettingError("KIR_SECRET_KEY is not set: production needs a long random secret key")
+    SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdef"
+
+ALLOWED_HOSTS = envlist("KIR_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = envlist("KIR_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "kir.accounts",
+    "kir.audit",
+    "kir.catalogue",
+    "kir.register",
+    "kir.tracker",
+    "kir.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kir.urls"
+WSGI_APPLICATION = "kir.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("KIR_DATABASE_URL", f"sqlite:///{VAR_DIR / 'kir.sqlite3'}"),
+        conn_max_age=envint("KIR_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets the worker and the web server read while one of them writes.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# Mail: console in the demo, SMTP in production.
+EMAIL_BACKEND = envstr("KIR_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = envstr("KIR_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("KIR_EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("KIR_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("KIR_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("KIR_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("KIR_DEFAULT_FROM_EMAIL", "register@kir.invalid")
+SITE_URL = envstr("KIR_SITE_URL", "http://127.0.0.1:8000")
+
+# Production hardening; `kir check --deploy` passes with KIR_DEBUG=false and HTTPS settings on.
+SECURE_SSL_REDIRECT = envbool("KIR_SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = envbool("KIR_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = envint("KIR_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+# Demo passwords exist only when this is on (make demo sets it); production never seeds them.
+KIR_DEMO = envbool("KIR_DEMO", False)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("KIR_LOG_LEVEL", "WARNING")},
+}

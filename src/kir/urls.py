@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kir.api.api import api
+
+urlpatterns = [
+    path("", include("kir.web.urls")),
+    path("accounts/", include("kir.accounts.urls")),
+    path("catalogue/", include("kir.catalogue.urls")),
+    path("issues/", include("kir.register.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
