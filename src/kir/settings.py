@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "kir.audit",
     "kir.catalogue",
     "kir.register",
+    "kir.search",
     "kir.tracker",
     "kir.web",
 ]
