@@ -100,6 +100,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Evidence attachments; served only through views that ask the selectors, never as static files.
+MEDIA_ROOT = Path(envstr("KIR_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "/media-not-served/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Mail: console in the demo, SMTP in production.
 EMAIL_BACKEND = envstr("KIR_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
