@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from kir.env import SettingError, envbool, envint, envlist
+
+
+def test_it_reads_booleans_in_the_usual_spellings(monkeypatch):
+    for raw, expected in [("true", True), ("YES", True), ("1", True), ("off", False), ("0", False)]:
+        monkeypatch.setenv("KIR_X", raw)
+        assert envbool("KIR_X", not expected) is expected
+
+
+def test_it_refuses_a_misspelt_boolean_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("KIR_X", "ture")
+    with pytest.raises(SettingError, match=r"KIR_X='ture'.*true/false"):
+        envbool("KIR_X", False)
+
+
+def test_it_refuses_a_non_integer(monkeypatch):
+    monkeypatch.setenv("KIR_PORT", "25a")
+    with pytest.raises(SettingError, match="KIR_PORT='25a': expected an integer"):
+        envint("KIR_PORT", 25)
+
+
+def test_it_uses_defaults_when_unset(monkeypatch):
+    monkeypatch.delenv("KIR_X", raising=False)
+    assert envbool("KIR_X", True) is True
+    assert envint("KIR_X", 7) == 7
+    assert envlist("KIR_X", ["a"]) == ["a"]
+
+
+def test_it_splits_lists_and_drops_blanks(monkeypatch):
+    monkeypatch.setenv("KIR_HOSTS", " a.example, ,b.example ")
+    assert envlist("KIR_HOSTS", []) == ["a.example", "b.example"]
+
+
+def _kir(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KIR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "kir.cli", *args],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "kir.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = _kir(["check"], {"KIR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
+    assert result.returncode != 0
+    assert "KIR_SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_passes_with_production_settings(tmp_path):
+    production = {
+        "KIR_SECRET_KEY": secrets.token_urlsafe(60),
+        "KIR_DEBUG": "false",
+        "KIR_ALLOWED_HOSTS": "register.example",
+        "KIR_SECURE_SSL_REDIRECT": "true",
+        "KIR_SECURE_COOKIES": "true",
+        "KIR_HSTS_SECONDS": "31536000",
+        "KIR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
+    result = _kir(["check", "--deploy", "--fail-level", "WARNING"], production)
+    assert result.returncode == 0, result.stderr
+    insecure = _kir(
+        ["check", "--deploy", "--fail-level", "WARNING"], {**production, "KIR_DEBUG": "true"}
+    )
+    assert insecure.returncode != 0
+    assert "DEBUG" in insecure.stderr
