@@ -27,6 +27,10 @@ def postgres_reachable(url: str) -> bool:
         return False
 
 
+# Tests that never open a database connection: the second (PostgreSQL) pass would only repeat them.
+DATABASE_FREE = ["tests/tracker/engine", "tests/test_env.py", "tests/test_identifiers.py"]
+
+
 def run_pytest(label: str, database_url: str, args: list[str]) -> int:
     print(f"\n=== pytest on {label} ===", flush=True)
     env = {**os.environ, "KIR_DATABASE_URL": database_url}
@@ -49,7 +53,8 @@ def main() -> int:
             return 1
         print("PostgreSQL not reachable: tested on SQLite only", file=sys.stderr)
         return status
-    return run_pytest("PostgreSQL", POSTGRES_URL, args) or status
+    skip_repeats = [f"--ignore={path}" for path in DATABASE_FREE] if not args else []
+    return run_pytest("PostgreSQL", POSTGRES_URL, [*skip_repeats, *args]) or status
 
 
 if __name__ == "__main__":
