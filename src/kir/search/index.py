@@ -1,0 +1,196 @@
+"""Full-text index of register issues: one search document per issue, one interface, two engines.
+
+Each issue has an IssueSearchDocument whose `body` gathers everything a user may type to find it
+(human id, title, summary, description, every statement, the affected products' names and GBCS ids).
+Services call `index_issue` inside their own transaction, so the document never disagrees with the
+issue it describes. Evidence descriptions are deliberately left out: installation-level evidence
+must not become findable by users who may see the issue but not that evidence.
+
+SQLite: an FTS5 table (porter stemming) over the documents, kept in step by triggers created in the
+search migration. PostgreSQL: a GIN index over to_tsvector('english', body), queried with
+websearch_to_tsquery. `search_issue_ids` hides the difference; it returns a subquery of issue ids
+for `pk__in=`, so the search combines with the visibility filter inside one SQL statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.db.models import BooleanField, F, Func, QuerySet, Value
+from django.db.models.expressions import RawSQL
+
+if TYPE_CHECKING:
+    from kir.register.models import Issue
+
+FTS_TABLE = "search_issue_fts"
+TEXT_SEARCH_CONFIG = "english"
+_REINDEX_BATCH = 1000
+
+_PRODUCT_FIELDS = (
+    "device_version__device_model__manufacturer__name",
+    "device_version__device_model__manufacturer__identifier",
+    "device_version__device_model__name",
+    "device_version__device_model__model_id",
+    "device_version__device_model__device_type",
+    "device_version__firmware_version",
+    "dmc__identifier",
+    "dmc__name",
+)
+
+
+def index_issue(issue: Issue) -> None:
+    """(Re)build the issue's search document. Call it in the transaction that changed the text."""
+    from kir.search.models import IssueSearchDocument
+
+    body = compose_body(
+        issue_fields=(issue.human_id, issue.title, issue.summary, issue.description),
+        statements=_statement_texts([issue.pk]).get(issue.pk, []),
+        products=_product_words([issue.pk]).get(issue.pk, []),
+    )
+    IssueSearchDocument.objects.update_or_create(issue_id=issue.pk, defaults={"body": body})
+
+
+def remove_issue(issue_id: int) -> None:
+    from kir.search.models import IssueSearchDocument
+
+    IssueSearchDocument.objects.filter(issue_id=issue_id).delete()
+
+
+def compose_body(
+    *, issue_fields: Iterable[str], statements: Iterable[str], products: Iterable[str]
+) -> str:
+    # Product words repeat across rows (one manufacturer, many firmware versions); once is enough.
+    product_text = " ".join(dict.fromkeys(word for word in products if word))
+    return "\n".join(part for part in (*issue_fields, *statements, product_text) if part)
+
+
+@transaction.atomic
+def reindex_all() -> int:
+    """Rebuild every search document in batches (bulk loads, repairs); returns the count."""
+    from kir.register.models import Issue
+    from kir.search.models import IssueSearchDocument
+
+    IssueSearchDocument.objects.all().delete()
+    issues = Issue.objects.order_by("pk").values_list(
+        "pk", "human_id", "title", "summary", "description"
+    )
+    count = 0
+    last_pk = 0
+    while True:
+        batch = list(issues.filter(pk__gt=last_pk)[:_REINDEX_BATCH])
+        if not batch:
+            break
+        ids = [row[0] for row in batch]
+        statements = _statement_texts(ids)
+        products = _product_words(ids)
+        IssueSearchDocument.objects.bulk_create(
+            IssueSearchDocument(
+                issue_id=pk,
+                body=compose_body(
+                    issue_fields=fields,
+                    statements=statements.get(pk, []),
+                    products=products.get(pk, []),
+                ),
+            )
+            for pk, *fields in batch
+        )
+        count += len(batch)
+        last_pk = ids[-1]
+    return count
+
+
+def _statement_texts(issue_ids: list[int]) -> dict[int, list[str]]:
+    from kir.register.models import Statement
+
+    texts: dict[int, list[str]] = defaultdict(list)
+    rows = Statement.objects.filter(issue_id__in=issue_ids).order_by("created_at", "pk")
+    for issue_id, text in rows.values_list("issue_id", "text"):
+        texts[issue_id].append(text)
+    return texts
+
+
+def _product_words(issue_ids: list[int]) -> dict[int, list[str]]:
+    from kir.register.models import AffectedProduct
+
+    words: dict[int, list[str]] = defaultdict(list)
+    rows = AffectedProduct.objects.filter(issue_id__in=issue_ids).order_by("pk")
+    for issue_id, *values in rows.values_list("issue_id", *_PRODUCT_FIELDS):
+        words[issue_id].extend(value for value in values if value)
+    return words
+
+
+def search_issue_ids(query: str) -> QuerySet[Any]:
+    """Ids of issues whose document matches `query`: a subquery for `Issue.objects.filter(pk__in=)`.
+
+    The query takes the web-search syntax on both engines: words (all must match, stemmed),
+    "quoted phrases", `or` between alternatives and `-word` to exclude. Nothing a user types can
+    make the database raise a syntax error.
+    """
+    from kir.search.models import IssueSearchDocument
+
+    documents = IssueSearchDocument.objects.all()
+    if connection.vendor == "postgresql":
+        if not query.strip():
+            return documents.none().values("issue_id")
+        return documents.filter(_WebSearchMatch(F("body"), Value(query))).values("issue_id")
+    match = fts5_query(query)
+    if not match:
+        return documents.none().values("issue_id")
+    matching_rowids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (match,))
+    return documents.filter(issue_id__in=matching_rowids).values("issue_id")
+
+
+class _WebSearchMatch(Func):
+    """`to_tsvector('english', body) @@ websearch_to_tsquery('english', q)`.
+
+    Written out so that the left side is exactly the expression of the GIN index, which the planner
+    then uses; django.contrib.postgres's SearchVector wraps the column in COALESCE and would not.
+    websearch_to_tsquery never raises on malformed input, unlike to_tsquery.
+    """
+
+    arg_joiner = ""
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        (body_sql, body_params), (query_sql, query_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        config = f"'{TEXT_SEARCH_CONFIG}'::regconfig"
+        sql = f"to_tsvector({config}, {body_sql}) @@ websearch_to_tsquery({config}, {query_sql})"
+        return sql, (*body_params, *query_params)
+
+
+_QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"\w")
+
+
+def fts5_query(query: str) -> str:
+    """Translate web-search syntax into an FTS5 MATCH expression made only of quoted strings.
+
+    Every user term becomes an FTS5 string ("..."), so FTS5 operators, column filters, brackets and
+    stray quotes in the input are plain text; only our own AND/OR/NOT reach the parser. An empty
+    result means there is nothing to search for.
+    """
+    groups: list[tuple[list[str], list[str]]] = [([], [])]
+    for match in _QUERY_PART.finditer(query):
+        phrase, word = match.group(1), match.group(2)
+        if word is not None and word.lower() == "or":
+            groups.append(([], []))
+            continue
+        negated = word is not None and word.startswith("-") and len(word) > 1
+        text = phrase if phrase is not None else word.removeprefix("-") if negated else word
+        if not _WORD.search(text):
+            continue
+        positives, negatives = groups[-1]
+        (negatives if negated else positives).append('"' + text.replace('"', " ") + '"')
+    # FTS5's NOT needs a left operand; a group made only of exclusions cannot be expressed.
+    clauses = [
+        " ".join(positives) + "".join(f" NOT {term}" for term in negatives)
+        for positives, negatives in groups
+        if positives
+    ]
+    return " OR ".join(clauses)
