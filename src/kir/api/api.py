@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from kir.api.auth import api_auth
 
 api = NinjaAPI(
     title="Known Issues Register API",
     version="1",
     description="Register of known issues in GB smart metering Devices and DMCs.",
     urls_namespace="api",
+    auth=api_auth,
 )
+
+
+class MeOut(Schema):
+    username: str
+    organisation: str
+    category: str
+    role: str
+
+
+@api.get("/me", response=MeOut, tags=["accounts"], summary="Who the credentials belong to")
+def me(request: HttpRequest) -> MeOut:
+    user = request.auth  # type: ignore[attr-defined]
+    organisation = user.organisation
+    return MeOut(
+        username=user.get_username(),
+        organisation=organisation.name,
+        category=organisation.category,
+        role=user.role,
+    )
