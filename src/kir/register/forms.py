@@ -1,0 +1,216 @@
+"""Forms for the register pages: they parse and validate input; services decide and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from kir.catalogue.models import DMC, DeviceVersion, Region
+from kir.register.models import (
+    Category,
+    EvidenceLevel,
+    ImpactLevel,
+    IssueState,
+    ProductStatus,
+    RootCauseStatus,
+)
+
+ANY = [("", "Any")]
+SORT_CHOICES = [
+    ("-updated", "Recently updated first"),
+    ("updated", "Least recently updated first"),
+    ("-created", "Newest first"),
+    ("created", "Oldest first"),
+    ("human_id", "Identifier"),
+    ("-impact", "Highest impact first"),
+    ("-evidence", "Strongest evidence first"),
+    ("relevance", "Best match (with search text)"),
+]
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class IssueFilterForm(forms.Form):
+    """The list page's GET form; the same fields filter the CSV export and the API."""
+
+    q = forms.CharField(required=False, label="Search text", max_length=200)
+    state = forms.ChoiceField(required=False, choices=ANY + IssueState.choices)
+    category = forms.ChoiceField(required=False, choices=ANY + Category.choices)
+    region = forms.ChoiceField(required=False, choices=ANY + Region.choices)
+    manufacturer = forms.CharField(
+        required=False, max_length=200, label="Manufacturer (name or 4-hex identifier)"
+    )
+    model = forms.CharField(required=False, max_length=200, label="Model (name or 8-hex id)")
+    firmware = forms.CharField(required=False, max_length=20, label="Firmware version")
+    dmc = forms.CharField(required=False, max_length=40, label="DMC identifier")
+    evidence_level = forms.ChoiceField(required=False, choices=ANY + EvidenceLevel.choices)
+    impact_level = forms.ChoiceField(required=False, choices=ANY + ImpactLevel.choices)
+    root_cause_status = forms.ChoiceField(required=False, choices=ANY + RootCauseStatus.choices)
+    date_from = forms.DateField(required=False, label="Updated from", widget=_date_widget())
+    date_to = forms.DateField(required=False, label="Updated to", widget=_date_widget())
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date must not be before the start date.")
+        return data
+
+
+class IssueForm(forms.Form):
+    """Fields of an issue that its reporter writes; state and statuses change only by workflow."""
+
+    title = forms.CharField(
+        max_length=200, help_text="Neutral: say what is observed, not who is to blame."
+    )
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10}), help_text="Markdown.", required=False
+    )
+    category = forms.ChoiceField(choices=Category.choices)
+    regions = forms.MultipleChoiceField(
+        choices=Region.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    evidence_level = forms.ChoiceField(choices=EvidenceLevel.choices)
+    impact_level = forms.ChoiceField(choices=ImpactLevel.choices)
+    excess_alerts_per_day = forms.FloatField(
+        required=False, min_value=0, label="Excess alerts per day"
+    )
+    installations_affected = forms.IntegerField(
+        required=False, min_value=0, label="Installations affected"
+    )
+    impact_rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Impact rationale"
+    )
+
+
+class IssueEditForm(IssueForm):
+    # The version the user started from; the service refuses the save if someone saved since.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class AffectedProductForm(forms.Form):
+    """One affected product: a device version or a whole DMC, with its CSAF product status."""
+
+    device_version = forms.ModelChoiceField(
+        queryset=DeviceVersion.objects.select_related("device_model__manufacturer"),
+        required=False,
+        label="Device version",
+    )
+    dmc = forms.ModelChoiceField(queryset=DMC.objects.all(), required=False, label="or DMC")
+    status = forms.ChoiceField(
+        choices=ProductStatus.choices, initial=ProductStatus.UNDER_INVESTIGATION
+    )
+    first_fixed_firmware = forms.CharField(
+        required=False, max_length=8, label="First fixed firmware (8 hex)"
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("device_version") and data.get("dmc"):
+            raise ValidationError("Choose a device version or a DMC, not both, on one row.")
+        return data
+
+    def as_product(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        if not data or not (data.get("device_version") or data.get("dmc")):
+            return None
+        return {
+            "device_version": data.get("device_version"),
+            "dmc": data.get("dmc"),
+            "status": data["status"],
+            "first_fixed_firmware": data.get("first_fixed_firmware", ""),
+        }
+
+
+AffectedProductFormSet = forms.formset_factory(AffectedProductForm, extra=3, max_num=50)
+
+
+def products_from(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    return [p for p in (f.as_product() for f in formset.forms) if p is not None]
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class StatementForm(forms.Form):
+    """A new statement; `kinds` and `statements` come from what this user may use and see."""
+
+    kind = forms.ChoiceField(choices=())
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
+    supersedes = forms.TypedChoiceField(
+        choices=(), required=False, coerce=int, empty_value=None, label="Supersedes (optional)"
+    )
+    challenges = forms.TypedChoiceField(
+        choices=(), required=False, coerce=int, empty_value=None, label="Challenges (optional)"
+    )
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], statements: list, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+        options = [("", "None")] + [(s.pk, _statement_label(s)) for s in statements]
+        self.fields["supersedes"].choices = options
+        self.fields["challenges"].choices = options
+        self._statements = {s.pk: s for s in statements}
+
+    def statement(self, field: str) -> Any:
+        pk = self.cleaned_data.get(field)
+        return self._statements.get(pk) if pk else None
+
+
+def _statement_label(statement: Any) -> str:
+    return f"#{statement.pk} {statement.get_kind_display()} by {statement.organisation}"
+
+
+class ManufacturerResponseForm(forms.Form):
+    response = forms.ChoiceField(
+        choices=[
+            ("acknowledge", "Acknowledge the issue"),
+            ("dispute", "Dispute the issue"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=20000)
+
+
+class ProcurementCheckForm(forms.Form):
+    """Paste identifiers and/or pick catalogue entries; at least one of them is needed."""
+
+    pasted = forms.CharField(
+        required=False,
+        label="Paste models, firmware versions or DMCs",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=(
+            "One per line: MANUFACTURER/MODEL (e.g. 1234/00A00001), "
+            "MANUFACTURER/MODEL/FIRMWARE (e.g. 1234/00A00001/01000002) or a DMC identifier."
+        ),
+    )
+    device_versions = forms.ModelMultipleChoiceField(
+        queryset=DeviceVersion.objects.select_related("device_model__manufacturer"),
+        required=False,
+        label="Device versions",
+    )
+    dmcs = forms.ModelMultipleChoiceField(queryset=DMC.objects.all(), required=False, label="DMCs")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not (data.get("pasted", "").strip() or data.get("device_versions") or data.get("dmcs")):
+            raise ValidationError("Paste at least one identifier or pick a device version or DMC.")
+        return data
+
+
+class PolicyForm(forms.Form):
+    minimum_evidence_level = forms.ChoiceField(choices=EvidenceLevel.choices)
+    minimum_impact_level = forms.ChoiceField(choices=ImpactLevel.choices)
+    notice_period_business_days = forms.IntegerField(min_value=0, max_value=120)
+    second_approver_required = forms.BooleanField(required=False)
