@@ -17,16 +17,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
-if TYPE_CHECKING:
-    from kir.register.models import Issue
+from kir.register.models import AffectedProduct, Issue, Statement
+from kir.search.fulltext_sql import FTS_TABLE
+from kir.search.models import IssueSearchDocument
 
-FTS_TABLE = "search_issue_fts"
 TEXT_SEARCH_CONFIG = "english"
 _REINDEX_BATCH = 1000
 
@@ -44,8 +44,6 @@ _PRODUCT_FIELDS = (
 
 def index_issue(issue: Issue) -> None:
     """(Re)build the issue's search document. Call it in the transaction that changed the text."""
-    from kir.search.models import IssueSearchDocument
-
     body = compose_body(
         issue_fields=(issue.human_id, issue.title, issue.summary, issue.description),
         statements=_statement_texts([issue.pk]).get(issue.pk, []),
@@ -55,8 +53,6 @@ def index_issue(issue: Issue) -> None:
 
 
 def remove_issue(issue_id: int) -> None:
-    from kir.search.models import IssueSearchDocument
-
     IssueSearchDocument.objects.filter(issue_id=issue_id).delete()
 
 
@@ -71,9 +67,6 @@ def compose_body(
 @transaction.atomic
 def reindex_all() -> int:
     """Rebuild every search document in batches (bulk loads, repairs); returns the count."""
-    from kir.register.models import Issue
-    from kir.search.models import IssueSearchDocument
-
     IssueSearchDocument.objects.all().delete()
     issues = Issue.objects.order_by("pk").values_list(
         "pk", "human_id", "title", "summary", "description"
@@ -104,8 +97,6 @@ def reindex_all() -> int:
 
 
 def _statement_texts(issue_ids: list[int]) -> dict[int, list[str]]:
-    from kir.register.models import Statement
-
     texts: dict[int, list[str]] = defaultdict(list)
     rows = Statement.objects.filter(issue_id__in=issue_ids).order_by("created_at", "pk")
     for issue_id, text in rows.values_list("issue_id", "text"):
@@ -114,8 +105,6 @@ def _statement_texts(issue_ids: list[int]) -> dict[int, list[str]]:
 
 
 def _product_words(issue_ids: list[int]) -> dict[int, list[str]]:
-    from kir.register.models import AffectedProduct
-
     words: dict[int, list[str]] = defaultdict(list)
     rows = AffectedProduct.objects.filter(issue_id__in=issue_ids).order_by("pk")
     for issue_id, *values in rows.values_list("issue_id", *_PRODUCT_FIELDS):
@@ -130,8 +119,6 @@ def search_issue_ids(query: str) -> QuerySet[Any]:
     "quoted phrases", `or` between alternatives and `-word` to exclude. Nothing a user types can
     make the database raise a syntax error.
     """
-    from kir.search.models import IssueSearchDocument
-
     documents = IssueSearchDocument.objects.all()
     if connection.vendor == "postgresql":
         if not query.strip():

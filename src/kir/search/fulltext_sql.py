@@ -1,0 +1,62 @@
+"""The engine-specific DDL behind kir.search.index, applied by the search migrations.
+
+Kept in a module, not inline in a migration, so that a later migration which rebuilds the
+document table on SQLite (and so loses its triggers) can apply `SQLITE_TRIGGERS` again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DOCUMENT_TABLE = "search_issuesearchdocument"
+FTS_TABLE = "search_issue_fts"
+
+# External-content FTS5: the text lives once, in the document table; rowid is the issue id.
+SQLITE_FTS_TABLE = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(body, content='{DOCUMENT_TABLE}', "
+    "content_rowid='issue_id', tokenize='porter unicode61 remove_diacritics 2')"
+)
+SQLITE_TRIGGERS = (
+    f"""CREATE TRIGGER search_document_ai AFTER INSERT ON {DOCUMENT_TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.issue_id, new.body);
+    END""",
+    f"""CREATE TRIGGER search_document_ad AFTER DELETE ON {DOCUMENT_TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.issue_id, old.body);
+    END""",
+    f"""CREATE TRIGGER search_document_au AFTER UPDATE ON {DOCUMENT_TABLE} BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, body) VALUES ('delete', old.issue_id, old.body);
+        INSERT INTO {FTS_TABLE}(rowid, body) VALUES (new.issue_id, new.body);
+    END""",
+)
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS search_document_ai",
+    "DROP TRIGGER IF EXISTS search_document_ad",
+    "DROP TRIGGER IF EXISTS search_document_au",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+)
+SQLITE_REBUILD = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"
+
+# The expression must stay identical to kir.search.index._WebSearchMatch for the index to be used.
+POSTGRES_INDEX = (
+    f"CREATE INDEX search_document_body_tsv ON {DOCUMENT_TABLE} "
+    "USING gin (to_tsvector('english'::regconfig, body))"
+)
+POSTGRES_DROP = ("DROP INDEX IF EXISTS search_document_body_tsv",)
+
+
+def create_fulltext(apps: Any, schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        statements: tuple[str, ...] = (SQLITE_FTS_TABLE, *SQLITE_TRIGGERS, SQLITE_REBUILD)
+    elif vendor == "postgresql":
+        statements = (POSTGRES_INDEX,)
+    else:
+        raise NotImplementedError(f"full-text search supports SQLite and PostgreSQL, not {vendor}")
+    for sql in statements:
+        schema_editor.execute(sql)
+
+
+def drop_fulltext(apps: Any, schema_editor: Any) -> None:
+    vendor = schema_editor.connection.vendor
+    for sql in SQLITE_DROP if vendor == "sqlite" else POSTGRES_DROP:
+        schema_editor.execute(sql)
