@@ -6,6 +6,8 @@ kir.register.selectors.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -243,12 +245,12 @@ class Statement(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by {self.organisation} on {self.issue_id}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ImmutableRowError("statements are immutable; add a superseding statement")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableRowError("statements are never deleted; supersede or challenge them")
 
 
