@@ -278,8 +278,17 @@ class _Part:
     power_cut_esmes: np.ndarray
 
 
-def _plan(alerts: int, days: int, planted: Planted) -> list[_Part]:
+def planted_totals(alerts: int, devices: int) -> dict[str, int]:
+    """Alert rows of each planted problem and decoy. The noisy device gets at least 50 times an
+    average device's alerts (so it is the loudest device even in a small estate), at most 2%."""
     totals = {name: round(share * alerts) for name, share in PLANTED_SHARE.items()}
+    loud = max(totals["noisy_device"], round(50 * alerts / max(devices, 1)))
+    totals["noisy_device"] = min(loud, round(0.02 * alerts))
+    return totals
+
+
+def _plan(alerts: int, days: int, planted: Planted, devices: int) -> list[_Part]:
+    totals = planted_totals(alerts, devices)
     if not planted.power_cut_esmes.size:
         totals["power_cut"] = 0
     per_day = {name: _split(total, days) for name, total in totals.items() if name != "power_cut"}
@@ -397,13 +406,17 @@ def write_synthetic_dataset(
     alerts_dir.mkdir(parents=True)
     estate = es.build_estate(devices, seed)
     planted = choose_planted(
-        estate, seed=seed, days=days, power_cut_rows=round(PLANTED_SHARE["power_cut"] * alerts)
+        estate,
+        seed=seed,
+        days=days,
+        alerts=alerts,
+        power_cut_rows=planted_totals(alerts, devices)["power_cut"],
     )
     inventory_name = "inventory.csv" if alerts_format == "csv" else "inventory.parquet"
     device_ids = write_inventory(estate, seed, out_dir / inventory_name)
     background = _Background(estate)
     files, weighted, written = [], 0, 0
-    for item in _plan(alerts, days, planted):
+    for item in _plan(alerts, days, planted, devices):
         rows = _generate_part(seed, item, planted, background)
         weighted += int(np.maximum(rows["throttled"], 1).sum())
         written += len(rows["device"])
@@ -455,6 +468,6 @@ def _manifest(
             "alert_rows": None,
             "alerts_counting_throttled": weighted,
         },
-        "planted_shares": PLANTED_SHARE,
+        "planted_rows": planted_totals(planted.alerts, estate.devices),
         **planted.describe(estate),
     }

@@ -34,6 +34,7 @@ PROBLEM_REGION = "north"
 @dataclass
 class Planted:
     days: int
+    alerts: int
     seed: int
     component_variant: int
     combination_chf: int
@@ -85,7 +86,9 @@ def _dirty_installations(estate: es.Estate, planted: Planted) -> np.ndarray:
     )
 
 
-def choose_planted(estate: es.Estate, *, seed: int, days: int, power_cut_rows: int) -> Planted:
+def choose_planted(
+    estate: es.Estate, *, seed: int, days: int, alerts: int, power_cut_rows: int
+) -> Planted:
     rng = np.random.default_rng([seed, 2])
     hub_ranking = [i for i, v in enumerate(estate.catalogue[es.CHF]) if "central" in v.regions]
     esmes = _esme_devices(estate)
@@ -93,6 +96,7 @@ def choose_planted(estate: es.Estate, *, seed: int, days: int, power_cut_rows: i
     esme_inst = estate.dev_installation[esmes]
     planted = Planted(
         days=days,
+        alerts=alerts,
         seed=seed,
         component_variant=1,
         combination_chf=hub_ranking[1],
