@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kir.accounts.admin_access import SecasAdminAccess
+from kir.accounts.admin_access import SecasAdminAccess, is_secas_administrator
 from kir.accounts.models import ApiToken, Organisation, User
 from kir.audit.services import audit_record
 from kir.catalogue.models import Manufacturer
@@ -76,6 +76,9 @@ class ManufacturerInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secas_administrator(request.user)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

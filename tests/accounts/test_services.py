@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from kir.accounts.models import ApiToken, PartyCategory, Role
+from kir.accounts.services import (
+    token_authenticate,
+    token_create,
+    token_revoke,
+    user_change_password,
+)
+from kir.accounts.tokens import hash_secret
+from kir.audit.models import AuditEvent
+from kir.audit.services import audit_verify_chain
+from tests.factories import OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_stores_only_a_prefix_and_hash_of_a_new_token(supplier_user):
+    token, secret = token_create(user=supplier_user, name=" import job ", expires_in_days=30)
+    token.refresh_from_db()
+    assert token.name == "import job"
+    assert token.prefix == secret[:12]
+    assert token.secret_hash == hash_secret(secret)
+    assert secret not in {token.prefix, token.secret_hash, token.name}
+    assert timedelta(days=29, hours=23) < token.expires_at - timezone.now() <= timedelta(days=30)
+
+
+def test_it_records_token_creation_and_revocation_without_the_secret(supplier_user):
+    token, secret = token_create(user=supplier_user, name="ci", expires_in_days=7)
+    token_revoke(token=token, actor=supplier_user)
+    events = list(AuditEvent.objects.filter(target_id=str(token.pk)).order_by("id"))
+    assert [e.verb for e in events] == ["accounts.token_created", "accounts.token_revoked"]
+    assert all(secret not in str(e.data) and token.secret_hash not in str(e.data) for e in events)
+    assert audit_verify_chain().ok
+
+
+@pytest.mark.parametrize("days", [0, -1, 367])
+def test_it_refuses_an_expiry_out_of_range(supplier_user, days):
+    with pytest.raises(ValidationError):
+        token_create(user=supplier_user, name="x", expires_in_days=days)
+    assert not ApiToken.objects.exists()
+
+
+def test_it_refuses_a_blank_name(supplier_user):
+    with pytest.raises(ValidationError):
+        token_create(user=supplier_user, name="   ", expires_in_days=7)
+
+
+def test_it_refuses_tokens_to_users_without_an_organisation():
+    with pytest.raises(PermissionDenied):
+        token_create(user=UserFactory(organisation=None), name="x", expires_in_days=7)
+
+
+def test_it_authenticates_a_valid_token_and_records_its_use(supplier_user):
+    token, secret = token_create(user=supplier_user, name="x", expires_in_days=7)
+    assert token_authenticate(secret) == supplier_user
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    assert timezone.now() - token.last_used_at < timedelta(seconds=10)
+
+
+def test_it_writes_last_used_at_at_most_once_a_minute(supplier_user, django_assert_num_queries):
+    token, secret = token_create(user=supplier_user, name="x", expires_in_days=7)
+    recent = timezone.now() - timedelta(seconds=30)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=recent)
+    with django_assert_num_queries(1):  # the lookup only, no UPDATE
+        assert token_authenticate(secret) == supplier_user
+    token.refresh_from_db()
+    assert token.last_used_at == recent
+    stale = timezone.now() - timedelta(minutes=5)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=stale)
+    assert token_authenticate(secret) == supplier_user
+    token.refresh_from_db()
+    assert token.last_used_at > stale
+
+
+def test_it_rejects_an_expired_token(supplier_user):
+    token, secret = token_create(user=supplier_user, name="x", expires_in_days=7)
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert token_authenticate(secret) is None
+    token.refresh_from_db()
+    assert token.last_used_at is None
+
+
+def test_it_rejects_a_revoked_token(supplier_user):
+    token, secret = token_create(user=supplier_user, name="x", expires_in_days=7)
+    token_revoke(token=token, actor=supplier_user)
+    assert token_authenticate(secret) is None
+
+
+def test_it_rejects_a_wrong_or_malformed_secret(supplier_user):
+    _, secret = token_create(user=supplier_user, name="x", expires_in_days=7)
+    assert token_authenticate(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
+    assert token_authenticate(secret[:12]) is None
+    assert token_authenticate("") is None
+    assert token_authenticate(hash_secret(secret)) is None
+
+
+def test_it_rejects_tokens_of_inactive_users_or_users_without_an_organisation(supplier_user):
+    _, secret = token_create(user=supplier_user, name="x", expires_in_days=7)
+    supplier_user.is_active = False
+    supplier_user.save()
+    assert token_authenticate(secret) is None
+    supplier_user.is_active = True
+    supplier_user.organisation = None
+    supplier_user.save()
+    assert token_authenticate(secret) is None
+
+
+def test_it_lets_revoking_twice_record_once(supplier_user):
+    token, _ = token_create(user=supplier_user, name="x", expires_in_days=7)
+    first = token_revoke(token=token, actor=supplier_user).revoked_at
+    assert token_revoke(token=token, actor=supplier_user).revoked_at == first
+    assert AuditEvent.objects.filter(verb="accounts.token_revoked").count() == 1
+
+
+def test_it_refuses_revocation_by_another_organisations_user(supplier_user):
+    token, _ = token_create(user=supplier_user, name="x", expires_in_days=7)
+    stranger = UserFactory(role=Role.ADMINISTRATOR)
+    with pytest.raises(PermissionDenied):
+        token_revoke(token=token, actor=stranger)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_it_lets_own_and_secas_administrators_revoke_a_members_token(supplier_user, secas_admin):
+    colleague_admin = UserFactory(organisation=supplier_user.organisation, role=Role.ADMINISTRATOR)
+    colleague_viewer = UserFactory(organisation=supplier_user.organisation, role=Role.VIEWER)
+    first, _ = token_create(user=supplier_user, name="a", expires_in_days=7)
+    second, _ = token_create(user=supplier_user, name="b", expires_in_days=7)
+    with pytest.raises(PermissionDenied):
+        token_revoke(token=first, actor=colleague_viewer)
+    assert token_revoke(token=first, actor=colleague_admin).revoked_at is not None
+    assert token_revoke(token=second, actor=secas_admin).revoked_at is not None
+    assert secas_admin.organisation.category == PartyCategory.SECAS
+
+
+def test_it_changes_a_password_and_records_it_without_the_password(supplier_user):
+    user_change_password(user=supplier_user, new_password="a new long passphrase 42")
+    supplier_user.refresh_from_db()
+    assert supplier_user.check_password("a new long passphrase 42")
+    event = AuditEvent.objects.get(verb="accounts.password_changed")
+    assert event.target_id == str(supplier_user.pk)
+    assert "passphrase" not in str(event.data)
+
+
+def test_it_returns_each_tokens_own_user(supplier_user):
+    other = UserFactory(organisation=OrganisationFactory(name="Other"))
+    _, mine = token_create(user=supplier_user, name="x", expires_in_days=7)
+    _, theirs = token_create(user=other, name="x", expires_in_days=7)
+    assert token_authenticate(mine) == supplier_user
+    assert token_authenticate(theirs) == other
