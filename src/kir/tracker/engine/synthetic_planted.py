@@ -292,3 +292,61 @@ def _describe_decoys(planted: Planted, estate: es.Estate) -> list[dict[str, Any]
             }
         )
     return decoys
+
+
+def _component_key(components: list[dict[str, str]]) -> frozenset[tuple[str, ...]]:
+    return frozenset(
+        (c["device_type"], c["manufacturer"], c["model"], c["firmware_version"]) for c in components
+    )
+
+
+def check_recovery(manifest: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """Compare an analysis report (the `kir tracker analyse` JSON) with planted.json.
+
+    A planted problem is found in a region when a finding there has one of its codes and exactly
+    its components; a decoy is breached when a finding covering it reaches `established`.
+    """
+    findings = report.get("findings", [])
+    planted = {}
+    for problem in manifest["planted"]:
+        wanted = _component_key(problem["components"])
+        by_region = {}
+        for region in problem["regions"]:
+            matches = [
+                f
+                for f in findings
+                if f["region"] == region
+                and f["alert_code"] in problem["alert_codes"]
+                and _component_key(f["components"]) == wanted
+            ]
+            by_region[region] = sorted({f["certainty"] for f in matches}) or None
+        planted[problem["name"]] = by_region
+    decoys = {}
+    for decoy in manifest["decoys"]:
+        breaches = [f for f in findings if f["certainty"] == "established" and _covers(decoy, f)]
+        decoys[decoy["name"]] = {
+            "established_findings": len(breaches),
+            "examples": [_summary(f) for f in breaches[:3]],
+        }
+    return {"planted": planted, "decoys": decoys, "findings": len(findings)}
+
+
+def _covers(decoy: dict[str, Any], finding: dict[str, Any]) -> bool:
+    if decoy["name"] == "power_cut":
+        return (
+            finding["region"] == decoy["region"] and finding["alert_code"] in decoy["alert_codes"]
+        )
+    if decoy["name"] == "noisy_device":
+        return finding["alert_code"] == decoy["alert_code"] and bool(
+            set(decoy["dmcs"]) & set(finding.get("dmcs") or [])
+        )
+    return bool(set(decoy["dmcs"]) & set(finding.get("dmcs") or []))
+
+
+def _summary(finding: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "region": finding["region"],
+        "alert_code": finding["alert_code"],
+        "components": finding["components"],
+        "certainty": finding["certainty"],
+    }

@@ -1,0 +1,233 @@
+"""Orchestration: inventory and alerts (or ingested days) in, a report dict out."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from kir.tracker.engine import sql
+from kir.tracker.engine.cells import CellTable, load_cells
+from kir.tracker.engine.connection import EngineSettings, connect
+from kir.tracker.engine.disclosure import (
+    AUDIENCES,
+    apply_disclosure,
+    drilldown_allowed,
+    suppression_reason,
+)
+from kir.tracker.engine.errors import TooManyRejectsError, TrackerError
+from kir.tracker.engine.estate import Estate, load_estate
+from kir.tracker.engine.findings import Finding, build_findings, describe
+from kir.tracker.engine.inputs import prepare_alerts
+from kir.tracker.engine.rejects import Rejects, collect_alert_rejects, csv_structure_reject_count
+from kir.tracker.engine.rules import Rules, load_rules
+from kir.tracker.engine.scan import ScanSummary, scan_alerts
+
+Progress = Callable[[str], None]
+REJECT_SAMPLE = 5
+
+
+@dataclass
+class AnalyseRequest:
+    inventory: Path
+    alerts: Sequence[str | Path] = ()
+    state_dir: Path | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+    rules_path: Path | None = None
+    audience: str = "dcc"
+    supplier: str | None = None
+    max_rejects: int | None = None
+    rejects_path: Path | None = None
+    settings: EngineSettings | None = None
+    progress: Progress = field(default=lambda message: None)
+
+
+def window_days(first: date | None, last: date | None) -> list[date]:
+    if first is None or last is None:
+        return []
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _check(request: AnalyseRequest) -> None:
+    if request.audience not in AUDIENCES:
+        raise TrackerError(f"--audience must be one of {', '.join(AUDIENCES)}")
+    if bool(request.alerts) == bool(request.state_dir):
+        raise TrackerError("give either alert files or an ingest state directory")
+    if request.day_from and request.day_to and request.day_from > request.day_to:
+        raise TrackerError("--from is after --to")
+
+
+def analyse(request: AnalyseRequest) -> dict[str, Any]:
+    _check(request)
+    rules = load_rules(request.rules_path)
+    settings = request.settings or EngineSettings(rules.memory_limit, rules.threads)
+    with tempfile.TemporaryDirectory(prefix="kir-tracker-") as work:
+        con = connect(settings, Path(work))
+        try:
+            return _run(con, request, rules, Path(work))
+        finally:
+            con.close()
+
+
+def _timed(progress: Progress, label: str) -> Callable[[], None]:
+    start = time.monotonic()
+    progress(f"{label}...")
+    return lambda: progress(f"{label}: done in {time.monotonic() - start:.1f} s")
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection, request: AnalyseRequest, rules: Rules, work: Path
+) -> dict[str, Any]:
+    done = _timed(request.progress, "reading the inventory")
+    estate = load_estate(con, request.inventory, reject_sample=REJECT_SAMPLE)
+    done()
+    done = _timed(request.progress, "flagging superfluous alerts")
+    if request.state_dir is not None:
+        from kir.tracker.engine.incremental import load_window
+
+        summary = load_window(con, request.state_dir, rules, request.day_from, request.day_to)
+        rejects = Rejects()
+    else:
+        inputs = prepare_alerts(request.alerts, work)
+        summary = scan_alerts(con, inputs, rules, day_from=request.day_from, day_to=request.day_to)
+        rejects = Rejects()
+        if summary.rejected_rows or csv_structure_reject_count(con):
+            rejects = collect_alert_rejects(con, inputs, summary.invalid_codes)
+    done()
+    _handle_rejects(request, estate, rejects)
+    days = window_days(request.day_from or summary.first_day, request.day_to or summary.last_day)
+    done = _timed(request.progress, "testing region x code x DMC cells")
+    table = load_cells(con, rules, days)
+    findings = build_findings(table, estate.dmcs, rules)
+    done()
+    shown = [_disclose(con, f, table, estate, rules, request) for f in findings]
+    return _report(request, rules, estate, summary, rejects, days, shown, table)
+
+
+def _handle_rejects(request: AnalyseRequest, estate: Estate, rejects: Rejects) -> None:
+    for row_no, reason, device_id in estate.rejects:
+        rejects.rows.insert(
+            0,
+            {
+                "file": str(request.inventory),
+                "row": row_no,
+                "reason": reason,
+                "device_id": device_id,
+            },
+        )
+    total = rejects.count + max(0, estate.rejected_rows - len(estate.rejects))
+    if total and request.rejects_path is not None:
+        rejects.write(request.rejects_path)
+    if request.max_rejects is not None and total > request.max_rejects:
+        sample = "; ".join(_reject_text(r) for r in rejects.rows[:REJECT_SAMPLE])
+        raise TooManyRejectsError(
+            f"{total} malformed rows, more than --max-rejects {request.max_rejects}: {sample}"
+        )
+
+
+def _reject_text(row: dict[str, Any]) -> str:
+    return f"{row.get('file')} row {row.get('row')}: {row.get('reason')}"
+
+
+def _disclose(
+    con: duckdb.DuckDBPyConnection,
+    finding: Finding,
+    table: CellTable,
+    estate: Estate,
+    rules: Rules,
+    request: AnalyseRequest,
+) -> dict[str, Any]:
+    drill = None
+    if drilldown_allowed(request.audience, request.supplier):
+        query = sql.drilldown(finding.dmc_keys, request.supplier, rules.drilldown_limit)
+        drill = [
+            {
+                "device_id": _device_id(dev_key),
+                "installation_id": inst,
+                "supplier": supplier,
+                "superfluous_alerts": int(count),
+            }
+            for dev_key, inst, supplier, count in con.execute(
+                query, [finding.region, finding.code]
+            ).fetchall()
+        ]
+    reason = suppression_reason(estate, finding.region, finding.dmc_keys, rules)
+    return apply_disclosure(
+        describe(finding, table, estate.dmcs),
+        audience=request.audience,
+        reason=reason,
+        drilldown=drill,
+    )
+
+
+def _device_id(dev_key: int) -> str:
+    digits = f"{int(dev_key):016X}"
+    return "-".join(digits[i : i + 2] for i in range(0, 16, 2))
+
+
+def _report(
+    request: AnalyseRequest,
+    rules: Rules,
+    estate: Estate,
+    summary: ScanSummary,
+    rejects: Rejects,
+    days: list[date],
+    findings: list[dict[str, Any]],
+    table: CellTable,
+) -> dict[str, Any]:
+    rejected = summary.rejected_rows + len(
+        [r for r in rejects.rows if "malformed CSV" in str(r.get("reason"))]
+    )
+    notes = []
+    if summary.unknown_device_alerts:
+        notes.append(
+            f"{summary.unknown_device_alerts} alerts came from {summary.unknown_devices} "
+            "devices missing from the inventory; they are left out of the tests"
+        )
+    if rejected or estate.rejected_rows:
+        notes.append(
+            f"{rejected} alert rows and {estate.rejected_rows} inventory rows were "
+            "malformed and left out"
+            + (f" (see {request.rejects_path})" if request.rejects_path else "")
+        )
+    return {
+        "window": {
+            "from": days[0].isoformat() if days else None,
+            "to": days[-1].isoformat() if days else None,
+            "days": len(days),
+        },
+        "rules": rules.to_json(),
+        "audience": request.audience,
+        "supplier": request.supplier,
+        "inputs": {
+            "inventory": {
+                "file": str(request.inventory),
+                "devices": estate.devices,
+                "installations": estate.installations,
+                "dmcs": len(estate.dmcs),
+                "rejected_rows": estate.rejected_rows,
+            },
+            "alerts": {
+                "files": [str(p) for p in request.alerts],
+                "messages": summary.messages,
+                "alerts": summary.alerts,
+                "rejected_rows": rejected,
+                "unknown_device_alerts": summary.unknown_device_alerts,
+                "unknown_devices": summary.unknown_devices,
+            },
+            "rejects_file": str(request.rejects_path)
+            if request.rejects_path and (rejects.count or estate.rejected_rows)
+            else None,
+            "rejects_sample": [_reject_text(r) for r in rejects.rows[:REJECT_SAMPLE]],
+        },
+        "region_traffic": table.region_alerts,
+        "findings": findings,
+        "notes": notes,
+    }

@@ -1,0 +1,123 @@
+"""Attribution: which component, or combination of components, the excess follows.
+
+Within one region and code, a component explains the flagged DMCs holding it when the excess
+follows it wherever it is installed: the DMCs holding it are, pooled, above the rest of the region
+and none of them is clearly normal. Two components explain a combination-only problem when the DMCs
+holding both are above the rest while those holding either one without the other are not. What
+neither explains stays a finding about that one DMC. One component over twenty DMCs is one finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from kir.identifiers import Component
+from kir.tracker.engine import stats
+from kir.tracker.engine.cells import CellTable, IntArray
+from kir.tracker.engine.estate import Dmc
+from kir.tracker.engine.rules import Rules
+
+
+@dataclass(frozen=True)
+class Attribution:
+    kind: str  # "component", "combination" or "dmc"
+    components: tuple[Component, ...]
+    members: tuple[int, ...]  # cell indices, one per DMC covered
+
+
+class _Region:
+    """The cells of one region and code, with the components of each cell's DMC."""
+
+    def __init__(self, table: CellTable, cells: IntArray, dmcs: dict[int, Dmc], rules: Rules):
+        self.table, self.cells, self.rules = table, cells, rules
+        self.parts = {int(i): set(dmcs[int(table.dmc_key[i])].components) for i in cells}
+        self.days = max(len(table.days), 1)
+
+    def holding(self, *components: Component) -> set[int]:
+        return {i for i, parts in self.parts.items() if all(c in parts for c in components)}
+
+    def _sums(self, cells: set[int]) -> tuple[int, int]:
+        index = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        return int(self.table.capped[index].sum()), int(self.table.installations[index].sum())
+
+    def elevated(self, cells: set[int]) -> bool:
+        """Pooled, these cells beat the rest of the region by min_rate_ratio, significantly."""
+        rest = set(self.parts) - cells
+        if not cells or not rest:
+            return False
+        (s1, n1), (s0, n0) = self._sums(cells), self._sums(rest)
+        ratio = stats.rate_ratio(s1, n1, s0, n0)[0]
+        p = stats.rate_excess_p(s1, n1, s0, n0)[0]
+        return bool(ratio >= self.rules.min_rate_ratio and p <= self.rules.alpha)
+
+    def clearly_normal(self, cell: int, against: set[int]) -> bool:
+        """The cell's interval rules out min_rate_ratio against the cells outside `against`."""
+        rest = set(self.parts) - against
+        if not rest:
+            return False
+        (s1, n1), (s0, n0) = self._sums({cell}), self._sums(rest)
+        _low, high = stats.rate_ratio_ci(s1, n1, s0, n0, self.rules.confidence)
+        return bool(high[0] < self.rules.min_rate_ratio)
+
+    def follows(self, cells: set[int]) -> bool:
+        return self.elevated(cells) and not any(self.clearly_normal(i, cells) for i in cells)
+
+
+def _components(region: _Region, flagged: set[int]) -> list[Attribution]:
+    found: list[Attribution] = []
+    remaining = set(flagged)
+    candidates = sorted({c for i in flagged for c in region.parts[i]})
+    scored = []
+    for component in candidates:
+        holders = region.holding(component)
+        covered = holders & flagged
+        if len(covered) >= 2 and region.follows(holders):
+            scored.append((len(covered), component, holders))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    for _count, _component, holders in scored:
+        if not holders & remaining:
+            continue
+        # Components always installed together cannot be told apart: name them together.
+        twins = tuple(sorted(c for _n, c, h in scored if h == holders))
+        found.append(Attribution("component", twins, tuple(sorted(holders))))
+        remaining -= holders
+    flagged.intersection_update(remaining)
+    return found
+
+
+def _pairs(region: _Region, flagged: set[int]) -> list[Attribution]:
+    found: list[Attribution] = []
+    options = []
+    for cell in sorted(flagged):
+        for first, second in combinations(sorted(region.parts[cell]), 2):
+            both = region.holding(first, second)
+            only_first = region.holding(first) - both
+            only_second = region.holding(second) - both
+            if not only_first or not only_second or not region.follows(both):
+                continue
+            if region.elevated(only_first) or region.elevated(only_second):
+                continue
+            options.append((len(both & flagged), (first, second), both))
+    options.sort(key=lambda item: (-item[0], item[1]))
+    for _count, pair, both in options:
+        if both & flagged:
+            found.append(Attribution("combination", pair, tuple(sorted(both))))
+            flagged -= both
+    return found
+
+
+def attribute(
+    table: CellTable, cells: IntArray, flagged: set[int], dmcs: dict[int, Dmc], rules: Rules
+) -> list[Attribution]:
+    """Attributions for the flagged cells of one region and code."""
+    region = _Region(table, cells, dmcs, rules)
+    remaining = set(flagged)
+    found = _components(region, remaining)
+    found += _pairs(region, remaining)
+    for cell in sorted(remaining):
+        parts = tuple(sorted(region.parts[cell]))
+        found.append(Attribution("dmc", parts, (cell,)))
+    return found

@@ -1,0 +1,220 @@
+"""The cell table: region x alert code x DMC counts, as numpy arrays, and pooled statistics.
+
+A "group" is a set of cells of one region and code (one DMC, or every DMC holding a component);
+its baseline is the rest of that region for that code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+from scipy.stats import poisson
+
+from kir.tracker.engine import sql, stats
+from kir.tracker.engine.rules import Rules
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class CellTable:
+    region: list[str]
+    code: list[str]
+    dmc_key: IntArray
+    installations: IntArray
+    alerts: IntArray
+    sup: IntArray
+    affected: IntArray
+    capped: IntArray
+    top: IntArray
+    daily: FloatArray  # cells x days, superfluous alerts per day
+    days: list[date]
+    groups: dict[tuple[str, str], IntArray]  # (region, code) -> cell indices
+    region_alerts: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.region)
+
+    def group_of(self, index: int) -> IntArray:
+        return self.groups[(self.region[index], self.code[index])]
+
+
+def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -> CellTable:
+    con.execute(sql.installation_superfluous())
+    cap = rules.cap_per_installation_day * max(len(days), 1)
+    _affected_thresholds(con, cap, rules)
+    rows = con.execute(sql.cells(cap, sorted(rules.excluded_codes))).fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 9
+    region, code = list(columns[0]), list(columns[1])
+    dmc_key, installations, alerts, sup, affected, capped, top = (
+        np.asarray(c, dtype=np.int64) for c in columns[2:]
+    )
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(zip(region, code, strict=True)):
+        groups.setdefault(key, []).append(i)
+    table = CellTable(
+        region=region,
+        code=code,
+        dmc_key=dmc_key,
+        installations=installations,
+        alerts=alerts,
+        sup=sup,
+        affected=affected,
+        capped=capped,
+        top=top,
+        daily=np.zeros((len(region), len(days))),
+        days=days,
+        groups={k: np.asarray(v, dtype=np.int64) for k, v in groups.items()},
+        region_alerts={r: int(a) for r, a, _ in con.execute(sql.region_traffic()).fetchall()},
+    )
+    _fill_daily(con, table)
+    return table
+
+
+def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules) -> None:
+    """Per region and code, how many superfluous alerts make an installation "affected".
+
+    An occasional repeat happens everywhere, so counting installations with any would call most
+    of the estate affected. An installation is affected when its count is unusual for the region:
+    at least the smallest t >= 2 with P(Poisson(region mean per installation) >= t) <= 1%.
+    """
+    rows = con.execute(sql.region_code_superfluous(cap)).fetchall()
+    means = np.asarray([capped / max(n, 1) for _r, _c, capped, n in rows], dtype=np.float64)
+    thresholds = np.maximum(poisson.isf(rules.affected_tail, means) + 1, 2) if rows else means
+    table = pa.table(
+        {
+            "region": [r[0] for r in rows],
+            "code": [r[1] for r in rows],
+            "threshold": pa.array(thresholds.astype(np.int64), pa.int64()),
+        }
+    )
+    con.register("threshold_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE affected_threshold AS SELECT * FROM threshold_arrow")
+    con.unregister("threshold_arrow")
+
+
+def _fill_daily(con: duckdb.DuckDBPyConnection, table: CellTable) -> None:
+    position = {
+        (r, c, int(k)): i
+        for i, (r, c, k) in enumerate(zip(table.region, table.code, table.dmc_key, strict=True))
+    }
+    day_index = {d: j for j, d in enumerate(table.days)}
+    for region, code, dmc_key, day, sup in con.execute(sql.cell_days()).fetchall():
+        i = position.get((region, code, int(dmc_key)))
+        j = day_index.get(day)
+        if i is not None and j is not None:
+            table.daily[i, j] += sup
+
+
+@dataclass
+class GroupStats:
+    installations: int
+    affected: int
+    alerts: int
+    sup: int
+    capped: int
+    top: int
+    rest_installations: int
+    rest_affected: int
+    rest_sup: int
+    rest_capped: int
+    rate_ratio: float
+    raw_rate_ratio: float
+    ci_low: float
+    ci_high: float
+    p_rate: float
+    p_prevalence: float
+    persistence: float
+    excess_per_day: float
+    days: int
+
+    @property
+    def p_value(self) -> float:
+        # Intersection-union test: a finding needs both more alerts and more installations
+        # affected than the rest of the region, so the larger p-value is the test's p-value.
+        return max(self.p_rate, self.p_prevalence)
+
+
+def group_stats(table: CellTable, members: IntArray, rules: Rules) -> GroupStats:
+    region_cells = table.group_of(int(members[0]))
+    rest = np.setdiff1d(region_cells, members)
+    n1, n0 = int(table.installations[members].sum()), int(table.installations[rest].sum())
+    d = max(len(table.days), 1)
+    s1, s0 = int(table.sup[members].sum()), int(table.sup[rest].sum())
+    c1, c0 = int(table.capped[members].sum()), int(table.capped[rest].sum())
+    a1, a0 = int(table.affected[members].sum()), int(table.affected[rest].sum())
+    low, high = stats.rate_ratio_ci(c1, n1 * d, c0, n0 * d, rules.confidence)
+    baseline_rate = s0 / (n0 * d) if n0 else 0.0
+    return GroupStats(
+        installations=n1,
+        affected=a1,
+        alerts=int(table.alerts[members].sum()),
+        sup=s1,
+        capped=c1,
+        top=int(table.top[members].max()) if len(members) else 0,
+        rest_installations=n0,
+        rest_affected=a0,
+        rest_sup=s0,
+        rest_capped=c0,
+        rate_ratio=float(stats.rate_ratio(c1, n1, c0, n0)[0]) if n0 else float("nan"),
+        raw_rate_ratio=float(stats.rate_ratio(s1, n1, s0, n0)[0]) if n0 else float("nan"),
+        ci_low=float(low[0]),
+        ci_high=float(high[0]),
+        p_rate=float(stats.rate_excess_p(c1, n1, c0, n0)[0]) if n0 else 1.0,
+        p_prevalence=float(stats.prevalence_excess_p(a1, n1, a0, n0)[0]) if n0 else 1.0,
+        persistence=persistence(table, members, rest, rules),
+        excess_per_day=(s1 - baseline_rate * n1 * d) / d,
+        days=d,
+    )
+
+
+def persistence(table: CellTable, members: IntArray, rest: IntArray, rules: Rules) -> float:
+    """Share of the window's days on which the group's rate beat the rest's by min_rate_ratio."""
+    if not table.days:
+        return 0.0
+    mine, others = table.daily[members].sum(axis=0), table.daily[rest].sum(axis=0)
+    n1, n0 = table.installations[members].sum(), table.installations[rest].sum()
+    shows = (mine >= rules.min_daily_superfluous) & (
+        mine * n0 >= rules.min_rate_ratio * others * n1
+    )
+    return float(shows.mean())
+
+
+@dataclass
+class CellTests:
+    index: IntArray  # the tested cells (those with any superfluous alert)
+    rate_ratio: FloatArray
+    p_value: FloatArray
+
+
+def _rest(table: CellTable, values: IntArray) -> IntArray:
+    """For each cell, the sum of `values` over the other cells of its region and code."""
+    group_id = np.zeros(len(table), dtype=np.int64)
+    for g, members in enumerate(table.groups.values()):
+        group_id[members] = g
+    totals = np.bincount(group_id, weights=values, minlength=len(table.groups))
+    return np.asarray(totals[group_id] - values, dtype=np.int64)
+
+
+def cell_tests(table: CellTable) -> CellTests:
+    """Every cell with superfluous alerts against the rest of its region: the run's test family.
+
+    Vectorised, because a national run has tens of thousands of cells.
+    """
+    tested = np.flatnonzero(table.sup > 0)
+    n1, n0 = table.installations, _rest(table, table.installations)
+    c1, c0 = table.capped, _rest(table, table.capped)
+    a1, a0 = table.affected, _rest(table, table.affected)
+    pick = tested
+    p_rate = np.where(n0[pick] > 0, stats.rate_excess_p(c1[pick], n1[pick], c0[pick], n0[pick]), 1)
+    p_prev = np.where(
+        n0[pick] > 0, stats.prevalence_excess_p(a1[pick], n1[pick], a0[pick], n0[pick]), 1
+    )
+    ratio = stats.rate_ratio(c1[pick], n1[pick], c0[pick], n0[pick]) if len(pick) else np.zeros(0)
+    return CellTests(pick, np.asarray(ratio), np.maximum(p_rate, p_prev))

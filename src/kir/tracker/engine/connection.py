@@ -1,0 +1,29 @@
+"""A DuckDB connection set up for out-of-core work within a memory budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    memory_limit: str = "2500MB"
+    threads: int = 0  # 0: one per core
+    temp_directory: Path | None = None
+
+
+def connect(settings: EngineSettings, work_dir: Path) -> duckdb.DuckDBPyConnection:
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": settings.memory_limit,
+        # Spilling is what keeps a month of national data inside the memory limit.
+        "temp_directory": str(settings.temp_directory or work_dir / "spill"),
+        # Order of rows never matters to the aggregates; not keeping it saves memory and time.
+        "preserve_insertion_order": False,
+    }
+    if settings.threads > 0:
+        config["threads"] = settings.threads
+    con = duckdb.connect(":memory:", config=config)
+    return con

@@ -1,0 +1,84 @@
+"""The estate: inventory devices, their installations and each installation's DMC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from kir.identifiers import Component, dmc_identifier
+from kir.tracker.engine import sql
+from kir.tracker.engine.inputs import inventory_relation
+
+
+@dataclass(frozen=True)
+class Dmc:
+    key: int
+    dmc_id: str
+    components: tuple[Component, ...]
+
+
+@dataclass
+class Estate:
+    dmcs: dict[int, Dmc]
+    # (region, dmc_key) -> {supplier: installations}
+    suppliers: dict[tuple[str, int], dict[str, int]]
+    devices: int
+    installations: int
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    rejected_rows: int = 0
+
+    def installations_in(self, region: str, dmc_key: int) -> int:
+        return sum(self.suppliers.get((region, dmc_key), {}).values())
+
+
+def _parse_signature(signature: str) -> tuple[Component, ...]:
+    return tuple(Component(*member.split("/")) for member in signature.split("|"))
+
+
+def _register_dmcs(con: duckdb.DuckDBPyConnection) -> dict[int, Dmc]:
+    signatures = [row[0] for row in con.execute(sql.DISTINCT_SIGNATURES).fetchall()]
+    dmcs: dict[int, Dmc] = {}
+    for key, signature in enumerate(signatures, start=1):
+        components = _parse_signature(signature)
+        dmcs[key] = Dmc(key, dmc_identifier(components), components)
+    table = pa.table(
+        {
+            "dmc_key": pa.array(list(dmcs), pa.int32()),
+            "dmc_id": [d.dmc_id for d in dmcs.values()],
+            "signature": signatures,
+        }
+    )
+    con.register("dmc_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE dmc AS SELECT * FROM dmc_arrow")
+    con.unregister("dmc_arrow")
+    return dmcs
+
+
+def load_estate(con: duckdb.DuckDBPyConnection, inventory: Path, *, reject_sample: int) -> Estate:
+    relation = inventory_relation(inventory)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE inventory_checked AS " + sql.checked_inventory(relation)
+    )
+    con.execute(sql.INSTALLATIONS)
+    dmcs = _register_dmcs(con)
+    con.execute(sql.INSTALLATION_DMCS)
+    con.execute(sql.DEVICES)
+    suppliers: dict[tuple[str, int], dict[str, int]] = {}
+    for region, dmc_key, supplier, count in con.execute(sql.DMC_REGION_SUPPLIERS).fetchall():
+        suppliers.setdefault((region, dmc_key), {})[supplier] = count
+    devices = con.execute("SELECT count(*) FROM device").fetchone()
+    rejected = con.execute(
+        "SELECT count(*) FROM inventory_checked WHERE reason IS NOT NULL"
+    ).fetchone()
+    rejects = con.execute(sql.INVENTORY_REJECTS + f" LIMIT {int(reject_sample)}").fetchall()
+    return Estate(
+        dmcs=dmcs,
+        suppliers=suppliers,
+        devices=int(devices[0]) if devices else 0,
+        installations=sum(sum(s.values()) for s in suppliers.values()),
+        rejects=[(int(r[0]), str(r[1]), str(r[2])) for r in rejects],
+        rejected_rows=int(rejected[0]) if rejected else 0,
+    )

@@ -1,0 +1,151 @@
+"""From cell tests to findings: flag cells, attribute them, pool, test again, grade certainty."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kir.tracker.engine import stats
+from kir.tracker.engine.attribution import Attribution, attribute
+from kir.tracker.engine.cells import CellTable, GroupStats, cell_tests, group_stats
+from kir.tracker.engine.codes import describe_alert_code
+from kir.tracker.engine.estate import Dmc
+from kir.tracker.engine.rules import Rules
+
+
+@dataclass
+class Finding:
+    region: str
+    code: str
+    attribution: Attribution
+    stats: GroupStats
+    dmc_keys: list[int]
+    q_value: float = 1.0
+    certainty: str | None = None
+    found_in_regions: list[str] = field(default_factory=list)
+    region_specific: bool = False
+
+
+def certainty(g: GroupStats, q_value: float, rules: Rules) -> str | None:
+    """The documented grading; None when the group is not a finding at all."""
+    ratio = g.rate_ratio if np.isfinite(g.rate_ratio) else np.inf
+    if g.affected < rules.min_affected_installations or q_value > rules.alpha:
+        return None
+    if not ratio >= rules.min_rate_ratio:
+        return None
+    # One installation producing most of the traffic is a noisy device, not a pattern.
+    dominated = g.sup > 0 and g.top > rules.max_single_installation_share * g.sup
+    for name, level in (("established", rules.established), ("corroborated", rules.corroborated)):
+        if (
+            not dominated
+            and g.affected >= level.min_affected_installations
+            and g.persistence >= level.min_persistence
+            and q_value <= level.max_q_value
+            and g.ci_low >= level.min_ci_lower
+        ):
+            return name
+    return "indicative"
+
+
+def flagged_cells(table: CellTable, rules: Rules) -> tuple[set[int], np.ndarray]:
+    tests = cell_tests(table)
+    q = stats.benjamini_hochberg(tests.p_value)
+    ok = (
+        (q <= rules.alpha)
+        & (np.nan_to_num(tests.rate_ratio, nan=0.0, posinf=np.inf) >= rules.min_rate_ratio)
+        & (table.affected[tests.index] >= rules.min_affected_installations)
+    )
+    return {int(i) for i in tests.index[ok]}, tests.p_value
+
+
+def build_findings(table: CellTable, dmcs: dict[int, Dmc], rules: Rules) -> list[Finding]:
+    flagged, cell_p = flagged_cells(table, rules)
+    found: list[Finding] = []
+    for (region, code), cells in table.groups.items():
+        mine = flagged & {int(i) for i in cells}
+        if not mine:
+            continue
+        for attribution in attribute(table, cells, mine, dmcs, rules):
+            members = np.asarray(attribution.members, dtype=np.int64)
+            keys = sorted(int(table.dmc_key[i]) for i in members)
+            found.append(
+                Finding(region, code, attribution, group_stats(table, members, rules), keys)
+            )
+    # One family for q-values: every cell test and every pooled finding test of the run.
+    family = np.concatenate([cell_p, [f.stats.p_value for f in found]])
+    q_all = stats.benjamini_hochberg(family)
+    for finding, q_value in zip(found, q_all[len(cell_p) :], strict=True):
+        finding.q_value = float(q_value)
+        finding.certainty = certainty(finding.stats, finding.q_value, rules)
+    kept = [f for f in found if f.certainty is not None]
+    _mark_regions(kept, table, dmcs)
+    return sorted(kept, key=_rank)
+
+
+_ORDER = {"established": 0, "corroborated": 1, "indicative": 2}
+
+
+def _rank(finding: Finding) -> tuple[Any, ...]:
+    return (_ORDER[finding.certainty or "indicative"], -finding.stats.excess_per_day)
+
+
+def _mark_regions(found: list[Finding], table: CellTable, dmcs: dict[int, Dmc]) -> None:
+    """A finding is region-specific when its components are installed elsewhere without it."""
+    regions_of: dict[tuple[str, tuple[Any, ...]], set[str]] = defaultdict(set)
+    for f in found:
+        regions_of[(f.code, f.attribution.components)].add(f.region)
+    installed = {
+        (region, int(key))
+        for region, key, n in zip(table.region, table.dmc_key, table.installations, strict=True)
+        if n > 0
+    }
+    for f in found:
+        f.found_in_regions = sorted(regions_of[(f.code, f.attribution.components)])
+        wanted = set(f.attribution.components)
+        elsewhere = {
+            region
+            for region, key in installed
+            if region != f.region and wanted <= set(dmcs[key].components)
+        }
+        f.region_specific = bool(elsewhere - set(f.found_in_regions))
+
+
+def describe(finding: Finding, table: CellTable, dmcs: dict[int, Dmc]) -> dict[str, Any]:
+    """The finding as the JSON contract's dict (before disclosure control)."""
+    g = finding.stats
+    exposure = max(g.installations * g.days, 1)
+    baseline = g.rest_sup / (g.rest_installations * g.days) if g.rest_installations else None
+    region_alerts = table.region_alerts.get(finding.region, 0)
+    return {
+        "region": finding.region,
+        "alert_code": finding.code,
+        "alert_description": describe_alert_code(finding.code),
+        "attribution": finding.attribution.kind,
+        "components": [c._asdict() for c in finding.attribution.components],
+        "dmcs": [dmcs[k].dmc_id for k in finding.dmc_keys],
+        "installations": g.installations,
+        "affected_installations": g.affected,
+        "alerts": g.alerts,
+        "superfluous_alerts": g.sup,
+        "rate_per_installation_day": stats.finite_or_none(g.sup / exposure, 6),
+        "baseline_rate_per_installation_day": stats.finite_or_none(baseline or 0.0, 6),
+        "rate_ratio": stats.finite_or_none(g.rate_ratio),
+        "raw_rate_ratio": stats.finite_or_none(g.raw_rate_ratio),
+        "rate_ratio_ci": [stats.finite_or_none(g.ci_low), stats.finite_or_none(g.ci_high)],
+        "p_value": g.p_value,
+        "q_value": finding.q_value,
+        "prevalence": round(g.affected / g.installations, 6) if g.installations else None,
+        "baseline_prevalence": (
+            round(g.rest_affected / g.rest_installations, 6) if g.rest_installations else None
+        ),
+        "persistence": round(g.persistence, 4),
+        "excess_alerts_per_day": round(g.excess_per_day, 2),
+        "share_of_region_traffic": round(g.sup / region_alerts, 6) if region_alerts else None,
+        "largest_installation_share": round(g.top / g.sup, 4) if g.sup else None,
+        "certainty": finding.certainty,
+        "region_specific": finding.region_specific,
+        "found_in_regions": finding.found_in_regions,
+    }

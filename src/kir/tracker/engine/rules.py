@@ -1,0 +1,174 @@
+"""Superfluous-alert rules: shipped defaults (default_rules.toml) merged with a user's TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kir.tracker.engine.codes import is_valid_alert_code
+from kir.tracker.engine.errors import InputFileError
+
+
+@dataclass(frozen=True)
+class FlappingPair:
+    name: str
+    first: str
+    second: str
+    window_seconds: int
+
+
+@dataclass(frozen=True)
+class CertaintyLevel:
+    min_affected_installations: int
+    min_persistence: float
+    max_q_value: float
+    min_ci_lower: float
+
+
+@dataclass(frozen=True)
+class Rules:
+    repeat_window_seconds: int
+    code_windows: dict[str, int]
+    excluded_codes: frozenset[str]
+    flapping: tuple[FlappingPair, ...]
+    alpha: float
+    confidence: float
+    min_rate_ratio: float
+    cap_per_installation_day: int
+    min_affected_installations: int
+    affected_tail: float
+    min_daily_superfluous: int
+    max_single_installation_share: float
+    established: CertaintyLevel
+    corroborated: CertaintyLevel
+    disclosure_min_installations: int
+    disclosure_max_supplier_share: float
+    drilldown_limit: int
+    memory_limit: str
+    threads: int
+    source: str = "defaults"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def window_for(self, code: str) -> int:
+        return self.code_windows.get(code, self.repeat_window_seconds)
+
+    def max_window_seconds(self) -> int:
+        """How far a rule can look across midnight: the carry an incremental ingest must keep."""
+        windows = [self.repeat_window_seconds, *self.code_windows.values()]
+        windows += [pair.window_seconds for pair in self.flapping]
+        return max(windows)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["excluded_codes"] = sorted(self.excluded_codes)
+        data.pop("extra")
+        return data
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def default_rules_text() -> str:
+    return resources.files("kir.tracker.engine").joinpath("default_rules.toml").read_text("utf-8")
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    data = tomllib.loads(default_rules_text())
+    source = "defaults"
+    if path is not None:
+        try:
+            user = tomllib.loads(Path(path).read_text("utf-8"))
+        except FileNotFoundError:
+            raise InputFileError(path, "rules file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputFileError(path, f"not valid TOML: {exc}") from None
+        data = _merge(data, user)
+        source = str(path)
+    try:
+        return _build(data, source)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputFileError(source, f"invalid rules: {exc}") from None
+
+
+def _code(value: object, where: str) -> str:
+    code = str(value).strip().upper()
+    if not is_valid_alert_code(code):
+        raise ValueError(f"{where}: {value!r} is not an alert code")
+    return code
+
+
+def _seconds(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{where}: expected a whole number of seconds >= 0, got {value!r}")
+    return value
+
+
+def _build(data: dict[str, Any], source: str) -> Rules:
+    stats, disclosure, engine = data["statistics"], data["disclosure"], data["engine"]
+    code_windows = {
+        _code(code, "codes"): _seconds(spec["window_seconds"], f"codes.{code}.window_seconds")
+        for code, spec in data.get("codes", {}).items()
+    }
+    flapping = tuple(
+        FlappingPair(
+            name=str(pair.get("name", f"{pair['first']}/{pair['second']}")),
+            first=_code(pair["first"], "flapping.first"),
+            second=_code(pair["second"], "flapping.second"),
+            window_seconds=_seconds(pair["window_seconds"], "flapping.window_seconds"),
+        )
+        for pair in data.get("flapping", [])
+    )
+    _check_flapping(flapping)
+    return Rules(
+        repeat_window_seconds=_seconds(data["repeat"]["window_seconds"], "repeat.window_seconds"),
+        code_windows=code_windows,
+        excluded_codes=frozenset(_code(c, "exclude.codes") for c in data["exclude"]["codes"]),
+        flapping=flapping,
+        alpha=_fraction(stats["alpha"], "statistics.alpha"),
+        confidence=_fraction(stats["confidence"], "statistics.confidence"),
+        min_rate_ratio=float(stats["min_rate_ratio"]),
+        cap_per_installation_day=int(stats["cap_per_installation_day"]),
+        min_affected_installations=int(stats["min_affected_installations"]),
+        affected_tail=_fraction(stats["affected_tail"], "statistics.affected_tail"),
+        min_daily_superfluous=int(stats["min_daily_superfluous"]),
+        max_single_installation_share=float(stats["max_single_installation_share"]),
+        established=CertaintyLevel(**data["certainty"]["established"]),
+        corroborated=CertaintyLevel(**data["certainty"]["corroborated"]),
+        disclosure_min_installations=int(disclosure["min_installations"]),
+        disclosure_max_supplier_share=_fraction(
+            disclosure["max_supplier_share"], "disclosure.max_supplier_share"
+        ),
+        drilldown_limit=int(disclosure["drilldown_limit"]),
+        memory_limit=str(engine["memory_limit"]),
+        threads=int(engine["threads"]),
+        source=source,
+    )
+
+
+def _fraction(value: object, where: str) -> float:
+    number = float(value)  # type: ignore[arg-type]
+    if not 0 < number < 1:
+        raise ValueError(f"{where}: expected a number between 0 and 1, got {value!r}")
+    return number
+
+
+def _check_flapping(pairs: tuple[FlappingPair, ...]) -> None:
+    # Each code may belong to one pair: the SQL gives every pair its own ordered stream.
+    seen: set[str] = set()
+    for pair in pairs:
+        if pair.first == pair.second:
+            raise ValueError(f"flapping {pair.name!r}: first and second must differ")
+        for code in (pair.first, pair.second):
+            if code in seen:
+                raise ValueError(f"flapping: code {code} is in more than one pair")
+            seen.add(code)
