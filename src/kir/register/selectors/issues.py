@@ -1,0 +1,337 @@
+"""Who may see which issue, statement and evidence; search, filters, sorting and pagination.
+
+The UI, the API, exports, feeds and notifications read issues and evidence through these
+functions. Visibility (issue 3 #8) is one SQL filter, `visibility_q`, so it composes with search,
+filters, counting and pagination in the database:
+
+- draft, under assessment: the reporting organisation, SECAS and DCC;
+- manufacturer notified: also the named manufacturers: organisations that speak for the catalogue
+  manufacturer of an affected device version or of a member of an affected DMC, or that are
+  involved in the issue as manufacturer (the same set the notices go to);
+- published, resolved, closed, withdrawn: every signed-in member of a SEC Party;
+- rejected: the reporter, SECAS and DCC.
+The coordinating organisation, when one is assigned, sees the issue as the reporter does.
+Anything hidden answers 404 (`issue_get_visible`), exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404
+
+from kir.accounts.models import Organisation, PartyCategory
+from kir.accounts.selectors import user_is_member
+from kir.catalogue.models import DeviceVersion
+from kir.identifiers import IdentifierError, normalise_firmware_version, normalise_hex
+from kir.register.models import (
+    AffectedProduct,
+    EvidenceLevel,
+    ImpactLevel,
+    Involvement,
+    InvolvementRole,
+    Issue,
+    IssueState,
+    Statement,
+)
+from kir.register.workflow import PUBLIC_STATES
+from kir.search.index import search_issue_ids
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kir.accounts.models import User
+    from kir.register.models import Evidence
+
+# Organisations that see every issue in every state, and all installation-level evidence.
+OVERSIGHT_CATEGORIES = frozenset({PartyCategory.SECAS, PartyCategory.DCC})
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+
+_HUMAN_ID = re.compile(r"^\s*KIR-\d{4}-\d{1,6}\s*$", re.IGNORECASE)
+
+
+def _organisation_of(user: User | AnonymousUser) -> Organisation | None:
+    if not user_is_member(user):
+        return None
+    return user.organisation  # type: ignore[union-attr]
+
+
+def named_manufacturer_issue_ids(organisation_id: int) -> QuerySet[Any]:
+    """Ids of issues naming a manufacturer that `organisation_id` speaks for (subquery)."""
+    by_version = Q(device_version__device_model__manufacturer__organisation_id=organisation_id)
+    by_dmc = Q(dmc__members__device_model__manufacturer__organisation_id=organisation_id)
+    products = AffectedProduct.objects.filter(by_version | by_dmc).values("issue_id")
+    involved = Involvement.objects.filter(
+        organisation_id=organisation_id, role=InvolvementRole.MANUFACTURER
+    ).values("issue_id")
+    return Issue.objects.filter(Q(pk__in=products) | Q(pk__in=involved)).values("pk")
+
+
+def visibility_q(user: User | AnonymousUser) -> Q:
+    """The visibility rules as one filter over Issue; matches nothing for non-members."""
+    organisation = _organisation_of(user)
+    if organisation is None:
+        return Q(pk__in=[])
+    if organisation.category in OVERSIGHT_CATEGORIES:
+        return Q()
+    own = Q(reporter_organisation_id=organisation.pk) | Q(
+        coordinator_organisation_id=organisation.pk
+    )
+    named = Q(state=IssueState.MANUFACTURER_NOTIFIED) & Q(
+        pk__in=named_manufacturer_issue_ids(organisation.pk)
+    )
+    return Q(state__in=PUBLIC_STATES) | own | named
+
+
+def issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
+    return Issue.objects.filter(visibility_q(user))
+
+
+def issue_get_visible(*, user: User | AnonymousUser, human_id: str) -> Issue:
+    """The issue, or Http404 when it is hidden from `user` or does not exist (the same answer)."""
+    issue = (
+        issues_visible_to(user=user)
+        .select_related("reporter_organisation", "coordinator_organisation", "created_by")
+        .prefetch_related(_products_prefetch())
+        .filter(human_id=human_id.strip().upper())
+        .first()
+    )
+    if issue is None:
+        raise Http404("No such issue.")
+    return issue
+
+
+def _products_prefetch() -> Prefetch:
+    return Prefetch(
+        "products",
+        queryset=AffectedProduct.objects.select_related(
+            "device_version__device_model__manufacturer", "dmc"
+        ),
+    )
+
+
+def statements_visible_to(*, user: User | AnonymousUser, issue: Issue) -> QuerySet[Statement]:
+    """Every statement of a visible issue, oldest first, supersessions and challenges included."""
+    if not issues_visible_to(user=user).filter(pk=issue.pk).exists():
+        return Statement.objects.none()
+    return Statement.objects.filter(issue=issue).select_related(
+        "organisation", "author", "supersedes", "challenges"
+    )
+
+
+def evidence_visible_to(*, user: User | AnonymousUser, issue: Issue) -> QuerySet[Evidence]:
+    """Evidence of a visible issue; installation-level items only for the uploading organisation,
+    DCC and SECAS. For anyone else such items do not exist, not even as a count."""
+    from kir.register.models import Evidence
+
+    organisation = _organisation_of(user)
+    if organisation is None or not issues_visible_to(user=user).filter(pk=issue.pk).exists():
+        return Evidence.objects.none()
+    evidence = Evidence.objects.filter(issue=issue).select_related("organisation", "uploaded_by")
+    if organisation.category in OVERSIGHT_CATEGORIES:
+        return evidence
+    return evidence.filter(Q(installation_level=False) | Q(organisation_id=organisation.pk))
+
+
+def evidence_get_visible(*, user: User | AnonymousUser, issue: Issue, evidence_id: int) -> Evidence:
+    item = evidence_visible_to(user=user, issue=issue).filter(pk=evidence_id).first()
+    if item is None:
+        raise Http404("No such evidence.")
+    return item
+
+
+def issue_manufacturer_organisations(*, issue: Issue) -> QuerySet[Organisation]:
+    """Organisations that see the issue from notice onwards as its named manufacturers."""
+    by_version = Q(
+        manufacturers__models__versions__affected_by__issue=issue,
+    )
+    by_dmc = Q(manufacturers__models__versions__dmcs__affected_by__issue=issue)
+    involved = Q(involvements__issue=issue, involvements__role=InvolvementRole.MANUFACTURER)
+    ids = Organisation.objects.filter(by_version | by_dmc | involved).values("pk")
+    return Organisation.objects.filter(pk__in=ids).order_by("name")
+
+
+DateField = Literal["updated", "created", "published"]
+
+
+@dataclass(frozen=True)
+class IssueFilters:
+    """Filters of the list, search, export and API; empty values do not filter.
+
+    `manufacturer` is a 4-hex GBCS identifier or part of a name, `model` an 8-hex model id or part
+    of a name, `firmware` an 8-hex version, `dmc` a DMC identifier (an issue matches a DMC when it
+    names the DMC or one of its member device versions). Dates are inclusive days of `date_field`.
+    """
+
+    state: str | None = None
+    category: str | None = None
+    region: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    firmware: str | None = None
+    dmc: str | None = None
+    evidence_level: str | None = None
+    impact_level: str | None = None
+    root_cause_status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    date_field: DateField = "updated"
+
+
+def _ranked(field: str, values: list[str]) -> Case:
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(values)),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-updated": ("-updated_at", "-id"),
+    "updated": ("updated_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "-published": ("-published_at", "-id"),
+    "human_id": ("human_id",),
+    "-impact": (_ranked("impact_level", list(ImpactLevel.values)).desc(), "-updated_at", "-id"),
+    "-evidence": (
+        _ranked("evidence_level", list(EvidenceLevel.values)).desc(),
+        "-updated_at",
+        "-id",
+    ),
+}
+SORT_ALIASES = {"newest": "-created", "oldest": "created", "impact": "-impact"}
+DEFAULT_SORT = "-updated"
+
+
+def _hex_or_none(value: str, digits: int) -> str | None:
+    try:
+        return normalise_hex(value, digits=digits)
+    except IdentifierError:
+        return None
+
+
+def _version_q(filters: IssueFilters) -> Q | None:
+    """Conditions on one device version from the manufacturer, model and firmware filters."""
+    q = Q()
+    if filters.manufacturer:
+        text = filters.manufacturer.strip()
+        by_name = Q(device_model__manufacturer__name__icontains=text)
+        ident = _hex_or_none(text, 4)
+        q &= (by_name | Q(device_model__manufacturer__identifier=ident)) if ident else by_name
+    if filters.model:
+        text = filters.model.strip()
+        by_name = Q(device_model__name__icontains=text)
+        model_id = _hex_or_none(text, 8)
+        q &= (by_name | Q(device_model__model_id=model_id)) if model_id else by_name
+    if filters.firmware:
+        try:
+            q &= Q(firmware_version=normalise_firmware_version(filters.firmware))
+        except IdentifierError:
+            q &= Q(firmware_version__icontains=filters.firmware.strip())
+    return q or None
+
+
+def _product_filter_q(filters: IssueFilters) -> Q:
+    q = Q()
+    version_q = _version_q(filters)
+    if version_q is not None:
+        versions = DeviceVersion.objects.filter(version_q).values("pk")
+        products = AffectedProduct.objects.filter(
+            Q(device_version__in=versions) | Q(dmc__members__in=versions)
+        )
+        q &= Q(pk__in=products.values("issue_id"))
+    if filters.dmc:
+        identifier = filters.dmc.strip().upper()
+        products = AffectedProduct.objects.filter(
+            Q(dmc__identifier=identifier) | Q(device_version__dmcs__identifier=identifier)
+        )
+        q &= Q(pk__in=products.values("issue_id"))
+    return q
+
+
+def filters_q(filters: IssueFilters) -> Q:
+    q = Q()
+    for name in ("state", "category", "evidence_level", "impact_level", "root_cause_status"):
+        value = getattr(filters, name)
+        if value:
+            q &= Q(**{name: value})
+    if filters.region:
+        # Regions are a JSON list of fixed slugs; the quoted slug matches one element exactly.
+        q &= Q(regions__icontains=f'"{filters.region}"')
+    if filters.date_from:
+        q &= Q(**{f"{filters.date_field}_at__date__gte": filters.date_from})
+    if filters.date_to:
+        q &= Q(**{f"{filters.date_field}_at__date__lte": filters.date_to})
+    return q & _product_filter_q(filters)
+
+
+def text_search_q(query: str) -> Q:
+    """Full text over the search documents; a typed human id also matches that issue exactly."""
+    q = Q(pk__in=search_issue_ids(query))
+    if _HUMAN_ID.match(query):
+        q |= Q(human_id=query.strip().upper())
+    return q
+
+
+def issue_search_queryset(
+    *,
+    user: User | AnonymousUser,
+    query: str = "",
+    filters: IssueFilters | None = None,
+    sort: str = DEFAULT_SORT,
+) -> QuerySet[Issue]:
+    """Every visible issue matching the query and filters, in order; for exports and pagination."""
+    issues = issues_visible_to(user=user)
+    if query.strip():
+        issues = issues.filter(text_search_q(query))
+    if filters is not None:
+        issues = issues.filter(filters_q(filters))
+    sort = SORT_ALIASES.get(sort, sort)
+    # An unknown sort (a hand-edited URL) falls back to the default rather than failing.
+    return issues.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])).select_related(
+        "reporter_organisation", "coordinator_organisation"
+    )
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    items: list[Issue]
+    total: int
+    page: int
+    pages: int
+    page_size: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def issue_search(
+    *,
+    user: User | AnonymousUser,
+    query: str = "",
+    filters: IssueFilters | None = None,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> IssuePage:
+    """One page of `issue_search_queryset`; the page number is clamped into range."""
+    issues = issue_search_queryset(user=user, query=query, filters=filters, sort=sort)
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    total = issues.count()
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    start = (page - 1) * page_size
+    items = list(issues.prefetch_related(_products_prefetch())[start : start + page_size])
+    return IssuePage(items=items, total=total, page=page, pages=pages, page_size=page_size)

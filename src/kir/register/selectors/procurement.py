@@ -1,0 +1,250 @@
+"""The procurement check (seed option 3(a)): is anything known about what we are about to buy?
+
+A Party pastes or picks device models, model + firmware, or DMCs and sees every issue on the
+register (published, resolved, closed, and withdrawn ones marked as such) that touches them. An
+item touches an issue through an affected product that is one of its device versions, or a DMC
+that contains one of them; a DMC item also touches issues naming any of its member versions.
+
+The whole check costs a fixed handful of queries however many items are checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from django.db.models import F, Q
+
+from kir.catalogue.models import DMC, DeviceVersion
+from kir.identifiers import (
+    IdentifierError,
+    normalise_firmware_version,
+    normalise_manufacturer_id,
+    normalise_model_id,
+)
+from kir.register.models import AffectedProduct, Issue, IssueState
+from kir.register.selectors.issues import issues_visible_to
+from kir.register.workflow import PUBLIC_STATES
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kir.accounts.models import User
+
+MAX_PROCUREMENT_ITEMS = 500
+_DMC = re.compile(r"^DMC-[0-9A-F]{12}$")
+_SEPARATORS = re.compile(r"[\s/,;]+")
+_FIRMWARE_WORDS = frozenset({"fw", "firmware"})
+LINE_FORMAT = (
+    "expected MANUFACTURER MODEL (4 and 8 hex digits), optionally followed by fw FIRMWARE "
+    "(8 hex digits), or a DMC identifier (DMC- and 12 hex digits)"
+)
+
+ItemKind = Literal["model", "firmware", "dmc"]
+
+
+@dataclass(frozen=True)
+class ProcurementItem:
+    """A model (any firmware), a model at one firmware version, or a DMC; ids normalised."""
+
+    kind: ItemKind
+    manufacturer: str = ""
+    model: str = ""
+    firmware: str = ""
+    dmc: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.kind == "dmc":
+            return self.dmc
+        label = f"{self.manufacturer}/{self.model}"
+        return f"{label}/{self.firmware}" if self.firmware else label
+
+
+def procurement_item(
+    *, manufacturer: str = "", model: str = "", firmware: str = "", dmc: str = ""
+) -> ProcurementItem:
+    """An item from separate fields; IdentifierError (a ValueError) names the bad field."""
+    if dmc.strip():
+        identifier = dmc.strip().upper()
+        if not _DMC.match(identifier):
+            raise IdentifierError(f"DMC identifier: expected DMC- and 12 hex digits, got {dmc!r}")
+        return ProcurementItem(kind="dmc", dmc=identifier)
+    manufacturer_id = normalise_manufacturer_id(manufacturer)
+    model_id = normalise_model_id(model)
+    if not firmware.strip():
+        return ProcurementItem(kind="model", manufacturer=manufacturer_id, model=model_id)
+    return ProcurementItem(
+        kind="firmware",
+        manufacturer=manufacturer_id,
+        model=model_id,
+        firmware=normalise_firmware_version(firmware),
+    )
+
+
+def procurement_item_for_version(version: DeviceVersion) -> ProcurementItem:
+    """An item for a device version picked from the catalogue (its model at its firmware)."""
+    model = version.device_model
+    return ProcurementItem(
+        kind="firmware",
+        manufacturer=model.manufacturer.identifier,
+        model=model.model_id,
+        firmware=version.firmware_version,
+    )
+
+
+@dataclass(frozen=True)
+class ProcurementLineError:
+    line: int
+    text: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line} ({self.text!r}): {self.message}"
+
+
+def parse_procurement_line(text: str) -> ProcurementItem:
+    """One pasted line: "1A2B 00012345", "1A2B/00012345 fw 01020304", "DMC-0123456789AB"."""
+    stripped = text.strip()
+    if stripped.upper().startswith("DMC-"):
+        return procurement_item(dmc=stripped)
+    tokens = [token for token in _SEPARATORS.split(stripped) if token]
+    if len(tokens) == 4 and tokens[2].lower() in _FIRMWARE_WORDS:
+        del tokens[2]
+    if len(tokens) not in (2, 3):
+        raise IdentifierError(LINE_FORMAT)
+    firmware = tokens[2] if len(tokens) == 3 else ""
+    return procurement_item(manufacturer=tokens[0], model=tokens[1], firmware=firmware)
+
+
+def parse_procurement_text(
+    text: str,
+) -> tuple[list[ProcurementItem], list[ProcurementLineError]]:
+    """Items of a pasted list, one per line (blank and # lines skipped), and each bad line's error.
+
+    Duplicates are checked once. Lines beyond MAX_PROCUREMENT_ITEMS items are refused, not cut
+    silently.
+    """
+    items: dict[ProcurementItem, None] = {}
+    errors: list[ProcurementLineError] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            item = parse_procurement_line(line)
+        except IdentifierError as error:
+            errors.append(ProcurementLineError(number, line.strip(), str(error)))
+            continue
+        if item not in items and len(items) >= MAX_PROCUREMENT_ITEMS:
+            message = f"too many items: at most {MAX_PROCUREMENT_ITEMS} are checked at once"
+            errors.append(ProcurementLineError(number, line.strip(), message))
+            continue
+        items.setdefault(item, None)
+    return list(items), errors
+
+
+@dataclass
+class ProcurementMatch:
+    """An issue touching the item, with the affected-product rows through which it does."""
+
+    issue: Issue
+    products: list[AffectedProduct] = field(default_factory=list)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.issue.state == IssueState.WITHDRAWN
+
+    @property
+    def disputed(self) -> bool:
+        return self.issue.is_disputed
+
+
+@dataclass
+class ProcurementResult:
+    item: ProcurementItem
+    # False when the catalogue has no such model, version or DMC: "nothing known" would mislead.
+    in_catalogue: bool
+    matches: list[ProcurementMatch]
+
+
+@dataclass
+class _Targets:
+    versions: set[int] = field(default_factory=set)
+    dmcs: set[int] = field(default_factory=set)
+
+
+def _version_targets(items: list[ProcurementItem]) -> dict[ProcurementItem, _Targets]:
+    targets: dict[ProcurementItem, _Targets] = {item: _Targets() for item in items}
+    wanted = [item for item in items if item.kind != "dmc"]
+    if not wanted:
+        return targets
+    q = Q()
+    for item in wanted:
+        q |= Q(device_model__manufacturer__identifier=item.manufacturer) & Q(
+            device_model__model_id=item.model
+        )
+    rows = DeviceVersion.objects.filter(q).values_list(
+        "pk", "device_model__manufacturer__identifier", "device_model__model_id", "firmware_version"
+    )
+    for pk, manufacturer, model, firmware in rows:
+        for item in wanted:
+            same_model = (item.manufacturer, item.model) == (manufacturer, model)
+            if same_model and item.firmware in ("", firmware):
+                targets[item].versions.add(pk)
+    return targets
+
+
+def _add_dmc_targets(targets: dict[ProcurementItem, _Targets]) -> None:
+    """DMC items gain their DMC and its members; version items gain the DMCs containing them."""
+    dmc_items = {item.dmc: item for item in targets if item.kind == "dmc"}
+    for pk, identifier in DMC.objects.filter(identifier__in=dmc_items).values_list(
+        "pk", "identifier"
+    ):
+        targets[dmc_items[identifier]].dmcs.add(pk)
+    membership = DMC.members.through.objects
+    dmc_ids = {pk for t in targets.values() if t.dmcs for pk in t.dmcs}
+    version_ids = {pk for t in targets.values() for pk in t.versions}
+    pairs = membership.filter(Q(dmc_id__in=dmc_ids) | Q(deviceversion_id__in=version_ids))
+    members: dict[int, set[int]] = defaultdict(set)
+    containing: dict[int, set[int]] = defaultdict(set)
+    for dmc_id, version_id in pairs.values_list("dmc_id", "deviceversion_id"):
+        members[dmc_id].add(version_id)
+        containing[version_id].add(dmc_id)
+    for item, target in targets.items():
+        if item.kind == "dmc":
+            target.versions = {v for dmc_id in target.dmcs for v in members[dmc_id]}
+        else:
+            target.dmcs = {d for version_id in target.versions for d in containing[version_id]}
+
+
+def procurement_check(
+    *, user: User | AnonymousUser, items: list[ProcurementItem]
+) -> list[ProcurementResult]:
+    """For each item, in order, every register issue visible to `user` that touches it."""
+    targets = _version_targets(items)
+    _add_dmc_targets(targets)
+    all_versions = {pk for t in targets.values() for pk in t.versions}
+    all_dmcs = {pk for t in targets.values() for pk in t.dmcs}
+    registered = issues_visible_to(user=user).filter(state__in=PUBLIC_STATES).values("pk")
+    products = list(
+        AffectedProduct.objects.filter(issue_id__in=registered)
+        .filter(Q(device_version_id__in=all_versions) | Q(dmc_id__in=all_dmcs))
+        .select_related(
+            "issue", "issue__reporter_organisation", "device_version__device_model__manufacturer"
+        )
+        .select_related("dmc")
+        .order_by(F("issue__published_at").desc(nulls_last=True), "issue_id", "pk")
+    )
+    results = []
+    for item in items:
+        target = targets[item]
+        matches: dict[int, ProcurementMatch] = {}
+        for product in products:
+            if product.device_version_id in target.versions or product.dmc_id in target.dmcs:
+                match = matches.setdefault(product.issue_id, ProcurementMatch(product.issue))
+                match.products.append(product)
+        in_catalogue = bool(target.versions or target.dmcs)
+        results.append(ProcurementResult(item, in_catalogue, list(matches.values())))
+    return results
