@@ -1,6 +1,8 @@
 """`make demo`: migrate the SQLite database under var/, seed the demo data, serve on :8000.
 
 Generates a secret key once under var/ so sessions survive restarts; demo settings only.
+KIR_VAR_DIR moves var/ (the database and key) elsewhere and KIR_DEMO_PORT changes the port, so a
+test can run a second demo beside a developer's own.
 """
 
 from __future__ import annotations
@@ -12,18 +14,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("KIR_VAR_DIR", str(ROOT / "var"))).resolve()
 KIR = [sys.executable, "-m", "kir.cli"]
 
 
 def demo_environment() -> dict[str, str]:
-    VAR.mkdir(exist_ok=True)
+    VAR.mkdir(parents=True, exist_ok=True)
     key_file = VAR / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return {
         **os.environ,
+        "KIR_VAR_DIR": str(VAR),
         "KIR_SECRET_KEY": key_file.read_text().strip(),
         "KIR_DEBUG": os.environ.get("KIR_DEBUG", "true"),
         "KIR_DEMO": "true",
