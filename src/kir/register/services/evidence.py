@@ -1,0 +1,61 @@
+"""Evidence attachments. Installation-level files are seen only by the uploading supplier, DCC and
+SECAS (kir.register.selectors decides); the flag is set by whoever uploads."""
+
+from __future__ import annotations
+
+from django.core.files import File
+from django.db import transaction
+
+from kir.accounts.models import User
+from kir.accounts.permissions import Permission
+from kir.audit.services import audit_record
+from kir.register.errors import PermissionRefused, ValidationFailed
+from kir.register.models import Evidence, Issue
+from kir.register.services._common import require_not_frozen, require_permission, require_visible
+
+MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    issue: Issue,
+    actor: User,
+    file: File,
+    description: str,
+    installation_level: bool = False,
+) -> Evidence:
+    require_permission(actor, Permission.UPLOAD_EVIDENCE, "upload evidence")
+    require_visible(actor, issue)
+    require_not_frozen(issue)
+    if actor.organisation is None:
+        raise PermissionRefused("Only members of an organisation may upload evidence.")
+    errors = {}
+    if not description.strip():
+        errors["description"] = ["Say what the file shows."]
+    if not file.name:
+        errors["file"] = ["The file has no name."]
+    elif file.size is not None and file.size > MAX_EVIDENCE_BYTES:
+        errors["file"] = [f"At most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB."]
+    if errors:
+        raise ValidationFailed(errors)
+    evidence = Evidence.objects.create(
+        issue=issue,
+        organisation=actor.organisation,
+        uploaded_by=actor,
+        file=file,
+        description=description.strip(),
+        installation_level=installation_level,
+    )
+    audit_record(
+        actor=actor,
+        verb="evidence.added",
+        target=evidence,
+        data={
+            "issue": issue.human_id,
+            "name": evidence.file.name,
+            "size": evidence.file.size,
+            "installation_level": installation_level,
+        },
+    )
+    return evidence

@@ -1,0 +1,224 @@
+"""Notices to manufacturers and their right of reply: acknowledge, respond, dispute.
+
+Seed paper, option 3(b)(i): manufacturers are told before their device is named on the register,
+"without any assertion of responsibility or non-compliance", and invited to cooperate. The notice
+is stored (the app shows exactly what was sent) and e-mailed after the transaction commits.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from kir.accounts.models import Organisation, User
+from kir.accounts.permissions import Permission
+from kir.audit.services import audit_record
+from kir.catalogue.models import Region
+from kir.register.errors import PermissionRefused, ValidationFailed
+from kir.register.models import (
+    AffectedProduct,
+    InvolvementRole,
+    InvolvementStatus,
+    Issue,
+    IssueState,
+    ManufacturerNotice,
+    RootCauseStatus,
+    Statement,
+    StatementKind,
+)
+from kir.register.policy import add_business_days
+from kir.register.services._common import (
+    is_named_manufacturer,
+    manufacturer_organisations,
+    record_response,
+    reindex,
+    require_not_frozen,
+    require_permission,
+    require_secas,
+    require_visible,
+    set_involvement,
+    write_issue,
+)
+from kir.register.services.language import refuse_unneutral_public_text
+from kir.register.services.policy import policy_in_force
+from kir.register.workflow import PUBLIC_STATES
+
+_TEMPLATE = "register/email/manufacturer_notice"
+
+
+def notice_recipients(organisation: Organisation) -> list[str]:
+    """Active users of the organisation with an e-mail address, and its contact address."""
+    addresses = list(
+        organisation.users.filter(is_active=True).exclude(email="").values_list("email", flat=True)
+    )
+    if organisation.contact_email:
+        addresses.append(organisation.contact_email)
+    return sorted(set(addresses))
+
+
+def _products_for(issue: Issue, organisation: Organisation) -> list[str]:
+    owned = Q(device_version__device_model__manufacturer__organisation=organisation) | Q(
+        dmc__members__device_model__manufacturer__organisation=organisation
+    )
+    products = (
+        AffectedProduct.objects.filter(issue=issue)
+        .filter(owned)
+        .distinct()
+        .select_related("device_version__device_model__manufacturer", "dmc")
+    )
+    return [str(p.device_version or f"Device Model Combination {p.dmc}") for p in products]
+
+
+def render_notice(
+    issue: Issue, organisation: Organisation, respond_by: object, notice_period: int
+) -> tuple[str, str, str]:
+    """(subject, text body, HTML body) of the notice to one organisation."""
+    makers = ", ".join(m.name for m in organisation.manufacturers.all()) or organisation.name
+    context = {
+        "issue": issue,
+        "organisation": organisation,
+        "manufacturer_names": makers,
+        "products": _products_for(issue, organisation),
+        "regions": ", ".join(Region(r).label for r in issue.regions),
+        "respond_by": respond_by,
+        "notice_period": notice_period,
+        "issue_url": f"{settings.SITE_URL.rstrip('/')}/issues/{issue.human_id}/",
+    }
+    subject = " ".join(render_to_string(f"{_TEMPLATE}_subject.txt", context).split())
+    text = render_to_string(f"{_TEMPLATE}_body.txt", context)
+    html = render_to_string(f"{_TEMPLATE}_body.html", context)
+    return subject, text, html
+
+
+def _send_one(issue: Issue, actor: User, organisation: Organisation) -> ManufacturerNotice:
+    policy = policy_in_force()
+    period = policy.notice_period_business_days
+    now = timezone.now()
+    respond_by = add_business_days(timezone.localdate(now), period)
+    subject, text, html = render_notice(issue, organisation, respond_by, period)
+    recipients = notice_recipients(organisation)
+    notice = ManufacturerNotice.objects.create(
+        issue=issue,
+        organisation=organisation,
+        subject=subject,
+        body=text,
+        recipients=recipients,
+        sent_at=now,
+        respond_by=respond_by,
+    )
+    set_involvement(
+        issue, organisation, InvolvementRole.MANUFACTURER, InvolvementStatus.CONTACT_ATTEMPTED
+    )
+    if recipients:
+        mail = partial(
+            send_mail,
+            subject,
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+            html_message=html,
+        )
+        transaction.on_commit(mail)
+    audit_record(
+        actor=actor,
+        verb="notice.sent",
+        target=notice,
+        data={
+            "issue": issue.human_id,
+            "organisation": organisation.name,
+            "recipients": recipients,
+            "respond_by": respond_by.isoformat(),
+            "policy_version": policy.version,
+        },
+    )
+    return notice
+
+
+def send_manufacturer_notices(
+    issue: Issue, actor: User, *, only_missing: bool = False
+) -> list[ManufacturerNotice]:
+    """Notify every organisation speaking for a named manufacturer (or only those not yet told)."""
+    organisations, _ = manufacturer_organisations(issue)
+    if only_missing:
+        told = set(
+            ManufacturerNotice.objects.filter(issue=issue).values_list("organisation_id", flat=True)
+        )
+        organisations = [o for o in organisations if o.pk not in told]
+    return [_send_one(issue, actor, organisation) for organisation in organisations]
+
+
+@transaction.atomic
+def manufacturer_notices_send_missing(*, issue: Issue, actor: User) -> list[ManufacturerNotice]:
+    """After products were added to a notified issue: notify the newly named manufacturers."""
+    require_secas(actor, Permission.ADMINISTER_REGISTER, "send manufacturer notices")
+    if issue.state != IssueState.MANUFACTURER_NOTIFIED:
+        raise ValidationFailed({"issue": ["Notices go out while the issue is notified."]})
+    return send_manufacturer_notices(issue, actor, only_missing=True)
+
+
+def _require_manufacturer(issue: Issue, actor: User, action: str) -> Organisation:
+    require_permission(actor, Permission.ADD_STATEMENT, action)
+    require_visible(actor, issue)
+    require_not_frozen(issue)
+    organisation = actor.organisation
+    if organisation is None or not is_named_manufacturer(issue, organisation):
+        raise PermissionRefused(
+            f"Only an organisation speaking for a named manufacturer may {action}."
+        )
+    return organisation
+
+
+@transaction.atomic
+def manufacturer_acknowledge(*, issue: Issue, actor: User) -> ManufacturerNotice | None:
+    """The manufacturer confirms it has the notice and will cooperate."""
+    organisation = _require_manufacturer(issue, actor, "acknowledge the notice")
+    notice = record_response(issue, organisation, acknowledged=True)
+    set_involvement(issue, organisation, InvolvementRole.MANUFACTURER, InvolvementStatus.OPEN)
+    audit_record(
+        actor=actor,
+        verb="notice.acknowledged",
+        target=issue,
+        data={"organisation": organisation.name, "notice": notice.pk if notice else None},
+    )
+    return notice
+
+
+@transaction.atomic
+def manufacturer_dispute(*, issue: Issue, actor: User, rationale: str) -> Statement:
+    """The manufacturer disputes the issue: its rationale becomes a manufacturer-response
+    statement, the root-cause status becomes disputed (a DISPUTED marker wherever the issue is
+    shown, as CVE does) and its involvement status becomes disputed."""
+    organisation = _require_manufacturer(issue, actor, "dispute the issue")
+    if not rationale.strip():
+        raise ValidationFailed({"rationale": ["Give the reasons for the dispute."]})
+    if issue.state in PUBLIC_STATES:
+        refuse_unneutral_public_text(issue, actor, {"rationale": rationale}, "")
+    statement = Statement.objects.create(
+        issue=issue,
+        kind=StatementKind.MANUFACTURER_RESPONSE,
+        text=rationale.strip(),
+        organisation=organisation,
+        author=actor,
+    )
+    previous = issue.root_cause_status
+    issue = write_issue(issue, root_cause_status=RootCauseStatus.DISPUTED)
+    set_involvement(issue, organisation, InvolvementRole.MANUFACTURER, InvolvementStatus.DISPUTED)
+    record_response(issue, organisation)
+    audit_record(
+        actor=actor,
+        verb="issue.disputed",
+        target=issue,
+        data={
+            "organisation": organisation.name,
+            "statement": statement.pk,
+            "root_cause_status": [previous, RootCauseStatus.DISPUTED],
+        },
+    )
+    reindex(issue)
+    return statement

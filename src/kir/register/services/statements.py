@@ -1,0 +1,168 @@
+"""Statements: immutable once submitted; superseded by newer ones; challenged by anyone who sees.
+
+The seed paper's worry: statements of root cause and remediation "subsequently proven to be
+incomplete, and possibly inaccurate, and ... subject to challenge". So nothing is overwritten: a
+correction supersedes, a challenge links to what it challenges, and the whole history stays.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from kir.accounts.models import User
+from kir.accounts.permissions import Permission, user_has_permission
+from kir.audit.services import audit_record
+from kir.register.errors import PermissionRefused, ValidationFailed
+from kir.register.models import (
+    InvolvementRole,
+    InvolvementStatus,
+    Issue,
+    Statement,
+    StatementKind,
+)
+from kir.register.services._common import (
+    is_named_manufacturer,
+    record_response,
+    reindex,
+    require_not_frozen,
+    require_permission,
+    require_visible,
+    set_involvement,
+)
+from kir.register.services.language import (
+    record_overrides_for,
+    refuse_unneutral_public_text,
+    statement_field,
+)
+from kir.register.workflow import PUBLIC_STATES
+
+# Statements by which a named manufacturer answers its notice.
+_RESPONSE_KINDS = frozenset(
+    {
+        StatementKind.ROOT_CAUSE,
+        StatementKind.REMEDIATION,
+        StatementKind.WORKAROUND,
+        StatementKind.MANUFACTURER_RESPONSE,
+    }
+)
+
+
+def _is_secas_admin(actor: User) -> bool:
+    organisation = actor.organisation
+    return (
+        organisation is not None
+        and organisation.is_secas
+        and user_has_permission(actor, Permission.ADMINISTER_REGISTER)
+    )
+
+
+def _link_errors(
+    issue: Issue,
+    actor: User,
+    kind: str,
+    supersedes: Statement | None,
+    challenges: Statement | None,
+) -> list[str]:
+    errors = []
+    if kind == StatementKind.CHALLENGE and challenges is None:
+        errors.append("A challenge names the statement it challenges.")
+    if kind != StatementKind.CHALLENGE and challenges is not None:
+        errors.append("Only a challenge statement may link to a statement it challenges.")
+    if kind == StatementKind.CORRECTION and supersedes is None:
+        errors.append("A correction names the statement it corrects (supersedes).")
+    for linked in (supersedes, challenges):
+        if linked is not None and linked.issue_id != issue.pk:
+            errors.append(f"Statement #{linked.pk} belongs to another issue.")
+    if supersedes is not None:
+        if supersedes.organisation_id != actor.organisation_id and not _is_secas_admin(actor):
+            errors.append("Only its own organisation (or a SECAS administrator) may supersede it.")
+        newer = supersedes.superseded_by.first()
+        if newer is not None:
+            errors.append(f"Statement #{supersedes.pk} is already superseded by #{newer.pk}.")
+    return errors
+
+
+def _check_kind(issue: Issue, actor: User, kind: str) -> None:
+    if kind not in StatementKind.values:
+        raise ValidationFailed({"kind": [f"Expected one of {', '.join(StatementKind.values)}."]})
+    if kind == StatementKind.MANUFACTURER_RESPONSE and not is_named_manufacturer(
+        issue, actor.organisation
+    ):
+        raise PermissionRefused(
+            "Only an organisation speaking for a named manufacturer may add its response."
+        )
+
+
+@transaction.atomic
+def statement_add(
+    *,
+    issue: Issue,
+    actor: User,
+    kind: str,
+    text: str,
+    supersedes: Statement | None = None,
+    challenges: Statement | None = None,
+    language_justification: str = "",
+) -> Statement:
+    """Add a statement by the actor's organisation.
+
+    On a published issue the statement is public at once, so it must pass the neutral-language
+    check (or a SECAS administrator gives `language_justification`). Before publication, hits are
+    allowed but block publication until reworded (by superseding) or overridden.
+    """
+    require_permission(actor, Permission.ADD_STATEMENT, "add statements")
+    require_visible(actor, issue)
+    require_not_frozen(issue)
+    _check_kind(issue, actor, kind)
+    errors = _link_errors(issue, actor, kind, supersedes, challenges)
+    if not text.strip():
+        errors.insert(0, "The statement has no text.")
+    if errors:
+        raise ValidationFailed({"statement": errors})
+    public = issue.state in PUBLIC_STATES
+    if public:
+        refuse_unneutral_public_text(issue, actor, {"text": text}, language_justification)
+    if actor.organisation is None:
+        raise PermissionRefused("Only members of an organisation may add statements.")
+    statement = Statement.objects.create(
+        issue=issue,
+        kind=kind,
+        text=text.strip(),
+        organisation=actor.organisation,
+        author=actor,
+        supersedes=supersedes,
+        challenges=challenges,
+    )
+    if public and language_justification.strip():
+        field = statement_field(statement)
+        record_overrides_for(issue, actor, {field: statement.text}, language_justification)
+    _note_manufacturer_response(issue, actor, kind)
+    audit_record(
+        actor=actor,
+        verb="statement.added",
+        target=statement,
+        data={
+            "issue": issue.human_id,
+            "kind": kind,
+            "supersedes": supersedes.pk if supersedes else None,
+            "challenges": challenges.pk if challenges else None,
+        },
+    )
+    reindex(issue)
+    return statement
+
+
+def _note_manufacturer_response(issue: Issue, actor: User, kind: str) -> None:
+    organisation = actor.organisation
+    if organisation is None or kind not in _RESPONSE_KINDS:
+        return
+    if not is_named_manufacturer(issue, organisation):
+        return
+    if record_response(issue, organisation) is not None:
+        involvement = issue.involvements.filter(
+            organisation=organisation, role=InvolvementRole.MANUFACTURER
+        ).first()
+        if involvement is None or involvement.status != InvolvementStatus.DISPUTED:
+            set_involvement(
+                issue, organisation, InvolvementRole.MANUFACTURER, InvolvementStatus.IN_PROGRESS
+            )

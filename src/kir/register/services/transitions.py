@@ -1,0 +1,156 @@
+"""Taking a workflow step: kir.register.workflow says what is allowed; this module does it.
+
+Preconditions named in the workflow table map to check functions here (each returns the unmet
+conditions as sentences); effects map to what a step does besides changing the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kir.accounts.models import User
+from kir.audit.services import audit_record
+from kir.register.errors import PermissionRefused, TransitionRefused, ValidationFailed
+from kir.register.models import AffectedProduct, Issue, IssueState, StateChange
+from kir.register.services import notices, publication
+from kir.register.services._common import (
+    lock_issue,
+    manufacturer_organisations,
+    require_visible,
+    write_issue,
+)
+from kir.register.services.language import unresolved_language
+from kir.register.workflow import Transition, get_transition
+
+Check = Callable[[Issue, User], list[str]]
+Effect = Callable[[Issue, User], dict[str, Any]]
+
+
+def _has_affected_products(issue: Issue, actor: User) -> list[str]:
+    if AffectedProduct.objects.filter(issue=issue).exists():
+        return []
+    return ["Name at least one affected device version or Device Model Combination."]
+
+
+def _manufacturers_reachable(issue: Issue, actor: User) -> list[str]:
+    organisations, unreachable = manufacturer_organisations(issue)
+    messages = [
+        f"Manufacturer {name} has no organisation in the register, so it cannot be notified; "
+        "link it to one in the catalogue first."
+        for name in unreachable
+    ]
+    if not organisations and not unreachable:
+        messages.append("No manufacturer is named through the affected products.")
+    return messages
+
+
+def _notice_text_neutral(issue: Issue, actor: User) -> list[str]:
+    return [
+        f'{f.field_label} contains "{f.matched}" (prohibited phrase "{f.phrase}"); the notice '
+        "quotes it, so reword it or record an administrator's override first."
+        for f in unresolved_language(issue, fields=["title", "summary"])
+    ]
+
+
+def _no_pending_proposal(issue: Issue, actor: User) -> list[str]:
+    if publication.pending_proposal(issue) is None:
+        return []
+    return ["Publication has already been proposed; approve or cancel that proposal."]
+
+
+def _pending_proposal(issue: Issue, actor: User) -> list[str]:
+    if publication.pending_proposal(issue) is not None:
+        return []
+    return ["Publication has not been proposed yet."]
+
+
+CHECKS: dict[str, Check] = {
+    "has_affected_products": _has_affected_products,
+    "manufacturers_reachable": _manufacturers_reachable,
+    "notice_text_neutral": _notice_text_neutral,
+    "no_pending_proposal": _no_pending_proposal,
+    "pending_proposal": _pending_proposal,
+    "publication_threshold": lambda issue, actor: publication.publication_blockers(issue),
+    "second_approver": publication.second_approver_blockers,
+}
+
+
+def _send_notices(issue: Issue, actor: User) -> dict[str, Any]:
+    sent = notices.send_manufacturer_notices(issue, actor)
+    return {"notices": [n.pk for n in sent]}
+
+
+EFFECTS: dict[str, Effect] = {
+    "notify_manufacturer": _send_notices,
+    "propose_publication": publication.propose,
+    "cancel_publication_proposal": publication.cancel_proposal,
+    "publish": publication.approve,
+}
+
+
+def _refusals(step: Transition, issue: Issue, actor: User, reason: str) -> list[str]:
+    if issue.state not in step.sources:
+        return [
+            f"{step.label} is not possible while the issue is {issue.get_state_display().lower()}."
+        ]
+    reasons = []
+    if step.needs_reason and not reason.strip():
+        reasons.append(f"{step.label} needs a reason.")
+    for name in step.preconditions:
+        reasons += CHECKS[name](issue, actor)
+    return reasons
+
+
+@transaction.atomic
+def issue_transition(
+    *,
+    issue: Issue,
+    actor: User,
+    transition: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Issue:
+    """Take the named step, or refuse: PermissionRefused for the wrong role or organisation,
+    TransitionRefused listing every unmet condition, VersionConflict if the issue moved on."""
+    step = get_transition(transition)
+    if step is None:
+        raise ValidationFailed({"transition": [f"There is no step called {transition!r}."]})
+    issue = lock_issue(issue)
+    require_visible(actor, issue)
+    if not step.allows(actor, issue):
+        raise PermissionRefused(f"Your role or organisation may not take the step {step.label!r}.")
+    reasons = _refusals(step, issue, actor, reason)
+    if reasons:
+        raise TransitionRefused(reasons)
+    from_state = issue.state
+    fields: dict[str, Any] = {"state": step.target}
+    if step.target == IssueState.PUBLISHED and issue.published_at is None:
+        fields["published_at"] = timezone.now()
+    issue = write_issue(issue, expected_version=expected_version, **fields)
+    StateChange.objects.create(
+        issue=issue,
+        transition=step.name,
+        from_state=from_state,
+        to_state=step.target,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    effect = EFFECTS.get(step.name)
+    details = effect(issue, actor) if effect else {}
+    audit_record(
+        actor=actor,
+        verb=step.audit_verb,
+        target=issue,
+        data={
+            "transition": step.name,
+            "from": from_state,
+            "to": step.target,
+            "reason": reason.strip(),
+            **details,
+        },
+    )
+    return issue
