@@ -175,12 +175,31 @@ def _statement_label(statement: Any) -> str:
 class ManufacturerResponseForm(forms.Form):
     response = forms.ChoiceField(
         choices=[
-            ("acknowledge", "Acknowledge the issue"),
+            ("acknowledge", "Acknowledge the notice and cooperate"),
             ("dispute", "Dispute the issue"),
         ],
         widget=forms.RadioSelect,
     )
-    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=20000)
+    rationale = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
+        required=False,
+        label="Rationale for a dispute",
+        help_text="Needed to dispute. Root cause, remediation and workarounds are statements.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        rationale = data.get("rationale", "").strip()
+        if data.get("response") == "dispute" and not rationale:
+            self.add_error("rationale", "Give the reasons for the dispute.")
+        if data.get("response") == "acknowledge" and rationale:
+            self.add_error(
+                "rationale",
+                "An acknowledgement carries no rationale: acknowledge first, then add your "
+                "statement (root cause, remediation, workaround or response).",
+            )
+        return data
 
 
 class ProcurementCheckForm(forms.Form):
@@ -191,8 +210,9 @@ class ProcurementCheckForm(forms.Form):
         label="Paste models, firmware versions or DMCs",
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=(
-            "One per line: MANUFACTURER/MODEL (e.g. 1234/00A00001), "
-            "MANUFACTURER/MODEL/FIRMWARE (e.g. 1234/00A00001/01000002) or a DMC identifier."
+            "One per line: MANUFACTURER MODEL (4 and 8 hex digits, e.g. 1A2B 00012345), "
+            "optionally followed by fw FIRMWARE (8 hex digits), or a DMC identifier "
+            "(DMC- and 12 hex digits)."
         ),
     )
     device_versions = forms.ModelMultipleChoiceField(

@@ -1,0 +1,167 @@
+"""What the issue page and the API's issue detail show, gathered once for both.
+
+Everything here is read through the selectors, so the UI and the API show the same things to the
+same user; nothing in this module decides visibility itself.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kir.accounts.permissions import Permission, user_has_permission
+from kir.catalogue.models import Region
+from kir.register.models import (
+    AffectedProduct,
+    Evidence,
+    Involvement,
+    Issue,
+    IssueState,
+    ManufacturerNotice,
+    Publication,
+    StateChange,
+    Statement,
+    StatementKind,
+    ThresholdPolicy,
+)
+from kir.register.selectors import (
+    evidence_visible_to,
+    issue_get_visible,
+    issue_manufacturer_organisations,
+    statements_visible_to,
+)
+from kir.register.services import pending_proposal, policy_in_force, publication_blockers
+from kir.register.workflow import FROZEN_STATES, Transition, transitions_for, user_can_edit
+
+if TYPE_CHECKING:
+    from kir.accounts.models import User
+
+
+@dataclass
+class IssueDetail:
+    issue: Issue
+    products: list[AffectedProduct]
+    statements: list[Statement]
+    # Statement id -> ids of the later statements that supersede / challenge it.
+    superseded_by: dict[int, list[int]] = field(default_factory=dict)
+    challenged_by: dict[int, list[int]] = field(default_factory=dict)
+    timeline: list[StateChange] = field(default_factory=list)
+    involvements: list[Involvement] = field(default_factory=list)
+    notices: list[ManufacturerNotice] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def region_labels(self) -> list[str]:
+        return [Region(value).label for value in self.issue.regions if value in Region.values]
+
+    def last_change_to(self, state: str) -> StateChange | None:
+        changes = [c for c in self.timeline if c.to_state == state]
+        return changes[-1] if changes else None
+
+
+def issue_detail_for(*, user: User, human_id: str) -> IssueDetail:
+    """The issue and everything about it that `user` may see (Http404 when hidden)."""
+    issue = issue_get_visible(user=user, human_id=human_id)
+    statements = list(statements_visible_to(user=user, issue=issue))
+    superseded_by: dict[int, list[int]] = defaultdict(list)
+    challenged_by: dict[int, list[int]] = defaultdict(list)
+    for statement in statements:
+        if statement.supersedes_id:
+            superseded_by[statement.supersedes_id].append(statement.pk)
+        if statement.challenges_id:
+            challenged_by[statement.challenges_id].append(statement.pk)
+    return IssueDetail(
+        issue=issue,
+        products=list(issue.products.all()),
+        statements=statements,
+        superseded_by=dict(superseded_by),
+        challenged_by=dict(challenged_by),
+        timeline=list(issue.state_changes.select_related("actor__organisation")),
+        involvements=list(issue.involvements.select_related("organisation")),
+        notices=list(issue.notices.select_related("organisation")),
+        evidence=list(evidence_visible_to(user=user, issue=issue)),
+    )
+
+
+def available_transitions(*, user: User, issue: Issue) -> list[Transition]:
+    """Steps the user's role and organisation allow from the issue's state (conditions are
+    checked when the step is taken, and every unmet one is then reported)."""
+    return transitions_for(user=user, issue=issue)
+
+
+def can_edit(*, user: User, issue: Issue) -> bool:
+    return user_can_edit(user=user, issue=issue)
+
+
+def speaks_for_named_manufacturer(*, user: User, issue: Issue) -> bool:
+    organisation_id = getattr(user, "organisation_id", None)
+    if organisation_id is None:
+        return False
+    return issue_manufacturer_organisations(issue=issue).filter(pk=organisation_id).exists()
+
+
+def statement_kinds_for(*, user: User, issue: Issue) -> list[tuple[str, str]]:
+    """Kinds the user may add: a manufacturer response only for a named manufacturer."""
+    if not may_add_statement(user=user, issue=issue):
+        return []
+    manufacturer = speaks_for_named_manufacturer(user=user, issue=issue)
+    return [
+        (value, label)
+        for value, label in StatementKind.choices
+        if value != StatementKind.MANUFACTURER_RESPONSE or manufacturer
+    ]
+
+
+def may_add_statement(*, user: User, issue: Issue) -> bool:
+    return issue.state not in FROZEN_STATES and user_has_permission(user, Permission.ADD_STATEMENT)
+
+
+def may_respond_as_manufacturer(*, user: User, issue: Issue) -> bool:
+    return may_add_statement(user=user, issue=issue) and speaks_for_named_manufacturer(
+        user=user, issue=issue
+    )
+
+
+def may_edit_policy(user: User) -> bool:
+    organisation = getattr(user, "organisation", None)
+    return bool(
+        organisation is not None
+        and organisation.is_secas
+        and user_has_permission(user, Permission.EDIT_THRESHOLD_POLICY)
+    )
+
+
+def may_report(user: User) -> bool:
+    return user_has_permission(user, Permission.REPORT_ISSUE)
+
+
+def notice_marker(issue: Issue) -> dict[str, Any]:
+    """The markers shown wherever an issue appears (page, list, CSV, API)."""
+    return {
+        "disputed": issue.is_disputed,
+        "withdrawn": issue.state == IssueState.WITHDRAWN,
+        "rejected": issue.state == IssueState.REJECTED,
+    }
+
+
+@dataclass
+class PublicationStatus:
+    proposal: Publication | None
+    blockers: list[str]
+    policy: ThresholdPolicy
+
+
+def publication_status_for(*, user: User, issue: Issue) -> PublicationStatus | None:
+    """For administrators who could propose or approve: the pending proposal and everything that
+    still blocks publication under the policy in force. Nobody else gets it."""
+    if issue.state != IssueState.MANUFACTURER_NOTIFIED:
+        return None
+    names = {t.name for t in available_transitions(user=user, issue=issue)}
+    if not names & {"propose_publication", "publish"}:
+        return None
+    return PublicationStatus(
+        proposal=pending_proposal(issue),
+        blockers=publication_blockers(issue),
+        policy=policy_in_force(),
+    )

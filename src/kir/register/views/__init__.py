@@ -1,0 +1,25 @@
+"""The register's pages: thin views that parse input, call a service or selector, and render."""
+
+from kir.register.views.actions import (
+    evidence_download,
+    issue_transition_view,
+    manufacturer_response,
+    statement_create,
+)
+from kir.register.views.browse import issue_export_csv, issue_list, procurement_check_page
+from kir.register.views.issue import issue_create, issue_detail, issue_edit
+from kir.register.views.policy import policy_page
+
+__all__ = [
+    "evidence_download",
+    "issue_create",
+    "issue_detail",
+    "issue_edit",
+    "issue_export_csv",
+    "issue_list",
+    "issue_transition_view",
+    "manufacturer_response",
+    "policy_page",
+    "procurement_check_page",
+    "statement_create",
+]

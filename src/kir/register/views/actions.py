@@ -1,0 +1,166 @@
+"""Forms that act on one issue: workflow steps, statements, the manufacturer's reply, evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kir.register.errors import (
+    PermissionRefused,
+    TransitionRefused,
+    ValidationFailed,
+    VersionConflict,
+)
+from kir.register.forms import ManufacturerResponseForm, StatementForm, TransitionForm
+from kir.register.models import IssueState
+from kir.register.presenters import (
+    may_respond_as_manufacturer,
+    statement_kinds_for,
+)
+from kir.register.selectors import evidence_get_visible, issue_get_visible, statements_visible_to
+from kir.register.services import (
+    issue_transition,
+    manufacturer_acknowledge,
+    manufacturer_dispute,
+    statement_add,
+)
+from kir.register.views.common import acting_user, apply_errors, field_errors
+from kir.register.workflow import get_transition, user_can_take
+
+
+def _transition_context(issue: Any, step: Any, form: TransitionForm) -> dict[str, Any]:
+    return {
+        "issue": issue,
+        "form": form,
+        "transition_label": step.label,
+        "target_label": IssueState(step.target).label if step.target != issue.state else "",
+        "reason_required": step.needs_reason,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_transition_view(request: HttpRequest, human_id: str, name: str) -> HttpResponse:
+    """One workflow step as a form with its reason. Only steps the user may take are offered;
+    a refusal lists every unmet condition the service reports."""
+    user = acting_user(request)
+    issue = issue_get_visible(user=user, human_id=human_id)
+    step = get_transition(name)
+    if step is None or not user_can_take(user=user, issue=issue, transition=name):
+        raise Http404("No such step for this issue.")
+    if request.method == "GET":
+        form = TransitionForm(initial={"expected_version": issue.version})
+        return render(request, "register/transition.html", _transition_context(issue, step, form))
+    form = TransitionForm(request.POST)
+    context = _transition_context(issue, step, form)
+    if form.is_valid():
+        try:
+            issue_transition(
+                issue=issue,
+                actor=user,
+                transition=name,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["expected_version"],
+            )
+        except TransitionRefused as refusal:
+            context["refusal_reasons"] = refusal.reasons
+        except VersionConflict as conflict:
+            context["refusal_title"] = "The issue changed while you were looking at it"
+            context["refusal_reasons"] = [str(conflict)]
+            context["form"] = TransitionForm(
+                initial={"expected_version": conflict.current.version, **form.cleaned_data}
+            )
+            return render(request, "register/transition.html", context, status=409)
+        except (PermissionRefused, ValidationFailed) as refusal:
+            context["refusal_reasons"] = _messages(refusal)
+        else:
+            return redirect("register:detail", human_id=issue.human_id)
+    return render(request, "register/transition.html", context, status=422)
+
+
+def _messages(refusal: Exception) -> list[str]:
+    if isinstance(refusal, ValidationFailed):
+        return field_errors(refusal.errors)
+    return [str(refusal)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
+    user = acting_user(request)
+    issue = issue_get_visible(user=user, human_id=human_id)
+    kinds = statement_kinds_for(user=user, issue=issue)
+    if not kinds:
+        reason = "You may not add statements to this issue."
+        context = {"issue": issue, "form": None, "refusal_reasons": [reason]}
+        return render(request, "register/statement_form.html", context, status=403)
+    statements = list(statements_visible_to(user=user, issue=issue))
+    initial = {"kind": request.GET.get("kind"), "challenges": request.GET.get("challenges")}
+    form = StatementForm(request.POST or None, initial=initial, kinds=kinds, statements=statements)
+    context: dict[str, Any] = {"issue": issue, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            statement_add(
+                issue=issue,
+                actor=user,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                supersedes=form.statement("supersedes"),
+                challenges=form.statement("challenges"),
+            )
+        except ValidationFailed as error:
+            context["refusal_reasons"] = field_errors(error.errors)
+        except PermissionRefused as refusal:
+            context["refusal_reasons"] = [str(refusal)]
+        else:
+            return redirect("register:detail", human_id=issue.human_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "register/statement_form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def manufacturer_response(request: HttpRequest, human_id: str) -> HttpResponse:
+    """A named manufacturer acknowledges the notice or disputes the issue with a rationale."""
+    user = acting_user(request)
+    issue = issue_get_visible(user=user, human_id=human_id)
+    if not may_respond_as_manufacturer(user=user, issue=issue):
+        reason = "Only an organisation speaking for a named manufacturer may respond."
+        context = {"issue": issue, "form": None, "refusal_reasons": [reason]}
+        return render(request, "register/manufacturer_response.html", context, status=403)
+    form = ManufacturerResponseForm(request.POST or None)
+    context: dict[str, Any] = {"issue": issue, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            if form.cleaned_data["response"] == "dispute":
+                manufacturer_dispute(
+                    issue=issue, actor=user, rationale=form.cleaned_data["rationale"]
+                )
+            else:
+                manufacturer_acknowledge(issue=issue, actor=user)
+                messages.success(request, "Acknowledged. You can now add your statement.")
+                return redirect("register:statement_create", human_id=issue.human_id)
+        except ValidationFailed as error:
+            apply_errors(form, error.errors)
+        except PermissionRefused as refusal:
+            context["refusal_reasons"] = [str(refusal)]
+        else:
+            return redirect("register:detail", human_id=issue.human_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "register/manufacturer_response.html", context, status=status)
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, human_id: str, evidence_id: int) -> FileResponse:
+    """An attachment, only when the selectors let this user see it (404 otherwise)."""
+    user = acting_user(request)
+    issue = issue_get_visible(user=user, human_id=human_id)
+    evidence = evidence_get_visible(user=user, issue=issue, evidence_id=evidence_id)
+    name = evidence.file.name.rsplit("/", 1)[-1]
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name)

@@ -1,0 +1,259 @@
+"""The issue page, reporting a draft and editing with optimistic locking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kir.catalogue.models import Region
+from kir.register.errors import PermissionRefused, ValidationFailed, VersionConflict
+from kir.register.forms import (
+    AffectedProductFormSet,
+    IssueEditForm,
+    IssueForm,
+    products_from,
+)
+from kir.register.models import Issue, IssueState
+from kir.register.presenters import (
+    IssueDetail,
+    available_transitions,
+    can_edit,
+    issue_detail_for,
+    may_add_statement,
+    may_report,
+    may_respond_as_manufacturer,
+    publication_status_for,
+)
+from kir.register.selectors import issue_get_visible
+from kir.register.services import issue_create_draft, issue_update
+from kir.register.views.common import Action, acting_user, apply_errors
+
+ISSUE_FIELDS = tuple(IssueForm.base_fields)
+
+
+def _actions(detail: IssueDetail, request: HttpRequest) -> list[Action]:
+    user, issue = acting_user(request), detail.issue
+    human_id = issue.human_id
+    actions = []
+    if can_edit(user=user, issue=issue):
+        actions.append(Action("Edit", reverse("register:edit", args=[human_id])))
+    if may_respond_as_manufacturer(user=user, issue=issue):
+        url = reverse("register:manufacturer_response", args=[human_id])
+        actions.append(Action("Respond as manufacturer", url))
+    if may_add_statement(user=user, issue=issue):
+        url = reverse("register:statement_create", args=[human_id])
+        actions.append(Action("Add a statement", url))
+    for step in available_transitions(user=user, issue=issue):
+        url = reverse("register:transition", args=[human_id, step.name])
+        actions.append(Action(step.label, url))
+    return actions
+
+
+@login_required
+@require_GET
+def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
+    detail = issue_detail_for(user=acting_user(request), human_id=human_id)
+    for statement in detail.statements:
+        # Annotated for the template: the later statements that replace or contest this one.
+        statement.superseded_by_list = [  # type: ignore[attr-defined]
+            s for s in detail.statements if s.supersedes_id == statement.pk
+        ]
+        statement.challenged_by_list = [  # type: ignore[attr-defined]
+            s for s in detail.statements if s.challenges_id == statement.pk
+        ]
+    context = {
+        "issue": detail.issue,
+        "detail": detail,
+        "regions": detail.region_labels,
+        "products": detail.products,
+        "statements": detail.statements,
+        "superseded_ids": set(detail.superseded_by),
+        "challenged_ids": set(detail.challenged_by),
+        "timeline": detail.timeline,
+        "involvements": detail.involvements,
+        "notices": detail.notices,
+        "evidence": detail.evidence,
+        "withdrawal": detail.last_change_to(IssueState.WITHDRAWN),
+        "rejection": detail.last_change_to(IssueState.REJECTED),
+        "actions": _actions(detail, request),
+    }
+    publication = publication_status_for(user=acting_user(request), issue=detail.issue)
+    if publication is not None:
+        context.update(vars(publication))
+    return render(request, "register/detail.html", context)
+
+
+def _formset_errors(formset: Any) -> list[str]:
+    errors = [str(e) for e in formset.non_form_errors()]
+    for number, form in enumerate(formset.forms, start=1):
+        errors += [f"Product {number}: {e}" for e in form.non_field_errors()]
+        errors += [
+            f"Product {number}, {form[n].label}: {e}"
+            for n in form.errors
+            for e in form.errors[n]
+            if n != "__all__"
+        ]
+    return errors
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_create(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    if not may_report(user):
+        context = {
+            "form": None,
+            "refusal_reasons": ["Your role does not allow you to report issues."],
+        }
+        return render(request, "register/issue_form.html", context, status=403)
+    form = IssueForm(request.POST or None)
+    formset = AffectedProductFormSet(request.POST or None, prefix="products")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            try:
+                issue = issue_create_draft(
+                    actor=user, products=products_from(formset), **form.cleaned_data
+                )
+            except ValidationFailed as error:
+                apply_errors(form, error.errors)
+            else:
+                return redirect("register:detail", human_id=issue.human_id)
+        status = 422
+    context = {"form": form, "formset": formset, "formset_errors": _formset_errors(formset)}
+    return render(request, "register/issue_form.html", context, status=status)
+
+
+def _initial(issue: Issue) -> dict[str, Any]:
+    initial = {name: getattr(issue, name) for name in ISSUE_FIELDS}
+    initial["version"] = issue.version
+    return initial
+
+
+def _saved_products(issue: Issue) -> list[dict[str, Any]]:
+    return [
+        {
+            "device_version": p.device_version,
+            "dmc": p.dmc,
+            "status": p.status,
+            "first_fixed_firmware": p.first_fixed_firmware,
+        }
+        for p in issue.products.all()
+    ]
+
+
+def _product_keys(products: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [
+        (p["device_version"], p["dmc"], p["status"], p["first_fixed_firmware"] or "")
+        for p in products
+    ]
+
+
+def _edit_changes(form: IssueEditForm, formset: Any, issue: Issue) -> dict[str, Any]:
+    """The submitted fields, and the products only when the user changed them (so an edit of
+    the title does not rewrite every product row)."""
+    changes = {name: form.cleaned_data[name] for name in ISSUE_FIELDS}
+    products = products_from(formset)
+    if _product_keys(products) != _product_keys(_saved_products(issue)):
+        changes["products"] = products
+    return changes
+
+
+def _display(name: str, value: Any) -> str:
+    if name == "regions":
+        return ", ".join(Region(v).label for v in value or [] if v in Region.values) or "—"
+    if name == "products":
+        return (
+            "\n".join(
+                f"{p['device_version'] or 'DMC ' + str(p['dmc'])}: {p['status']}"
+                + (f", fixed in {p['first_fixed_firmware']}" if p["first_fixed_firmware"] else "")
+                for p in value
+            )
+            or "—"
+        )
+    return "—" if value in (None, "") else str(value)
+
+
+def _conflict_rows(current: Issue, attempted: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    saved = {name: getattr(current, name) for name in ISSUE_FIELDS}
+    saved["products"] = _saved_products(current)
+    attempted = {**attempted, "products": attempted.get("products", saved["products"])}
+    for name, value in saved.items():
+        label = IssueForm.base_fields[name].label if name in IssueForm.base_fields else None
+        rows.append(
+            {
+                "label": label or name.replace("_", " ").capitalize(),
+                "current": _display(name, value),
+                "attempted": _display(name, attempted[name]),
+                "differs": _display(name, value) != _display(name, attempted[name]),
+            }
+        )
+    return rows
+
+
+def _conflict_response(
+    request: HttpRequest, current: Issue, attempted: dict[str, Any], attempted_version: int
+) -> HttpResponse:
+    """Nothing is lost: the saved values and the user's attempt side by side, and a form
+    holding the attempt against the current version."""
+    initial = {**attempted, "version": current.version}
+    initial.pop("products", None)
+    products = attempted.get("products") or _saved_products(current)
+    formset = AffectedProductFormSet(prefix="products", initial=products)
+    context = {
+        "issue": current,
+        "rows": _conflict_rows(current, attempted),
+        "attempted_version": attempted_version,
+        "form": IssueEditForm(initial=initial),
+        "formset": formset,
+    }
+    return render(request, "register/conflict.html", context, status=409)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
+    user = acting_user(request)
+    issue = issue_get_visible(user=user, human_id=human_id)
+    if not can_edit(user=user, issue=issue):
+        reason = (
+            f"Your role or organisation may not edit a {issue.get_state_display().lower()} issue."
+        )
+        context = {"issue": issue, "form": None, "refusal_reasons": [reason]}
+        return render(request, "register/issue_form.html", context, status=403)
+    if request.method == "GET":
+        form = IssueEditForm(initial=_initial(issue))
+        formset = AffectedProductFormSet(prefix="products", initial=_saved_products(issue))
+        return render(
+            request, "register/issue_form.html", {"issue": issue, "form": form, "formset": formset}
+        )
+    form = IssueEditForm(request.POST)
+    formset = AffectedProductFormSet(request.POST, prefix="products")
+    refusals: list[str] = []
+    if form.is_valid() and formset.is_valid():
+        changes = _edit_changes(form, formset, issue)
+        version = form.cleaned_data["version"]
+        try:
+            issue_update(issue=issue, actor=user, expected_version=version, **changes)
+        except VersionConflict as conflict:
+            return _conflict_response(request, conflict.current, changes, version)
+        except ValidationFailed as error:
+            apply_errors(form, error.errors)
+        except PermissionRefused as refusal:
+            refusals.append(str(refusal))
+        else:
+            return redirect("register:detail", human_id=issue.human_id)
+    context = {
+        "issue": issue,
+        "form": form,
+        "formset": formset,
+        "formset_errors": _formset_errors(formset),
+        "refusal_reasons": refusals,
+    }
+    return render(request, "register/issue_form.html", context, status=422)
