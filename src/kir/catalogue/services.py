@@ -153,8 +153,8 @@ def device_model_upsert(
     # silently give those combinations new identities.
     if existing is not None and existing.device_type != device_type:
         raise CatalogueError(
-            f"model {manufacturer.identifier}/{model_id} is a {existing.device_type}, "
-            f"not a {device_type}"
+            f"model {manufacturer.identifier}/{model_id} is recorded as {existing.device_type}, "
+            f"not {device_type}"
         )
     obj = existing or DeviceModel(manufacturer=manufacturer, model_id=model_id, **wanted)
     outcome = _save_upsert(
