@@ -54,7 +54,15 @@ def _normalised(value: str, normalise: Any) -> str:
         raise ValidationError(str(error)) from None
 
 
+# Form fields wider than the stored ids, so "10-a5" reaches clean_* and is normalised to "10A5"
+# instead of failing the model's max_length first.
+def _id_field(help_text: str) -> forms.CharField:
+    return forms.CharField(max_length=40, help_text=help_text)
+
+
 class ManufacturerForm(forms.ModelForm):
+    identifier = _id_field("GBCS manufacturer id, 4 hex digits")
+
     class Meta:
         model = Manufacturer
         fields = ("identifier", "name", "organisation")
@@ -90,6 +98,8 @@ class ManufacturerAdmin(CatalogueAdmin):
 
 
 class DeviceModelForm(forms.ModelForm):
+    model_id = _id_field("GBCS model identifier, 8 hex digits")
+
     class Meta:
         model = DeviceModel
         fields = ("manufacturer", "model_id", "device_type", "name", "smets_version")
@@ -122,6 +132,8 @@ class DeviceModelAdmin(CatalogueAdmin):
 
 
 class DeviceVersionForm(forms.ModelForm):
+    firmware_version = _id_field("8 hex digits")
+
     class Meta:
         model = DeviceVersion
         fields = (
