@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
 from kir.api.auth import api_auth
+from kir.register.api import router as register_router
 
 api = NinjaAPI(
     title="Known Issues Register API",
@@ -33,3 +34,6 @@ def me(request: HttpRequest) -> MeOut:
         category=organisation.category,
         role=user.role,
     )
+
+
+api.add_router("/", register_router)

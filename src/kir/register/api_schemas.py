@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -48,12 +49,27 @@ class IssueSummaryOut(Schema):
     published_at: datetime | None
 
     @staticmethod
-    def resolve_disputed(issue: Issue) -> bool:
-        return issue.is_disputed
+    def from_issue(issue: Issue) -> IssueSummaryOut:
+        return IssueSummaryOut(**summary_fields(issue))
 
-    @staticmethod
-    def resolve_withdrawn(issue: Issue) -> bool:
-        return issue.state == IssueState.WITHDRAWN
+
+def summary_fields(issue: Issue) -> dict[str, Any]:
+    return {
+        "human_id": issue.human_id,
+        "title": issue.title,
+        "state": issue.state,
+        "category": issue.category,
+        "regions": list(issue.regions),
+        "evidence_level": issue.evidence_level,
+        "root_cause_status": issue.root_cause_status,
+        "impact_level": issue.impact_level,
+        "disputed": issue.is_disputed,
+        "withdrawn": issue.state == IssueState.WITHDRAWN,
+        "version": issue.version,
+        "created_at": issue.created_at,
+        "updated_at": issue.updated_at,
+        "published_at": issue.published_at,
+    }
 
 
 class IssuePageOut(Schema):
@@ -202,20 +218,81 @@ class StatementIn(Schema):
 class ProcurementCheckIn(Schema):
     items: list[str] = Field(
         default=[],
+        max_length=500,
         description=(
-            "Descriptors: MANUFACTURER/MODEL, MANUFACTURER/MODEL/FIRMWARE (hex ids) "
-            "or a DMC identifier"
+            "One item per string: MANUFACTURER MODEL (4 and 8 hex digits), optionally followed "
+            "by fw FIRMWARE (8 hex digits), or a DMC identifier (DMC- and 12 hex digits)"
         ),
     )
-    device_version_ids: list[int] = []
-    dmcs: list[str] = []
 
 
 class ProcurementMatchOut(Schema):
+    issue: IssueSummaryOut
+    # The affected products through which the issue touches the item.
+    products: list[ProductOut]
+
+
+class ProcurementResultOut(Schema):
     item: str
-    issues: list[IssueSummaryOut]
+    kind: str = Field(description="model, firmware or dmc")
+    in_catalogue: bool = Field(
+        description="False when the catalogue has no such item: nothing found proves nothing"
+    )
+    matches: list[ProcurementMatchOut]
 
 
 class ProcurementCheckOut(Schema):
-    results: list[ProcurementMatchOut]
-    unrecognised: list[str] = []
+    results: list[ProcurementResultOut]
+
+
+class ManufacturerResponseIn(Schema):
+    response: Literal["acknowledge", "dispute"]
+    rationale: str = ""
+
+
+class IssueUpdateIn(Schema):
+    """Fields to change; `expected_version` is the version you read (409 if it changed since)."""
+
+    expected_version: int
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    category: Category | None = None
+    regions: list[Region] | None = None
+    evidence_level: EvidenceLevel | None = None
+    root_cause_status: RootCauseStatus | None = None
+    impact_level: ImpactLevel | None = None
+    excess_alerts_per_day: float | None = Field(default=None, ge=0)
+    installations_affected: int | None = Field(default=None, ge=0)
+    impact_rationale: str | None = None
+    products: list[ProductIn] | None = None
+
+
+class IssueQueryIn(Schema):
+    """Search text, filters, sort and page of GET /api/issues (the list page's own fields)."""
+
+    q: str = Field(
+        default="",
+        max_length=200,
+        description="Full text over titles, summaries, descriptions and statements",
+    )
+    state: IssueState | None = None
+    category: Category | None = None
+    region: Region | None = None
+    manufacturer: str | None = Field(default=None, description="4-hex identifier or part of a name")
+    model: str | None = Field(default=None, description="8-hex model id or part of a name")
+    firmware: str | None = Field(default=None, description="8-hex firmware version")
+    dmc: str | None = Field(default=None, description="DMC identifier")
+    evidence_level: EvidenceLevel | None = None
+    impact_level: ImpactLevel | None = None
+    root_cause_status: RootCauseStatus | None = None
+    date_from: date | None = Field(default=None, description="Updated on or after (inclusive)")
+    date_to: date | None = Field(default=None, description="Updated on or before (inclusive)")
+    sort: str = Field(
+        default="-updated",
+        description=(
+            "-updated, updated, -created, created, -published, human_id, -impact, -evidence"
+        ),
+    )
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=25, ge=1, le=100)

@@ -104,8 +104,9 @@ class AffectedProductForm(forms.Form):
         label="Device version",
     )
     dmc = forms.ModelChoiceField(queryset=DMC.objects.all(), required=False, label="or DMC")
+    # Not required: a row left at its default must not block the form when it names nothing.
     status = forms.ChoiceField(
-        choices=ProductStatus.choices, initial=ProductStatus.UNDER_INVESTIGATION
+        choices=ProductStatus.choices, initial=ProductStatus.UNDER_INVESTIGATION, required=False
     )
     first_fixed_firmware = forms.CharField(
         required=False, max_length=8, label="First fixed firmware (8 hex)"
@@ -124,7 +125,7 @@ class AffectedProductForm(forms.Form):
         return {
             "device_version": data.get("device_version"),
             "dmc": data.get("dmc"),
-            "status": data["status"],
+            "status": data.get("status") or ProductStatus.UNDER_INVESTIGATION,
             "first_fixed_firmware": data.get("first_fixed_firmware", ""),
         }
 

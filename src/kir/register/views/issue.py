@@ -88,16 +88,17 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
     return render(request, "register/detail.html", context)
 
 
-def _formset_errors(formset: Any) -> list[str]:
-    errors = [str(e) for e in formset.non_form_errors()]
+def _formset_errors(formset: Any) -> list[dict[str, str]]:
+    """Product-row errors for the error summary, each linked to its field where it has one."""
+    if not formset.is_bound:
+        return []
+    errors = [{"text": str(e), "anchor": ""} for e in formset.non_form_errors()]
     for number, form in enumerate(formset.forms, start=1):
-        errors += [f"Product {number}: {e}" for e in form.non_field_errors()]
-        errors += [
-            f"Product {number}, {form[n].label}: {e}"
-            for n in form.errors
-            for e in form.errors[n]
-            if n != "__all__"
-        ]
+        for name, messages in form.errors.items():
+            label = form[name].label if name in form.fields else ""
+            anchor = form[name].id_for_label if name in form.fields else ""
+            prefix = f"Product {number}, {label}" if label else f"Product {number}"
+            errors += [{"text": f"{prefix}: {m}", "anchor": anchor} for m in messages]
     return errors
 
 

@@ -1,0 +1,382 @@
+"""The register's pages: each renders, each form's happy and refused paths, 404s, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from kir.register.models import Issue, IssueState, RootCauseStatus, Statement, ThresholdPolicy
+from kir.register.services import manufacturer_dispute, statement_add
+from tests.factories import EvidenceFactory
+from tests.register.ui_cast import UiCast, make_ui_cast
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast() -> UiCast:
+    return make_ui_cast()
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page(response) -> str:
+    return response.content.decode()
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def product_management(total: int = 3, initial: int = 0) -> dict[str, str]:
+    return {
+        "products-TOTAL_FORMS": str(total),
+        "products-INITIAL_FORMS": str(initial),
+        "products-MIN_NUM_FORMS": "0",
+        "products-MAX_NUM_FORMS": "50",
+    }
+
+
+def issue_post(cast: UiCast, **overrides: str) -> dict[str, str]:
+    data = {
+        "title": "Alerts repeat after power restoration",
+        "summary": "Alert 8F35 repeats every few seconds.",
+        "description": "Observed in *North*.",
+        "category": "superfluous_alerts",
+        "regions": "north",
+        "evidence_level": "corroborated",
+        "impact_level": "high",
+        "excess_alerts_per_day": "900",
+        "installations_affected": "120",
+        "impact_rationale": "Fourteen days of CSP North data.",
+        "products-0-device_version": str(cast.version.pk),
+        "products-0-status": "known_affected",
+        "products-0-first_fixed_firmware": "",
+        **product_management(),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_it_redirects_anonymous_visitors_to_sign_in(cast):
+    response = Client().get("/issues/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_it_lists_what_the_user_may_see_only(cast):
+    draft = cast.draft(title="Draft seen by its reporter")
+    published = cast.published(title="Published for everyone")
+    reporter_page = page(signed_in(cast.reporter).get("/issues/"))
+    other_page = page(signed_in(cast.other_supplier).get("/issues/"))
+    assert draft.human_id in reporter_page and published.human_id in reporter_page
+    assert published.human_id in other_page
+    assert draft.human_id not in other_page
+    assert '<label for="id_q">Search text' in other_page
+
+
+def test_it_searches_filters_and_sorts(cast):
+    cast.published(title="Gas meter valve chatter", category="metrology", summary="Valve noise.")
+    cast.published(title="Comms hub reboot loop", category="communications")
+    client = signed_in(cast.other_supplier)
+    text = page(client.get("/issues/", {"q": "valve"}))
+    assert "Gas meter valve chatter" in text and "Comms hub reboot loop" not in text
+    text = page(client.get("/issues/", {"category": "communications", "sort": "-created"}))
+    assert "Comms hub reboot loop" in text and "Gas meter valve chatter" not in text
+    text = page(client.get("/issues/", {"manufacturer": "1A2B", "firmware": "01020304"}))
+    assert "Comms hub reboot loop" in text and "Gas meter valve chatter" in text
+    text = page(client.get("/issues/", {"state": "draft"}))
+    assert "0 issues" in text
+
+
+def test_it_links_filter_errors_to_their_fields(cast):
+    response = signed_in(cast.reporter).get(
+        "/issues/", {"date_from": "2026-02-01", "date_to": "2026-01-01"}
+    )
+    text = page(response)
+    assert 'href="#id_date_to"' in text
+    assert "The end date must not be before the start date." in text
+
+
+def test_it_paginates_with_the_filters_kept(cast, monkeypatch):
+    monkeypatch.setattr("kir.register.views.browse.PAGE_SIZE", 1)
+    cast.published(title="First")
+    cast.published(title="Second")
+    client = signed_in(cast.other_supplier)
+    first = page(client.get("/issues/", {"category": "superfluous_alerts"}))
+    assert "page 1 of 2" in first
+    assert "category=superfluous_alerts&amp;page=2" in first
+    second = page(client.get("/issues/", {"category": "superfluous_alerts", "page": "2"}))
+    assert "page 2 of 2" in second and 'rel="prev"' in second
+
+
+def test_it_exports_the_filtered_list_as_csv_with_markers(cast):
+    disputed = cast.notified(title="=HYPERLINK(1) disputed issue")
+    manufacturer_dispute(issue=disputed, actor=cast.manufacturer_user, rationale="Not our device.")
+    hidden = cast.draft(title="Hidden draft")
+    response = signed_in(cast.dcc).get("/issues/export.csv", {"state": "manufacturer_notified"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = csv_rows(response)
+    assert [row["human_id"] for row in rows] == [disputed.human_id]
+    assert rows[0]["disputed"] == "DISPUTED"
+    assert rows[0]["title"].startswith("'=")  # a formula cell is neutralised
+    outsider_rows = csv_rows(signed_in(cast.other_supplier).get("/issues/export.csv"))
+    assert hidden.human_id not in {row["human_id"] for row in outsider_rows}
+    assert outsider_rows == []
+
+
+def test_it_renders_the_issue_page_with_sanitised_markdown(cast):
+    issue = cast.published()
+    text = page(signed_in(cast.other_supplier).get(f"/issues/{issue.human_id}/"))
+    assert "<strong>North</strong>" in text
+    assert "<script>" not in text
+    assert "Evidence level" in text and "Root-cause status" in text
+    assert "Acme E1" in text and "Known affected" in text
+    assert "1200.0" in text and "Fourteen" not in text
+    assert "Approve and publish" in text  # the timeline names the step
+    assert "Manufacturer notices" in text
+
+
+def test_it_marks_disputed_withdrawn_and_rejected_issues(cast):
+    disputed = cast.published()
+    manufacturer_dispute(issue=disputed, actor=cast.manufacturer_user, rationale="We disagree.")
+    withdrawn = cast.step(cast.published(), "withdraw", cast.admin_a, reason="Duplicate of another")
+    rejected = cast.step(cast.draft(), "reject", cast.admin_a, reason="Not reproducible")
+    client = signed_in(cast.dcc)
+    assert "badge disputed" in page(client.get(f"/issues/{disputed.human_id}/"))
+    withdrawn_page = page(client.get(f"/issues/{withdrawn.human_id}/"))
+    assert "Withdrawn notice." in withdrawn_page and "Duplicate of another" in withdrawn_page
+    rejected_page = page(client.get(f"/issues/{rejected.human_id}/"))
+    assert "Rejected." in rejected_page and "Not reproducible" in rejected_page
+    listing = page(client.get("/issues/"))
+    assert listing.count("badge disputed") == 1 and listing.count("badge withdrawn") == 1
+
+
+def test_it_answers_404_for_hidden_and_absent_issues(cast):
+    draft = cast.draft()
+    evidence = EvidenceFactory(issue=draft, organisation=cast.reporter.organisation)
+    client = signed_in(cast.other_supplier)
+    for url in (
+        f"/issues/{draft.human_id}/",
+        f"/issues/{draft.human_id}/edit/",
+        f"/issues/{draft.human_id}/transition/submit_for_assessment/",
+        f"/issues/{draft.human_id}/statements/new/",
+        f"/issues/{draft.human_id}/response/",
+        f"/issues/{draft.human_id}/evidence/{evidence.pk}/",
+        "/issues/KIR-2026-9999/",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_it_reports_a_draft_with_its_products(cast):
+    response = signed_in(cast.reporter).post("/issues/new/", issue_post(cast))
+    issue = Issue.objects.get(title="Alerts repeat after power restoration")
+    assert response.status_code == 302
+    assert response["Location"] == f"/issues/{issue.human_id}/"
+    assert issue.state == IssueState.DRAFT
+    assert [p.device_version for p in issue.products.all()] == [cast.version]
+
+
+def test_it_shows_every_field_error_on_the_report_form(cast):
+    data = issue_post(cast, title="", **{"products-0-dmc": "999999"})
+    response = signed_in(cast.reporter).post("/issues/new/", data)
+    text = page(response)
+    assert response.status_code == 422
+    assert 'href="#id_title"' in text
+    assert "Product 1, or DMC" in text
+    assert not Issue.objects.exists()
+
+
+def test_it_refuses_the_report_form_to_viewers(cast):
+    response = signed_in(cast.reporter_viewer).get("/issues/new/")
+    assert response.status_code == 403
+    assert "does not allow you to report" in page(response)
+
+
+def test_it_edits_an_issue_from_the_version_read(cast):
+    issue = cast.draft()
+    client = signed_in(cast.reporter)
+    form = page(client.get(f"/issues/{issue.human_id}/edit/"))
+    assert 'name="version" value="1"' in form
+    data = issue_post(cast, title="Reworded title", version="1", **product_management(4, 1))
+    response = client.post(f"/issues/{issue.human_id}/edit/", data)
+    assert response.status_code == 302
+    issue.refresh_from_db()
+    assert issue.title == "Reworded title" and issue.version == 2
+
+
+def test_it_shows_the_conflict_page_and_loses_nothing(cast):
+    issue = cast.draft()
+    first = issue_post(cast, title="First editor's title", version="1")
+    second = issue_post(cast, title="Second editor's title", version="1")
+    reporter, dcc = signed_in(cast.reporter), signed_in(cast.dcc)
+    assert reporter.post(f"/issues/{issue.human_id}/edit/", first).status_code == 302
+    response = dcc.post(f"/issues/{issue.human_id}/edit/", second)
+    text = page(response)
+    assert response.status_code == 409
+    assert "First editor&#x27;s title" in text and "Second editor&#x27;s title" in text
+    assert 'name="version" value="2"' in text  # resubmitting now targets the saved version
+    issue.refresh_from_db()
+    assert issue.title == "First editor's title" and issue.version == 2
+
+
+def test_it_refuses_editing_to_those_the_workflow_does_not_allow(cast):
+    issue = cast.draft()
+    response = signed_in(cast.reporter_viewer).get(f"/issues/{issue.human_id}/edit/")
+    assert response.status_code == 403
+
+
+def test_it_offers_only_the_steps_the_user_may_take(cast):
+    issue = cast.step(cast.draft(), "submit_for_assessment", cast.reporter)
+    admin_page = page(signed_in(cast.admin_a).get(f"/issues/{issue.human_id}/"))
+    reporter_page = page(signed_in(cast.reporter).get(f"/issues/{issue.human_id}/"))
+    assert "/transition/notify_manufacturer/" in admin_page
+    assert "/transition/reject/" in admin_page
+    assert "/transition/" not in reporter_page
+    url = f"/issues/{issue.human_id}/transition/notify_manufacturer/"
+    assert signed_in(cast.reporter).get(url).status_code == 404
+
+
+def test_it_takes_a_step_and_sends_the_notice(cast, django_capture_on_commit_callbacks):
+    issue = cast.step(cast.draft(), "submit_for_assessment", cast.reporter)
+    url = f"/issues/{issue.human_id}/transition/notify_manufacturer/"
+    client = signed_in(cast.admin_a)
+    assert 'name="expected_version" value="2"' in page(client.get(url))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"reason": "Threshold met", "expected_version": "2"})
+    assert response.status_code == 302
+    issue.refresh_from_db()
+    assert issue.state == IssueState.MANUFACTURER_NOTIFIED
+    assert [m.to for m in mail.outbox] == [["contact@acme-metering.example", "maker@example.org"]]
+    timeline = page(client.get(f"/issues/{issue.human_id}/"))
+    assert "Notify manufacturer" in timeline and "Threshold met" in timeline
+
+
+def test_it_lists_every_unmet_condition_of_a_refused_step(cast):
+    issue = cast.notified(evidence_level="reported", impact_level="low")
+    url = f"/issues/{issue.human_id}/transition/propose_publication/"
+    response = signed_in(cast.admin_a).post(url, {"reason": "", "expected_version": issue.version})
+    text = page(response)
+    assert response.status_code == 422
+    assert text.count("<li>") >= 3  # evidence, impact and the manufacturer's notice period
+    assert "evidence" in text.lower() and "impact" in text.lower()
+
+
+def test_it_refuses_a_step_taken_from_a_stale_version(cast):
+    issue = cast.draft()
+    url = f"/issues/{issue.human_id}/transition/submit_for_assessment/"
+    cast.step(issue, "submit_for_assessment", cast.reporter)
+    issue.refresh_from_db()
+    response = signed_in(cast.reporter).post(url, {"reason": "", "expected_version": "1"})
+    assert response.status_code == 404  # the step is no longer on offer from this state
+    response = signed_in(cast.admin_a).post(
+        f"/issues/{issue.human_id}/transition/reject/", {"reason": "no", "expected_version": "1"}
+    )
+    assert response.status_code == 409
+    assert "version 2" in page(response)
+
+
+def test_it_adds_statements_and_links_challenges(cast):
+    issue = cast.published()
+    root_cause = statement_add(
+        issue=issue, actor=cast.manufacturer_user, kind="root_cause", text="A timer resets."
+    )
+    client = signed_in(cast.other_supplier)
+    form = page(client.get(f"/issues/{issue.human_id}/statements/new/"))
+    assert 'value="challenge"' in form and 'value="manufacturer_response"' not in form
+    response = client.post(
+        f"/issues/{issue.human_id}/statements/new/",
+        {"kind": "challenge", "text": "Seen with the timer fix too.", "challenges": root_cause.pk},
+    )
+    assert response.status_code == 302
+    challenge = Statement.objects.get(kind="challenge")
+    assert challenge.challenges == root_cause
+    text = page(client.get(f"/issues/{issue.human_id}/"))
+    assert f'href="#statement-{root_cause.pk}"' in text and "Challenged by" in text
+
+
+def test_it_reports_why_a_statement_was_refused(cast):
+    issue = cast.published()
+    response = signed_in(cast.other_supplier).post(
+        f"/issues/{issue.human_id}/statements/new/", {"kind": "challenge", "text": "No link."}
+    )
+    assert response.status_code == 422
+    assert "A challenge names the statement it challenges." in page(response)
+
+
+def test_it_takes_the_manufacturers_acknowledgement_and_dispute(cast):
+    issue = cast.notified()
+    client = signed_in(cast.manufacturer_user)
+    assert "Respond as manufacturer" in page(client.get(f"/issues/{issue.human_id}/"))
+    url = f"/issues/{issue.human_id}/response/"
+    refused = client.post(url, {"response": "dispute", "rationale": ""})
+    assert refused.status_code == 422 and 'href="#id_rationale"' in page(refused)
+    acknowledged = client.post(url, {"response": "acknowledge", "rationale": ""})
+    assert acknowledged["Location"] == f"/issues/{issue.human_id}/statements/new/"
+    assert client.post(url, {"response": "dispute", "rationale": "Not ours."}).status_code == 302
+    issue.refresh_from_db()
+    assert issue.root_cause_status == RootCauseStatus.DISPUTED
+    assert signed_in(cast.reporter).get(url).status_code == 403
+
+
+def test_it_runs_the_procurement_check_from_paste_and_pickers(cast):
+    issue = cast.published()
+    client = signed_in(cast.other_supplier)
+    assert client.get("/issues/procurement-check/").status_code == 200
+    response = client.post(
+        "/issues/procurement-check/",
+        {"pasted": "1A2B 00012345\nnonsense line", "device_versions": [cast.other_version.pk]},
+    )
+    text = page(response)
+    assert issue.human_id in text
+    assert "nonsense line" in text and "were not understood" in text
+    assert "No issue on the register touches this." in text
+    empty = client.post("/issues/procurement-check/", {"pasted": ""})
+    assert "Paste at least one identifier" in page(empty)
+
+
+def test_it_shows_the_policy_and_lets_administrators_issue_a_new_version(cast):
+    viewer = signed_in(cast.other_supplier)
+    text = page(viewer.get("/issues/policy/"))
+    assert "In force: version 1" in text and "Issue a new version" not in text
+    assert viewer.post("/issues/policy/", {}).status_code == 403
+    admin = signed_in(cast.admin_a)
+    response = admin.post(
+        "/issues/policy/",
+        {
+            "minimum_evidence_level": "established",
+            "minimum_impact_level": "high",
+            "notice_period_business_days": "15",
+            "second_approver_required": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert ThresholdPolicy.objects.get(in_force=True).version == 2
+    assert "In force: version 2" in page(admin.get("/issues/policy/"))
+    bad = admin.post("/issues/policy/", {"minimum_evidence_level": "bogus"})
+    assert bad.status_code == 422 and "id_minimum_evidence_level" in page(bad)
+
+
+def test_it_serves_evidence_only_to_those_who_may_see_it(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    issue = cast.published()
+    public = EvidenceFactory(issue=issue, organisation=cast.reporter.organisation)
+    private = EvidenceFactory(
+        issue=issue, organisation=cast.reporter.organisation, installation_level=True
+    )
+    outsider, reporter = signed_in(cast.other_supplier), signed_in(cast.reporter)
+    response = outsider.get(f"/issues/{issue.human_id}/evidence/{public.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"region,alerts")
+    assert outsider.get(f"/issues/{issue.human_id}/evidence/{private.pk}/").status_code == 404
+    assert reporter.get(f"/issues/{issue.human_id}/evidence/{private.pk}/").status_code == 200
+    assert "installation-level" not in page(outsider.get(f"/issues/{issue.human_id}/"))
