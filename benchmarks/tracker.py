@@ -177,6 +177,9 @@ def run_pandas(inventory: str, alerts: list[str], out: str) -> None:
     import pandas as pd
 
     inv = pd.read_parquet(inventory)
+    for column in inv.columns:  # the generator stores low-cardinality text dictionary-encoded
+        if isinstance(inv[column].dtype, pd.CategoricalDtype):
+            inv[column] = inv[column].astype("string")
     inv["component"] = (
         inv["device_type"] + "/" + inv["manufacturer"] + "/" + inv["model"] + "/"
         + inv["firmware_version"]

