@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from kir.accounts.models import User
 from kir.api.auth import api_auth
@@ -85,13 +85,13 @@ def refusals_as_responses(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(request, *args, **kwargs)
         except VersionConflict as conflict:
             body = ErrorOut(detail=str(conflict), current_version=conflict.current.version)
-            return 409, body
+            return Status(409, body)
         except TransitionRefused as refusal:
-            return 422, ErrorOut(detail="The step was refused.", reasons=refusal.reasons)
+            return Status(422, ErrorOut(detail="The step was refused.", reasons=refusal.reasons))
         except ValidationFailed as failure:
-            return 422, ErrorOut(detail=str(failure), errors=failure.errors)
+            return Status(422, ErrorOut(detail=str(failure), errors=failure.errors))
         except PermissionRefused as refusal:
-            return 403, ErrorOut(detail=str(refusal))
+            return Status(403, ErrorOut(detail=str(refusal)))
 
     return wrapper
 
@@ -193,7 +193,7 @@ def issues_create(request: HttpRequest, payload: IssueCreateIn) -> Any:
     user = _user(request)
     fields = payload.dict(exclude={"products"})
     issue = issue_create_draft(actor=user, products=_products(payload.products), **fields)
-    return 201, detail_out(issue_detail_for(user=user, human_id=issue.human_id))
+    return Status(201, detail_out(issue_detail_for(user=user, human_id=issue.human_id)))
 
 
 @router.patch("/issues/{human_id}", response={200: IssueDetailOut, **REFUSALS})
@@ -206,7 +206,7 @@ def issues_update(request: HttpRequest, human_id: str, payload: IssueUpdateIn) -
     if payload.products is not None:
         changes["products"] = _products(payload.products)
     issue_update(issue=issue, actor=user, expected_version=payload.expected_version, **changes)
-    return 200, detail_out(issue_detail_for(user=user, human_id=human_id))
+    return Status(200, detail_out(issue_detail_for(user=user, human_id=human_id)))
 
 
 @router.post("/issues/{human_id}/transitions", response={200: IssueDetailOut, **REFUSALS})
@@ -222,7 +222,7 @@ def issues_transition(request: HttpRequest, human_id: str, payload: TransitionIn
         reason=payload.reason,
         expected_version=payload.expected_version,
     )
-    return 200, detail_out(issue_detail_for(user=user, human_id=human_id))
+    return Status(200, detail_out(issue_detail_for(user=user, human_id=human_id)))
 
 
 @router.post("/issues/{human_id}/statements", response={201: StatementOut, **REFUSALS})
@@ -248,7 +248,7 @@ def statements_create(request: HttpRequest, human_id: str, payload: StatementIn)
         challenges=visible.get(payload.challenges) if payload.challenges else None,
     )
     empty: dict[str, dict[int, list[int]]] = {"superseded_by": {}, "challenged_by": {}}
-    return 201, StatementOut.from_statement(statement, empty)
+    return Status(201, StatementOut.from_statement(statement, empty))
 
 
 @router.post("/issues/{human_id}/response", response={200: IssueDetailOut, **REFUSALS})
@@ -263,7 +263,7 @@ def issues_manufacturer_response(
         manufacturer_dispute(issue=issue, actor=user, rationale=payload.rationale)
     else:
         manufacturer_acknowledge(issue=issue, actor=user)
-    return 200, detail_out(issue_detail_for(user=user, human_id=human_id))
+    return Status(200, detail_out(issue_detail_for(user=user, human_id=human_id)))
 
 
 @router.post("/procurement-check", response={200: ProcurementCheckOut, 422: ErrorOut})
@@ -279,20 +279,23 @@ def procurement_check_api(request: HttpRequest, payload: ProcurementCheckIn) -> 
     if errors:
         raise ValidationFailed(errors)
     results = procurement_check(user=_user(request), items=list(dict.fromkeys(items)))
-    return 200, ProcurementCheckOut(
-        results=[
-            ProcurementResultOut(
-                item=result.item.label,
-                kind=result.item.kind,
-                in_catalogue=result.in_catalogue,
-                matches=[
-                    ProcurementMatchOut(
-                        issue=IssueSummaryOut.from_issue(match.issue),
-                        products=[ProductOut.from_product(p) for p in match.products],
-                    )
-                    for match in result.matches
-                ],
-            )
-            for result in results
-        ]
+    return Status(
+        200,
+        ProcurementCheckOut(
+            results=[
+                ProcurementResultOut(
+                    item=result.item.label,
+                    kind=result.item.kind,
+                    in_catalogue=result.in_catalogue,
+                    matches=[
+                        ProcurementMatchOut(
+                            issue=IssueSummaryOut.from_issue(match.issue),
+                            products=[ProductOut.from_product(p) for p in match.products],
+                        )
+                        for match in result.matches
+                    ],
+                )
+                for result in results
+            ]
+        ),
     )
