@@ -199,7 +199,7 @@ def test_it_shows_every_field_error_on_the_report_form(cast):
 def test_it_refuses_the_report_form_to_viewers(cast):
     response = signed_in(cast.reporter_viewer).get("/issues/new/")
     assert response.status_code == 403
-    assert "does not allow you to report" in page(response)
+    assert "Your role may not report issues." in page(response)
 
 
 def test_it_edits_an_issue_from_the_version_read(cast):

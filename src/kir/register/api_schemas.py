@@ -93,21 +93,22 @@ class ProductOut(Schema):
 
     @staticmethod
     def from_product(product: AffectedProduct) -> ProductOut:
-        common = {"status": product.status, "first_fixed_firmware": product.first_fixed_firmware}
+        status = ProductStatus(product.status)
+        fixed = product.first_fixed_firmware
         version = product.device_version
         if version is None:
-            return ProductOut(
-                kind="dmc", dmc=product.dmc.identifier if product.dmc else None, **common
-            )
+            dmc = product.dmc.identifier if product.dmc else None
+            return ProductOut(kind="dmc", dmc=dmc, status=status, first_fixed_firmware=fixed)
         model = version.device_model
         return ProductOut(
             kind="device_version",
+            status=status,
+            first_fixed_firmware=fixed,
             manufacturer_id=model.manufacturer.identifier,
             model_id=model.model_id,
             model_name=model.name,
             hardware_version=version.hardware_version,
             firmware_version=version.firmware_version,
-            **common,
         )
 
 
@@ -128,7 +129,7 @@ class StatementOut(Schema):
     ) -> StatementOut:
         return StatementOut(
             id=statement.pk,
-            kind=statement.kind,
+            kind=StatementKind(statement.kind),
             text=statement.text,
             organisation=str(statement.organisation),
             created_at=statement.created_at,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -56,7 +56,7 @@ class IssueFilterForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date must not be before the start date.")
@@ -113,7 +113,7 @@ class AffectedProductForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("device_version") and data.get("dmc"):
             raise ValidationError("Choose a device version or a DMC, not both, on one row.")
         return data
@@ -158,10 +158,10 @@ class StatementForm(forms.Form):
 
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], statements: list, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = kinds
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
         options = [("", "None")] + [(s.pk, _statement_label(s)) for s in statements]
-        self.fields["supersedes"].choices = options
-        self.fields["challenges"].choices = options
+        cast(forms.ChoiceField, self.fields["supersedes"]).choices = options
+        cast(forms.ChoiceField, self.fields["challenges"]).choices = options
         self._statements = {s.pk: s for s in statements}
 
     def statement(self, field: str) -> Any:
@@ -190,7 +190,7 @@ class ManufacturerResponseForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         rationale = data.get("rationale", "").strip()
         if data.get("response") == "dispute" and not rationale:
             self.add_error("rationale", "Give the reasons for the dispute.")
@@ -224,7 +224,7 @@ class ProcurementCheckForm(forms.Form):
     dmcs = forms.ModelMultipleChoiceField(queryset=DMC.objects.all(), required=False, label="DMCs")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not (data.get("pasted", "").strip() or data.get("device_versions") or data.get("dmcs")):
             raise ValidationError("Paste at least one identifier or pick a device version or DMC.")
         return data

@@ -97,8 +97,8 @@ def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
     kinds = statement_kinds_for(user=user, issue=issue)
     if not kinds:
         reason = "You may not add statements to this issue."
-        context = {"issue": issue, "form": None, "refusal_reasons": [reason]}
-        return render(request, "register/statement_form.html", context, status=403)
+        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
+        return render(request, "register/statement_form.html", refused, status=403)
     statements = list(statements_visible_to(user=user, issue=issue))
     initial = {"kind": request.GET.get("kind"), "challenges": request.GET.get("challenges")}
     form = StatementForm(request.POST or None, initial=initial, kinds=kinds, statements=statements)
@@ -131,8 +131,8 @@ def manufacturer_response(request: HttpRequest, human_id: str) -> HttpResponse:
     issue = issue_get_visible(user=user, human_id=human_id)
     if not may_respond_as_manufacturer(user=user, issue=issue):
         reason = "Only an organisation speaking for a named manufacturer may respond."
-        context = {"issue": issue, "form": None, "refusal_reasons": [reason]}
-        return render(request, "register/manufacturer_response.html", context, status=403)
+        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
+        return render(request, "register/manufacturer_response.html", refused, status=403)
     form = ManufacturerResponseForm(request.POST or None)
     context: dict[str, Any] = {"issue": issue, "form": form}
     if request.method == "POST" and form.is_valid():
@@ -162,5 +162,5 @@ def evidence_download(request: HttpRequest, human_id: str, evidence_id: int) -> 
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
     evidence = evidence_get_visible(user=user, issue=issue, evidence_id=evidence_id)
-    name = evidence.file.name.rsplit("/", 1)[-1]
+    name = (evidence.file.name or "evidence").rsplit("/", 1)[-1]
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name)

@@ -50,7 +50,8 @@ def search_arguments(form: IssueFilterForm) -> dict[str, Any]:
     if form.is_bound:
         form.is_valid()
         data = {name: value for name, value in form.cleaned_data.items() if name not in form.errors}
-    filters = IssueFilters(**{name: data.get(name) or None for name in _FILTER_FIELDS})
+    values: dict[str, Any] = {name: data.get(name) or None for name in _FILTER_FIELDS}
+    filters = IssueFilters(**values)
     return {
         "query": data.get("q") or "",
         "filters": filters,

@@ -66,7 +66,7 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
         statement.challenged_by_list = [  # type: ignore[attr-defined]
             s for s in detail.statements if s.challenges_id == statement.pk
         ]
-    context = {
+    context: dict[str, Any] = {
         "issue": detail.issue,
         "detail": detail,
         "regions": detail.region_labels,
@@ -107,11 +107,8 @@ def _formset_errors(formset: Any) -> list[dict[str, str]]:
 def issue_create(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if not may_report(user):
-        context = {
-            "form": None,
-            "refusal_reasons": ["Your role does not allow you to report issues."],
-        }
-        return render(request, "register/issue_form.html", context, status=403)
+        refused = {"form": None, "refusal_reasons": ["Your role may not report issues."]}
+        return render(request, "register/issue_form.html", refused, status=403)
     form = IssueForm(request.POST or None)
     formset = AffectedProductFormSet(request.POST or None, prefix="products")
     status = 200
@@ -207,7 +204,7 @@ def _conflict_response(
     initial.pop("products", None)
     products = attempted.get("products") or _saved_products(current)
     formset = AffectedProductFormSet(prefix="products", initial=products)
-    context = {
+    context: dict[str, Any] = {
         "issue": current,
         "rows": _conflict_rows(current, attempted),
         "attempted_version": attempted_version,
@@ -226,8 +223,8 @@ def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
         reason = (
             f"Your role or organisation may not edit a {issue.get_state_display().lower()} issue."
         )
-        context = {"issue": issue, "form": None, "refusal_reasons": [reason]}
-        return render(request, "register/issue_form.html", context, status=403)
+        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
+        return render(request, "register/issue_form.html", refused, status=403)
     if request.method == "GET":
         form = IssueEditForm(initial=_initial(issue))
         formset = AffectedProductFormSet(prefix="products", initial=_saved_products(issue))
@@ -250,7 +247,7 @@ def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
             refusals.append(str(refusal))
         else:
             return redirect("register:detail", human_id=issue.human_id)
-    context = {
+    context: dict[str, Any] = {
         "issue": issue,
         "form": form,
         "formset": formset,

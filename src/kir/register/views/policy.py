@@ -44,9 +44,9 @@ def policy_page(request: HttpRequest) -> HttpResponse:
     in_force = next((p for p in history if p.in_force), None)
     editable = may_edit_policy(user)
     if request.method == "POST" and not editable:
-        context = {"history": history, "in_force": in_force, "form": None}
-        context["refusal_reasons"] = ["Only SECAS administrators may change the policy."]
-        return render(request, "register/policy.html", context, status=403)
+        refused: dict[str, Any] = {"history": history, "in_force": in_force, "form": None}
+        refused["refusal_reasons"] = ["Only SECAS administrators may change the policy."]
+        return render(request, "register/policy.html", refused, status=403)
     form = PolicyForm(request.POST or None, initial=_initial(in_force)) if editable else None
     context: dict[str, Any] = {"history": history, "in_force": in_force, "form": form}
     context["next_version"] = (history[0].version + 1) if history else 1
