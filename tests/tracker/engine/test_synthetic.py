@@ -327,3 +327,11 @@ def test_it_rejects_unknown_formats_and_oversized_duis(tmp_path: Path) -> None:
         write_synthetic_dataset(
             tmp_path, devices=10, alerts=10**7, days=1, seed=1, alerts_format="duis"
         )
+
+
+@pytest.mark.parametrize(("devices", "alerts", "days"), [(2, 0, 3), (10, 10, 1), (50, 1_000, 30)])
+def test_it_copes_with_tiny_estates(tmp_path: Path, devices: int, alerts: int, days: int) -> None:
+    manifest = write_synthetic_dataset(tmp_path, devices=devices, alerts=alerts, days=days, seed=1)
+    assert pq.read_table(tmp_path / "inventory.parquet").num_rows == devices
+    assert pq.read_table(tmp_path / "alerts").num_rows == alerts
+    assert len(manifest["files"]["alerts"]) == days

@@ -107,6 +107,9 @@ class Events:
 
     @staticmethod
     def concat(parts: list[Events]) -> Events:
+        if not parts:
+            empty = np.zeros(0, np.int64)
+            return Events(*(empty for _ in fields(Events)))
         return Events(
             *(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Events))
         )
