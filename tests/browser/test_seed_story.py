@@ -1,0 +1,152 @@
+"""The seed paper's story, end to end in Chromium, through the pages only.
+
+A supplier reports what it sees; SECAS assesses it; the manufacturer is told (the e-mail goes
+through a real SMTP server) without any assertion of responsibility, and replies; one
+administrator proposes publication and a different one publishes it (the proposer cannot); then
+another supplier, about to buy, finds the issue through the procurement check.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from kir.register.models import Issue, IssueState, ThresholdPolicy
+from tests.factories import TEST_PASSWORD
+from tests.register.ui_cast import make_ui_cast
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def open_issue(page: Page, human_id: str) -> None:
+    page.goto(f"/issues/{human_id}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(human_id)
+
+
+def take_step(page: Page, label: str, reason: str = "") -> None:
+    """Follow the issue page's link for a workflow step and submit its form."""
+    page.get_by_role("link", name=label, exact=True).click()
+    if reason:
+        page.get_by_label(re.compile("^Reason")).fill(reason)
+    page.get_by_role("button", name=label, exact=True).click()
+
+
+def report_draft(page: Page, version_pk: int) -> str:
+    page.goto("/issues/")
+    page.get_by_role("link", name="Report an issue").click()
+    page.get_by_label("Title").fill("Supply-restored alerts repeat after a power cut")
+    page.get_by_label("Summary").fill(
+        "After power returns, some ESMEs send alert 8F35 every few seconds for hours."
+    )
+    page.get_by_label("Description").fill("Seen in **CSP North** since the last firmware update.")
+    page.get_by_label("Category").select_option("superfluous_alerts")
+    page.locator('input[name="regions"][value="north"]').check()
+    page.get_by_label("Evidence level").select_option("reported")
+    page.get_by_label("Impact level").select_option("moderate")
+    page.locator("#id_products-0-device_version").select_option(str(version_pk))
+    page.locator("#id_products-0-status").select_option("known_affected")
+    page.get_by_role("button", name="Save draft").click()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("Supply-restored alerts repeat")
+    match = re.search(r"KIR-\d{4}-\d{4}", heading.inner_text())
+    assert match, heading.inner_text()
+    return match.group(0)
+
+
+def assess(page: Page, human_id: str) -> None:
+    """SECAS raises evidence and impact on the measured figures, then notifies the maker."""
+    open_issue(page, human_id)
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("Evidence level").select_option("corroborated")
+    page.get_by_label("Impact level").select_option("high")
+    page.get_by_label("Excess alerts per day").fill("1800")
+    page.get_by_label("Installations affected").fill("420")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("dl.facts").first).to_contain_text("Corroborated")
+    take_step(page, "Notify manufacturer", "Meets the threshold on CSP North figures.")
+    expect(page.locator("dl.facts").first).to_contain_text("Manufacturer notified")
+
+
+def respond_as_manufacturer(page: Page, human_id: str) -> None:
+    open_issue(page, human_id)
+    page.get_by_role("link", name="Respond as manufacturer").click()
+    page.locator('input[name="response"][value="acknowledge"]').check()
+    page.get_by_role("button", name="Send response").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Add a statement")
+    page.get_by_label("Kind").select_option("root_cause")
+    page.get_by_label("Text").fill(
+        "A retry timer restarts on power restoration; firmware 01020305 changes the back-off."
+    )
+    page.get_by_role("button", name="Submit statement").click()
+    expect(page.locator("#statements-heading")).to_be_visible()
+    expect(page.get_by_role("article")).to_contain_text("Root cause by Acme Metering")
+
+
+def test_the_seed_story_end_to_end(new_page, smtp_server):
+    assert ThresholdPolicy.objects.filter(in_force=True).exists(), "policy v1 must be seeded"
+    cast = make_ui_cast()
+
+    reporter = new_page()
+    sign_in(reporter, cast.reporter.username)
+    human_id = report_draft(reporter, cast.version.pk)
+    take_step(reporter, "Submit for assessment")
+    expect(reporter.locator("dl.facts").first).to_contain_text("Under assessment")
+
+    admin_a = new_page()
+    sign_in(admin_a, cast.admin_a.username)
+    assess(admin_a, human_id)
+
+    notice = smtp_server.wait_for(1)[0]
+    assert sorted(notice.recipients) == ["contact@acme-metering.example", "maker@example.org"]
+    assert human_id in notice.subject
+    body = " ".join(notice.body.split())
+    assert "makes no finding about its cause or about the obligations of any party" in body
+    assert "We invite you to cooperate" in body
+    for assertion in ("non-compliant", "defective", "fault of", "breach"):
+        assert assertion not in body.lower()
+
+    maker = new_page()
+    sign_in(maker, cast.manufacturer_user.username)
+    respond_as_manufacturer(maker, human_id)
+
+    open_issue(admin_a, human_id)
+    take_step(admin_a, "Propose publication")
+    expect(admin_a.locator("#publication-heading")).to_be_visible()
+    expect(admin_a.get_by_text("Publication was proposed by admin-a")).to_be_visible()
+    take_step(admin_a, "Approve and publish")
+    refusal = admin_a.locator("#refusal")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text("who proposed publication cannot also approve it")
+    assert Issue.objects.get(human_id=human_id).state == IssueState.MANUFACTURER_NOTIFIED
+
+    admin_b = new_page()
+    sign_in(admin_b, cast.admin_b.username)
+    open_issue(admin_b, human_id)
+    take_step(admin_b, "Approve and publish")
+    expect(admin_b.locator("dl.facts").first).to_contain_text("Published")
+
+    buyer = new_page()
+    sign_in(buyer, cast.other_supplier.username)
+    buyer.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Procurement check"
+    ).click()
+    buyer.get_by_label("Paste models, firmware versions or DMCs").fill("1A2B 00012345")
+    buyer.get_by_role("button", name="Check").click()
+    results = buyer.locator("section[aria-labelledby=check-results-heading]")
+    expect(results).to_contain_text("1A2B/00012345")
+    results.get_by_role("link", name=human_id).click()
+    expect(buyer.locator("dl.facts").first).to_contain_text("Published")
+    expect(buyer.get_by_role("article")).to_contain_text("A retry timer restarts")
