@@ -9,7 +9,14 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from kir.register.models import Issue, IssueState, RootCauseStatus, Statement, ThresholdPolicy
+from kir.register.models import (
+    Issue,
+    IssueState,
+    LanguageOverride,
+    RootCauseStatus,
+    Statement,
+    ThresholdPolicy,
+)
 from kir.register.services import manufacturer_dispute, statement_add
 from tests.factories import EvidenceFactory
 from tests.register.ui_cast import UiCast, make_ui_cast
@@ -380,3 +387,27 @@ def test_it_serves_evidence_only_to_those_who_may_see_it(cast, settings, tmp_pat
     assert outsider.get(f"/issues/{issue.human_id}/evidence/{private.pk}/").status_code == 404
     assert reporter.get(f"/issues/{issue.human_id}/evidence/{private.pk}/").status_code == 200
     assert "installation-level" not in page(outsider.get(f"/issues/{issue.human_id}/"))
+
+
+def test_it_lets_secas_administrators_override_flagged_wording(cast):
+    issue = cast.draft(description="The meter is defective after the update.")
+    issue = cast.step(issue, "submit_for_assessment", cast.reporter)
+    admin = signed_in(cast.admin_a)
+    assert "Review flagged wording" in page(admin.get(f"/issues/{issue.human_id}/"))
+    url = f"/issues/{issue.human_id}/language/"
+    form = page(admin.get(url))
+    assert "description|defective" in form and "Description" in form
+    missing = admin.post(url, {"hit": "description|defective", "justification": ""})
+    assert missing.status_code == 422 and 'href="#id_justification"' in page(missing)
+    response = admin.post(
+        url, {"hit": "description|defective", "justification": "Quoted from a lab report."}
+    )
+    assert response.status_code == 302
+    override = LanguageOverride.objects.get(issue=issue)
+    assert (override.field, override.phrase, override.actor) == (
+        "description",
+        "defective",
+        cast.admin_a,
+    )
+    assert "Review flagged wording" not in page(admin.get(f"/issues/{issue.human_id}/"))
+    assert signed_in(cast.dcc).get(url).status_code == 403

@@ -235,3 +235,20 @@ class PolicyForm(forms.Form):
     minimum_impact_level = forms.ChoiceField(choices=ImpactLevel.choices)
     notice_period_business_days = forms.IntegerField(min_value=0, max_value=120)
     second_approver_required = forms.BooleanField(required=False)
+
+
+class LanguageOverrideForm(forms.Form):
+    """An administrator lets one flagged phrase stand in the current wording of one text."""
+
+    hit = forms.ChoiceField(widget=forms.RadioSelect, label="Flagged wording")
+    justification = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="Recorded with your name; why may this wording be published as it is?",
+    )
+
+    def __init__(self, *args: Any, hits: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["hit"]).choices = [
+            (hit.key, f'{hit.label}: "{hit.matched}" (phrase "{hit.phrase}")') for hit in hits
+        ]

@@ -32,6 +32,7 @@ from kir.register.selectors import (
     statements_visible_to,
 )
 from kir.register.services import pending_proposal, policy_in_force, publication_blockers
+from kir.register.services.language import publishable_texts, unresolved_language
 from kir.register.workflow import FROZEN_STATES, Transition, transitions_for, user_can_edit
 
 if TYPE_CHECKING:
@@ -165,3 +166,38 @@ def publication_status_for(*, user: User, issue: Issue) -> PublicationStatus | N
         blockers=publication_blockers(issue),
         policy=policy_in_force(),
     )
+
+
+@dataclass(frozen=True)
+class LanguageHit:
+    """An unresolved neutral-language hit, with the field name the override service expects."""
+
+    field: str
+    label: str
+    phrase: str
+    matched: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.field}|{self.phrase}"
+
+
+def may_override_language(user: User) -> bool:
+    organisation = getattr(user, "organisation", None)
+    return bool(
+        organisation is not None
+        and organisation.is_secas
+        and user_has_permission(user, Permission.OVERRIDE_LANGUAGE_CHECK)
+    )
+
+
+def language_hits_for(*, user: User, issue: Issue) -> list[LanguageHit]:
+    """Unresolved hits in the texts the published issue shows; only for those who may override."""
+    if not may_override_language(user) or issue.state in FROZEN_STATES:
+        return []
+    fields = {label: name for name, (label, _) in publishable_texts(issue).items()}
+    return [
+        LanguageHit(fields[f.field_label], f.field_label, f.phrase, f.matched)
+        for f in unresolved_language(issue)
+        if f.field_label in fields
+    ]

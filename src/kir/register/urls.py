@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:human_id>/edit/", views.issue_edit, name="edit"),
     path("<str:human_id>/transition/<str:name>/", views.issue_transition_view, name="transition"),
     path("<str:human_id>/statements/new/", views.statement_create, name="statement_create"),
+    path("<str:human_id>/language/", views.language_override_view, name="language_override"),
     path("<str:human_id>/response/", views.manufacturer_response, name="manufacturer_response"),
     path(
         "<str:human_id>/evidence/<int:evidence_id>/",

@@ -3,6 +3,7 @@
 from kir.register.views.actions import (
     evidence_download,
     issue_transition_view,
+    language_override_view,
     manufacturer_response,
     statement_create,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "issue_export_csv",
     "issue_list",
     "issue_transition_view",
+    "language_override_view",
     "manufacturer_response",
     "policy_page",
     "procurement_check_page",

@@ -16,15 +16,23 @@ from kir.register.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from kir.register.forms import ManufacturerResponseForm, StatementForm, TransitionForm
+from kir.register.forms import (
+    LanguageOverrideForm,
+    ManufacturerResponseForm,
+    StatementForm,
+    TransitionForm,
+)
 from kir.register.models import IssueState
 from kir.register.presenters import (
+    language_hits_for,
+    may_override_language,
     may_respond_as_manufacturer,
     statement_kinds_for,
 )
 from kir.register.selectors import evidence_get_visible, issue_get_visible, statements_visible_to
 from kir.register.services import (
     issue_transition,
+    language_override,
     manufacturer_acknowledge,
     manufacturer_dispute,
     statement_add,
@@ -164,3 +172,36 @@ def evidence_download(request: HttpRequest, human_id: str, evidence_id: int) -> 
     evidence = evidence_get_visible(user=user, issue=issue, evidence_id=evidence_id)
     name = (evidence.file.name or "evidence").rsplit("/", 1)[-1]
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
+    """SECAS administrators let a flagged phrase stand, with a recorded justification; the
+    override holds for the exact current wording only."""
+    user = acting_user(request)
+    issue = issue_get_visible(user=user, human_id=human_id)
+    if not may_override_language(user):
+        refused = {"issue": issue, "form": None}
+        refused["refusal_reasons"] = ["Only SECAS administrators may override the check."]
+        return render(request, "register/language_override.html", refused, status=403)
+    hits = language_hits_for(user=user, issue=issue)
+    form = LanguageOverrideForm(request.POST or None, hits=hits)
+    context: dict[str, Any] = {"issue": issue, "form": form if hits else None, "hits": hits}
+    if request.method == "POST" and form.is_valid():
+        field, phrase = form.cleaned_data["hit"].split("|", 1)
+        try:
+            language_override(
+                issue=issue,
+                actor=user,
+                field=field,
+                phrase=phrase,
+                justification=form.cleaned_data["justification"],
+            )
+        except ValidationFailed as error:
+            apply_errors(form, error.errors)
+        else:
+            messages.success(request, f'The wording "{phrase}" may stand; your reason is recorded.')
+            return redirect("register:detail", human_id=issue.human_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "register/language_override.html", context, status=status)

@@ -24,6 +24,7 @@ from kir.register.presenters import (
     available_transitions,
     can_edit,
     issue_detail_for,
+    language_hits_for,
     may_add_statement,
     may_report,
     may_respond_as_manufacturer,
@@ -48,6 +49,9 @@ def _actions(detail: IssueDetail, request: HttpRequest) -> list[Action]:
     if may_add_statement(user=user, issue=issue):
         url = reverse("register:statement_create", args=[human_id])
         actions.append(Action("Add a statement", url))
+    if language_hits_for(user=user, issue=issue):
+        url = reverse("register:language_override", args=[human_id])
+        actions.append(Action("Review flagged wording", url))
     for step in available_transitions(user=user, issue=issue):
         url = reverse("register:transition", args=[human_id, step.name])
         actions.append(Action(step.label, url))
