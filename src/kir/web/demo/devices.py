@@ -127,11 +127,33 @@ def _hubs() -> list[tuple[list[DeviceVersion], list[str]]]:
     return hubs
 
 
-def _short(version: DeviceVersion) -> str:
-    """ "E470 00020301": the model's short name (its second word and number) and firmware."""
-    words = version.device_model.name.split()
-    short = words[1] if any(ch.isdigit() for ch in words[1]) else " ".join(words[1:3])
-    return f"{short} {version.firmware_version}"
+# What a person would call each model in a combination's name.
+SHORT_NAMES = {
+    "0001A2F3": "E470",
+    "0001A2F8": "E470 Twin",
+    "0001A310": "E570",
+    "0002B140": "G260",
+    "0002B155": "G300",
+    "00C1B001": "CH-N412",
+    "00C2C001": "CH-CS24",
+    "00D10003": "Glow 3",
+    "00D10004": "Glow 4",
+    "00D20001": "Link CAD",
+    "00D30001": "PayPoint",
+    "00D40001": "LoadSwitch",
+}
+
+
+def combination_name(members: list[DeviceVersion]) -> str:
+    """ "CH-N412 01040001 + E470 00020301 + G260 00030102 + Glow 3 00050104".
+
+    The gas proxy is left out: it is part of the comms hub and carries the hub's firmware.
+    """
+    return " + ".join(
+        f"{SHORT_NAMES[m.device_model.model_id]} {m.firmware_version}"
+        for m in members
+        if m.device_model.model_id in SHORT_NAMES
+    )
 
 
 def demo_combinations() -> list[tuple[list[DeviceVersion], list[str]]]:
@@ -144,12 +166,13 @@ def demo_combinations() -> list[tuple[list[DeviceVersion], list[str]]]:
     for _ in range(20):
         hub, regions = next(hubs)
         gas_meter = next(gas)
-        members = [*hub, next(meters), next(displays)]
+        members = [*hub, next(meters)]
         if gas_meter is None:
             # Electricity-only premises do not use the gas proxy.
             members = [m for m in members if m.device_model.device_type != "GPF"]
         else:
             members.append(gas_meter)
+        members.append(next(displays))
         combinations.append((members, regions))
     return combinations
 
@@ -164,7 +187,8 @@ def seed_catalogue() -> tuple[CplImportReport, int]:
         )
     created = 0
     for members, regions in demo_combinations():
-        name = " + ".join(_short(m) for m in members)
-        _, was_created = dmc_get_or_create(members=members, actor=None, name=name, regions=regions)
+        _, was_created = dmc_get_or_create(
+            members=members, actor=None, name=combination_name(members), regions=regions
+        )
         created += was_created
     return report, created
