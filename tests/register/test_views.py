@@ -411,3 +411,20 @@ def test_it_lets_secas_administrators_override_flagged_wording(cast):
     )
     assert "Review flagged wording" not in page(admin.get(f"/issues/{issue.human_id}/"))
     assert signed_in(cast.dcc).get(url).status_code == 403
+
+
+def test_it_lets_an_administrator_keep_flagged_wording_on_a_published_issue(cast):
+    issue = cast.published()
+    url = f"/issues/{issue.human_id}/edit/"
+    data = issue_post(cast, summary="The unit is faulty in the field.", version=str(issue.version))
+    data.update(product_management(4, 1))
+    dcc = signed_in(cast.dcc)
+    assert "language_justification" not in page(dcc.get(url))
+    refused = dcc.post(url, data)
+    assert refused.status_code == 422 and "faulty" in page(refused)
+    admin = signed_in(cast.admin_a)
+    justified = admin.post(url, {**data, "language_justification": "The maker's own words."})
+    assert justified.status_code == 302
+    issue.refresh_from_db()
+    assert issue.summary == "The unit is faulty in the field."
+    assert LanguageOverride.objects.filter(issue=issue, phrase="faulty").exists()

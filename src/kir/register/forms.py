@@ -93,6 +93,18 @@ class IssueForm(forms.Form):
 class IssueEditForm(IssueForm):
     # The version the user started from; the service refuses the save if someone saved since.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # Offered to SECAS administrators only (the view removes it for everyone else).
+    language_justification = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Justification for flagged wording",
+        help_text="Only if a published text must keep a flagged phrase; recorded as an override.",
+    )
+
+    def __init__(self, *args: Any, may_override: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not may_override:
+            del self.fields["language_justification"]
 
 
 class AffectedProductForm(forms.Form):

@@ -26,6 +26,7 @@ from kir.register.presenters import (
     issue_detail_for,
     language_hits_for,
     may_add_statement,
+    may_override_language,
     may_report,
     may_respond_as_manufacturer,
     publication_status_for,
@@ -204,6 +205,7 @@ def _conflict_response(
 ) -> HttpResponse:
     """Nothing is lost: the saved values and the user's attempt side by side, and a form
     holding the attempt against the current version."""
+    user = acting_user(request)
     initial = {**attempted, "version": current.version}
     initial.pop("products", None)
     products = attempted.get("products") or _saved_products(current)
@@ -212,7 +214,7 @@ def _conflict_response(
         "issue": current,
         "rows": _conflict_rows(current, attempted),
         "attempted_version": attempted_version,
-        "form": IssueEditForm(initial=initial),
+        "form": IssueEditForm(initial=initial, may_override=may_override_language(user)),
         "formset": formset,
     }
     return render(request, "register/conflict.html", context, status=409)
@@ -230,19 +232,26 @@ def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
         refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
         return render(request, "register/issue_form.html", refused, status=403)
     if request.method == "GET":
-        form = IssueEditForm(initial=_initial(issue))
+        form = IssueEditForm(initial=_initial(issue), may_override=may_override_language(user))
         formset = AffectedProductFormSet(prefix="products", initial=_saved_products(issue))
         return render(
             request, "register/issue_form.html", {"issue": issue, "form": form, "formset": formset}
         )
-    form = IssueEditForm(request.POST)
+    form = IssueEditForm(request.POST, may_override=may_override_language(user))
     formset = AffectedProductFormSet(request.POST, prefix="products")
     refusals: list[str] = []
     if form.is_valid() and formset.is_valid():
         changes = _edit_changes(form, formset, issue)
         version = form.cleaned_data["version"]
+        justification = form.cleaned_data.get("language_justification", "")
         try:
-            issue_update(issue=issue, actor=user, expected_version=version, **changes)
+            issue_update(
+                issue=issue,
+                actor=user,
+                expected_version=version,
+                language_justification=justification,
+                **changes,
+            )
         except VersionConflict as conflict:
             return _conflict_response(request, conflict.current, changes, version)
         except ValidationFailed as error:
