@@ -169,15 +169,18 @@ def issue_create_draft(
     errors = _field_errors(fields)
     if errors:
         raise ValidationFailed(errors)
+    return _create(actor, fields, products or [])
+
+
+def _create(actor: User, fields: dict[str, Any], products: list[dict[str, Any]]) -> Issue:
+    organisation = actor.organisation
+    assert organisation is not None  # issue_create_draft checked it
     human_id = allocate_human_id(timezone.localdate().year)
     issue = Issue.objects.create(
-        human_id=human_id,
-        reporter_organisation=actor.organisation,
-        created_by=actor,
-        **fields,
+        human_id=human_id, reporter_organisation=organisation, created_by=actor, **fields
     )
-    product_names = _replace_products(issue, products or [])
-    set_involvement(issue, actor.organisation, InvolvementRole.REPORTER, InvolvementStatus.OPEN)
+    product_names = _replace_products(issue, products)
+    set_involvement(issue, organisation, InvolvementRole.REPORTER, InvolvementStatus.OPEN)
     StateChange.objects.create(
         issue=issue, transition="create", from_state="", to_state=IssueState.DRAFT, actor=actor
     )

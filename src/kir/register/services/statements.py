@@ -93,6 +93,27 @@ def _check_kind(issue: Issue, actor: User, kind: str) -> None:
         )
 
 
+def _refuse_bad_statement(
+    issue: Issue,
+    actor: User,
+    kind: str,
+    text: str,
+    supersedes: Statement | None,
+    challenges: Statement | None,
+) -> None:
+    require_permission(actor, Permission.ADD_STATEMENT, "add statements")
+    require_visible(actor, issue)
+    require_not_frozen(issue)
+    if actor.organisation is None:
+        raise PermissionRefused("Only members of an organisation may add statements.")
+    _check_kind(issue, actor, kind)
+    errors = _link_errors(issue, actor, kind, supersedes, challenges)
+    if not text.strip():
+        errors.insert(0, "The statement has no text.")
+    if errors:
+        raise ValidationFailed({"statement": errors})
+
+
 @transaction.atomic
 def statement_add(
     *,
@@ -110,20 +131,11 @@ def statement_add(
     check (or a SECAS administrator gives `language_justification`). Before publication, hits are
     allowed but block publication until reworded (by superseding) or overridden.
     """
-    require_permission(actor, Permission.ADD_STATEMENT, "add statements")
-    require_visible(actor, issue)
-    require_not_frozen(issue)
-    _check_kind(issue, actor, kind)
-    errors = _link_errors(issue, actor, kind, supersedes, challenges)
-    if not text.strip():
-        errors.insert(0, "The statement has no text.")
-    if errors:
-        raise ValidationFailed({"statement": errors})
+    _refuse_bad_statement(issue, actor, kind, text, supersedes, challenges)
     public = issue.state in PUBLIC_STATES
     if public:
         refuse_unneutral_public_text(issue, actor, {"text": text}, language_justification)
-    if actor.organisation is None:
-        raise PermissionRefused("Only members of an organisation may add statements.")
+    assert actor.organisation is not None  # _refuse_bad_statement checked it
     statement = Statement.objects.create(
         issue=issue,
         kind=kind,
@@ -144,8 +156,8 @@ def statement_add(
         data={
             "issue": issue.human_id,
             "kind": kind,
-            "supersedes": supersedes.pk if supersedes else None,
-            "challenges": challenges.pk if challenges else None,
+            "supersedes": statement.supersedes_id,
+            "challenges": statement.challenges_id,
         },
     )
     reindex(issue)
