@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from kir.accounts.models import Role
@@ -112,6 +113,22 @@ def test_it_sends_no_mail_when_the_transaction_rolls_back(
         world.take(issue, "notify_manufacturer")
     assert len(callbacks) == 1
     assert mail.outbox == []
+
+
+class BrokenMailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+def test_it_keeps_the_notice_when_the_mail_server_is_down(
+    world, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.BrokenMailBackend"
+    issue = world.issue_in(IssueState.UNDER_ASSESSMENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        issue = world.take(issue, "notify_manufacturer")
+    assert issue.state == IssueState.MANUFACTURER_NOTIFIED
+    assert ManufacturerNotice.objects.filter(issue=issue).count() == 1
 
 
 def test_it_records_an_acknowledgement(world, notified):

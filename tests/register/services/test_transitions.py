@@ -7,7 +7,12 @@ import pytest
 from kir.audit.models import AuditEvent
 from kir.audit.services import audit_verify_chain
 from kir.register import services
-from kir.register.errors import PermissionRefused, TransitionRefused, ValidationFailed
+from kir.register.errors import (
+    PermissionRefused,
+    TransitionRefused,
+    ValidationFailed,
+    VersionConflict,
+)
 from kir.register.models import IssueState, StateChange
 from kir.register.workflow import TRANSITIONS, user_can_take
 from tests.factories import AffectedProductFactory, IssueFactory
@@ -134,3 +139,19 @@ def test_it_refuses_an_unknown_step(world):
 
 def test_it_keeps_the_path_table_in_step_with_the_states():
     assert set(PATH) == set(IssueState.values)
+
+
+def test_it_refuses_a_step_taken_from_a_stale_version(world):
+    issue = world.issue_in(IssueState.UNDER_ASSESSMENT)
+    stale = issue.version
+    services.issue_update(
+        issue=issue, actor=world.admin, expected_version=stale, summary="Rewritten by another"
+    )
+    with pytest.raises(VersionConflict) as conflict:
+        services.issue_transition(
+            issue=issue, actor=world.admin, transition="reject", reason="x", expected_version=stale
+        )
+    assert conflict.value.current.summary == "Rewritten by another"
+    issue.refresh_from_db()
+    assert issue.state == IssueState.UNDER_ASSESSMENT
+    assert not StateChange.objects.filter(issue=issue, transition="reject").exists()

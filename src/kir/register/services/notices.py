@@ -7,8 +7,6 @@ is stored (the app shows exactly what was sent) and e-mailed after the transacti
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -116,15 +114,13 @@ def _send_one(issue: Issue, actor: User, organisation: Organisation) -> Manufact
         issue, organisation, InvolvementRole.MANUFACTURER, InvolvementStatus.CONTACT_ATTEMPTED
     )
     if recipients:
-        mail = partial(
-            send_mail,
-            subject,
-            text,
-            settings.DEFAULT_FROM_EMAIL,
-            recipients,
-            html_message=html,
-        )
-        transaction.on_commit(mail)
+
+        def mail() -> None:
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, html_message=html)
+
+        # robust: a mail server that is down must not turn the committed step into an error;
+        # the notice is stored and shown in the app either way, and the failure is logged.
+        transaction.on_commit(mail, robust=True)
     audit_record(
         actor=actor,
         verb="notice.sent",
