@@ -268,3 +268,17 @@ def test_it_refuses_a_corrupt_workbook(tmp_path):
 def test_it_refuses_an_unknown_actor(tmp_path):
     error, _ = run_failing_import(write_csv(tmp_path / "cpl.csv", GOOD_ROWS), "--actor", "nobody")
     assert error == "--actor nobody: no such user"
+
+
+def test_a_re_import_reads_the_catalogue_once_instead_of_once_per_row(
+    tmp_path, django_assert_max_num_queries
+):
+    rows = [
+        {**GOOD_ROWS[0], "cpl_entry_id": f"CPL-{n}", "firmware_version": f"{n:08X}"}
+        for n in range(40)
+    ]
+    path = write_csv(tmp_path / "cpl.csv", rows)
+    run_import(path)
+    with django_assert_max_num_queries(10):
+        out, _ = run_import(path)
+    assert "0 created, 0 changed, 40 unchanged" in out

@@ -52,41 +52,60 @@ def _device_key(version: DeviceVersion) -> tuple[str, str, str, str]:
     )
 
 
-def catalogue_conflicts(rows: list[CplRow]) -> list[CplProblem]:
+@dataclass
+class CatalogueSnapshot:
+    """The catalogue as it stands, read in three queries, to check and skip rows without a query
+    each. The whole catalogue is read rather than `__in` lists: a CPL is thousands of rows, and
+    SQLite caps the number of query parameters."""
+
+    by_entry: dict[str | None, DeviceVersion]
+    by_device: dict[tuple[str, str, str, str], DeviceVersion]
+    models: dict[tuple[str, str], DeviceModel]
+    manufacturer_names: dict[str, str]
+
+    @classmethod
+    def load(cls) -> CatalogueSnapshot:
+        versions = list(DeviceVersion.objects.select_related("device_model__manufacturer"))
+        models = DeviceModel.objects.select_related("manufacturer")
+        return cls(
+            by_entry={v.cpl_entry_id: v for v in versions if v.cpl_entry_id},
+            by_device={_device_key(v): v for v in versions},
+            models={(m.manufacturer.identifier, m.model_id): m for m in models},
+            manufacturer_names=dict(Manufacturer.objects.values_list("identifier", "name")),
+        )
+
+    def unchanged(self, row: CplRow) -> bool:
+        """True when importing the row would write nothing at all."""
+        version = self.by_device.get(row.device_key)
+        model = self.models.get(row.model_key)
+        return (
+            version is not None
+            and model is not None
+            and self.manufacturer_names.get(row.manufacturer_id) == row.manufacturer_name
+            and (model.name, model.device_type, model.smets_version)
+            == (row.model_name, row.device_type, row.smets_version)
+            and (
+                version.cpl_entry_id,
+                version.cpl_status,
+                version.cpl_listed_on,
+                version.cpl_removed_on,
+            )
+            == (row.cpl_entry_id, row.cpl_status, row.listed_on, row.removed_on)
+        )
+
+
+def catalogue_conflicts(rows: list[CplRow], snapshot: CatalogueSnapshot) -> list[CplProblem]:
     """Rows that contradict what the catalogue already holds."""
     problems: list[CplProblem] = []
-    related = ("device_model__manufacturer",)
-    by_entry = {
-        v.cpl_entry_id: v
-        for v in DeviceVersion.objects.select_related(*related).filter(
-            cpl_entry_id__in=[r.cpl_entry_id for r in rows]
-        )
-    }
-    by_device = {
-        _device_key(v): v
-        for v in DeviceVersion.objects.select_related(*related).filter(
-            device_model__model_id__in={r.model_id for r in rows}
-        )
-    }
-    model_types = {
-        (m.manufacturer.identifier, m.model_id): m.device_type
-        for m in DeviceModel.objects.select_related("manufacturer").filter(
-            model_id__in={r.model_id for r in rows}
-        )
-    }
     for row in rows:
-        problems.extend(_row_conflicts(row, by_entry, by_device, model_types))
+        problems.extend(_row_conflicts(row, snapshot))
     return problems
 
 
-def _row_conflicts(
-    row: CplRow,
-    by_entry: dict[str | None, DeviceVersion],
-    by_device: dict[tuple[str, str, str, str], DeviceVersion],
-    model_types: dict[tuple[str, str], str],
-) -> list[CplProblem]:
+def _row_conflicts(row: CplRow, snapshot: CatalogueSnapshot) -> list[CplProblem]:
     problems = []
-    known_type = model_types.get(row.model_key)
+    model = snapshot.models.get(row.model_key)
+    known_type = model.device_type if model is not None else None
     if known_type is not None and known_type != row.device_type:
         problems.append(
             CplProblem(
@@ -96,7 +115,7 @@ def _row_conflicts(
                 f"{known_type}; a model keeps its device type",
             )
         )
-    entry = by_entry.get(row.cpl_entry_id)
+    entry = snapshot.by_entry.get(row.cpl_entry_id)
     if entry is not None and _device_key(entry) != row.device_key:
         problems.append(
             CplProblem(
@@ -106,7 +125,7 @@ def _row_conflicts(
                 "a new cpl_entry_id for a different device",
             )
         )
-    device = by_device.get(row.device_key)
+    device = snapshot.by_device.get(row.device_key)
     if device is not None and device.cpl_entry_id not in (None, "", row.cpl_entry_id):
         problems.append(
             CplProblem(
@@ -175,12 +194,14 @@ def cpl_import_rows(
     """Import checked rows in one transaction; a dry run reports the changes, then undoes them."""
     report = CplImportReport(dry_run=dry_run)
     with transaction.atomic():
-        problems = catalogue_conflicts(rows)
+        snapshot = CatalogueSnapshot.load()
+        problems = catalogue_conflicts(rows, snapshot)
         if problems:
             raise CplImportRefused(problems)
         writer = _Writer(actor)
         for row in rows:
-            outcome = writer.write(row)
+            # Re-importing last month's CPL is the common case: skip the rows it already holds.
+            outcome = "unchanged" if snapshot.unchanged(row) else writer.write(row)
             setattr(report, outcome, getattr(report, outcome) + 1)
             if outcome == "changed":
                 report.changed_entries.append(row.cpl_entry_id)

@@ -212,7 +212,8 @@ def device_version_upsert(
                 f"{existing} is CPL entry {existing.cpl_entry_id}, not {cpl_entry_id}"
             )
         wanted["cpl_entry_id"] = cpl_entry_id
-    _check_entry_id_free(entry_id=cpl_entry_id, version=existing)
+    if existing is None or existing.cpl_entry_id != cpl_entry_id:
+        _check_entry_id_free(entry_id=cpl_entry_id, version=existing)
     obj = existing or DeviceVersion(**key, **wanted)
     outcome = _save_upsert(
         obj=obj,
