@@ -81,8 +81,14 @@ class Browser:
         )
 
 
+@dataclass
+class DemoServer:
+    base_url: str
+    log: Path
+
+
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     var_dir = tmp_path_factory.mktemp("demo-var")
     port = free_port()
     env = {
@@ -106,7 +112,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_login_page(base_url, process, log_path)
-        yield base_url
+        yield DemoServer(base_url, log_path)
     finally:
         _stop(process)
 
@@ -138,9 +144,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=15)
 
 
-def test_the_demo_prints_every_login_and_the_password(demo_server, tmp_path_factory):
-    logs = list(tmp_path_factory.getbasetemp().glob("demo-var*/demo.log"))
-    output = logs[0].read_text()
+def test_the_demo_prints_every_login_and_the_password(demo_server):
+    output = demo_server.log.read_text()
     assert DEMO_PASSWORD in output
     for user in USERS:
         assert user.username in output
@@ -148,7 +153,7 @@ def test_the_demo_prints_every_login_and_the_password(demo_server, tmp_path_fact
 
 @pytest.mark.parametrize("user", USERS, ids=[u.username for u in USERS])
 def test_every_demo_user_signs_in_to_the_running_demo(demo_server, user):
-    browser = Browser(demo_server)
+    browser = Browser(demo_server.base_url)
     home = browser.sign_in(user.username, DEMO_PASSWORD)
     assert home.status == 200
     assert urllib.parse.urlsplit(home.url).path == "/"
@@ -160,6 +165,6 @@ def test_every_demo_user_signs_in_to_the_running_demo(demo_server, user):
 
 
 def test_a_wrong_password_stays_on_the_login_page(demo_server):
-    page = Browser(demo_server).sign_in(USERS[0].username, DEMO_PASSWORD + "x")
+    page = Browser(demo_server.base_url).sign_in(USERS[0].username, DEMO_PASSWORD + "x")
     assert 'type="password"' in page.body
     assert 'class="who"' not in page.body
