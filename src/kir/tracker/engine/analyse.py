@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from kir.tracker.engine import sql
 from kir.tracker.engine.cells import CellTable, load_cells
@@ -107,7 +108,16 @@ def _run(
     table = load_cells(con, rules, days)
     findings = build_findings(table, estate.dmcs, rules)
     done()
-    shown = [_disclose(con, f, table, estate, rules, request) for f in findings]
+    drill = _drilldowns(con, findings, rules, request)
+    shown = [
+        apply_disclosure(
+            describe(f, table, estate.dmcs),
+            audience=request.audience,
+            reason=suppression_reason(estate, f.region, f.dmc_keys, rules),
+            drilldown=drill[i] if drill is not None else None,
+        )
+        for i, f in enumerate(findings)
+    ]
     return _report(request, rules, estate, summary, rejects, days, shown, table)
 
 
@@ -136,40 +146,37 @@ def _reject_text(row: dict[str, Any]) -> str:
     return f"{row.get('file')} row {row.get('row')}: {row.get('reason')}"
 
 
-def _disclose(
-    con: duckdb.DuckDBPyConnection,
-    finding: Finding,
-    table: CellTable,
-    estate: Estate,
-    rules: Rules,
-    request: AnalyseRequest,
-) -> dict[str, Any]:
-    drill = None
-    if drilldown_allowed(request.audience, request.supplier):
-        query = sql.drilldown(finding.dmc_keys, request.supplier, rules.drilldown_limit)
-        drill = [
+def _drilldowns(
+    con: duckdb.DuckDBPyConnection, findings: list[Finding], rules: Rules, request: AnalyseRequest
+) -> dict[int, list[dict[str, Any]]] | None:
+    """Device-level rows per finding, in one query; None when the audience may not see them."""
+    if not drilldown_allowed(request.audience, request.supplier):
+        return None
+    wanted = [
+        (index, f.region, f.code, key) for index, f in enumerate(findings) for key in f.dmc_keys
+    ]
+    table = pa.table(
+        {
+            "finding": pa.array([w[0] for w in wanted], pa.int64()),
+            "region": [w[1] for w in wanted],
+            "code": [w[2] for w in wanted],
+            "dmc_key": pa.array([w[3] for w in wanted], pa.int64()),
+        }
+    )
+    con.register("wanted", table)
+    rows: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(findings))}
+    query = sql.drilldown(request.supplier, rules.drilldown_limit)
+    for index, device_id, installation, supplier, count in con.execute(query).fetchall():
+        rows[index].append(
             {
-                "device_id": _device_id(dev_key),
-                "installation_id": inst,
+                "device_id": device_id,
+                "installation_id": installation,
                 "supplier": supplier,
                 "superfluous_alerts": int(count),
             }
-            for dev_key, inst, supplier, count in con.execute(
-                query, [finding.region, finding.code]
-            ).fetchall()
-        ]
-    reason = suppression_reason(estate, finding.region, finding.dmc_keys, rules)
-    return apply_disclosure(
-        describe(finding, table, estate.dmcs),
-        audience=request.audience,
-        reason=reason,
-        drilldown=drill,
-    )
-
-
-def _device_id(dev_key: int) -> str:
-    digits = f"{int(dev_key):016X}"
-    return "-".join(digits[i : i + 2] for i in range(0, 16, 2))
+        )
+    con.unregister("wanted")
+    return rows
 
 
 def _report(
@@ -221,6 +228,7 @@ def _report(
                 "rejected_rows": rejected,
                 "unknown_device_alerts": summary.unknown_device_alerts,
                 "unknown_devices": summary.unknown_devices,
+                "unknown_device_sample": summary.unknown_device_sample,
             },
             "rejects_file": str(request.rejects_path)
             if request.rejects_path and (rejects.count or estate.rejected_rows)

@@ -34,10 +34,14 @@ class _Region:
     def __init__(self, table: CellTable, cells: IntArray, dmcs: dict[int, Dmc], rules: Rules):
         self.table, self.cells, self.rules = table, cells, rules
         self.parts = {int(i): set(dmcs[int(table.dmc_key[i])].components) for i in cells}
-        self.days = max(len(table.days), 1)
+        self.by_component: dict[Component, set[int]] = {}
+        for cell, parts in self.parts.items():
+            for component in parts:
+                self.by_component.setdefault(component, set()).add(cell)
 
     def holding(self, *components: Component) -> set[int]:
-        return {i for i, parts in self.parts.items() if all(c in parts for c in components)}
+        sets = [self.by_component.get(c, set()) for c in components]
+        return set.intersection(*sets) if sets else set()
 
     def _sums(self, cells: set[int]) -> tuple[int, int]:
         index = np.fromiter(cells, dtype=np.int64, count=len(cells))
@@ -53,17 +57,30 @@ class _Region:
         p = stats.rate_excess_p(s1, n1, s0, n0)[0]
         return bool(ratio >= self.rules.min_rate_ratio and p <= self.rules.alpha)
 
-    def clearly_normal(self, cell: int, against: set[int]) -> bool:
-        """The cell's interval rules out min_rate_ratio against the cells outside `against`."""
+    def clearly_normal(self, cells: set[int], against: set[int]) -> bool:
+        """Pooled, the cells' interval rules out min_rate_ratio against those outside `against`."""
         rest = set(self.parts) - against
-        if not rest:
+        if not cells or not rest:
             return False
-        (s1, n1), (s0, n0) = self._sums({cell}), self._sums(rest)
+        (s1, n1), (s0, n0) = self._sums(cells), self._sums(rest)
         _low, high = stats.rate_ratio_ci(s1, n1, s0, n0, self.rules.confidence)
         return bool(high[0] < self.rules.min_rate_ratio)
 
     def follows(self, cells: set[int]) -> bool:
-        return self.elevated(cells) and not any(self.clearly_normal(i, cells) for i in cells)
+        return self.elevated(cells) and not any(self.clearly_normal({i}, cells) for i in cells)
+
+    def follows_component(self, component: Component, holders: set[int]) -> bool:
+        """The excess follows the component wherever it is, whatever it is installed with.
+
+        For every partner it shares a flagged DMC with, the DMCs holding the component without
+        that partner must not be clearly normal: if they are, the partner is part of the cause.
+        """
+        if not self.follows(holders):
+            return False
+        partners = {p for i in holders for p in self.parts[i]} - {component}
+        return not any(
+            self.clearly_normal(holders - self.holding(p), holders) for p in sorted(partners)
+        )
 
 
 def _components(region: _Region, flagged: set[int]) -> list[Attribution]:
@@ -74,7 +91,7 @@ def _components(region: _Region, flagged: set[int]) -> list[Attribution]:
     for component in candidates:
         holders = region.holding(component)
         covered = holders & flagged
-        if len(covered) >= 2 and region.follows(holders):
+        if len(covered) >= 2 and region.follows_component(component, holders):
             scored.append((len(covered), component, holders))
     scored.sort(key=lambda item: (-item[0], item[1]))
     for _count, _component, holders in scored:

@@ -103,11 +103,16 @@ class AlertInputs:
     files: list[Path]
     groups: list[SourceGroup]
     duis_messages: int = 0
+    # Parquet device ids are hashed as written when they look canonical; scan.py turns this off
+    # and rescans if that left any alert unmatched that normalising would have matched.
+    trust_canonical: bool = True
 
     def source_sql(self) -> str:
         parts = [
             sql.normalised_alerts(
-                group.relation(store_rejects=True), has_throttled=group.has_throttled
+                group.relation(store_rejects=True),
+                has_throttled=group.has_throttled,
+                trust_canonical=self.trust_canonical and group.fmt == "parquet",
             )
             for group in self.groups
         ]

@@ -48,7 +48,7 @@ def _reason_sql(bad_codes: list[str], has_throttled: bool) -> str:
     return (
         "CASE WHEN device_id IS NULL OR trim(CAST(device_id AS VARCHAR)) = '' "
         "THEN 'device_id: empty' "
-        f"WHEN {sql.hex_key('device_id', 16)} IS NULL "
+        f"WHEN ({sql.canonical_device_id('CAST(device_id AS VARCHAR)')}) IS NULL "
         "THEN 'device_id: expected an EUI-64 (16 hex digits)' "
         "WHEN alert_code IS NULL OR trim(alert_code) = '' THEN 'alert_code: empty' "
         f"WHEN upper(trim(alert_code)) IN ({bad}) "

@@ -17,6 +17,8 @@ from kir.tracker.engine.codes import is_valid_alert_code
 from kir.tracker.engine.inputs import AlertInputs
 from kir.tracker.engine.rules import Rules
 
+UNKNOWN_SAMPLE = 10
+
 
 @dataclass
 class ScanSummary:
@@ -26,6 +28,7 @@ class ScanSummary:
     invalid_codes: list[str] = field(default_factory=list)
     unknown_device_alerts: int = 0
     unknown_devices: int = 0
+    unknown_device_sample: list[str] = field(default_factory=list)
     first_day: date | None = None
     last_day: date | None = None
 
@@ -65,7 +68,29 @@ def scan_alerts(
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
     split_scan_groups(con, by_day=False)
-    return summarise_scan(con)
+    summary = summarise_scan(con)
+    if summary.unknown_device_alerts:
+        unmatched = unmatched_ids(con, inputs)
+        fallback = any(malformed or known for _id, _n, malformed, known in unmatched)
+        if fallback and inputs.trust_canonical:
+            # Some ids were not in canonical form after all: do it again, normalising every id.
+            inputs.trust_canonical = False
+            return scan_alerts(con, inputs, rules, day_from=day_from, day_to=day_to)
+        unknown = [raw for raw, _n, malformed, known in unmatched if not (malformed or known)]
+        summary.unknown_device_sample = unknown[:UNKNOWN_SAMPLE]
+    return summary
+
+
+def unmatched_ids(
+    con: duckdb.DuckDBPyConnection, inputs: AlertInputs
+) -> list[tuple[str, int, bool, bool]]:
+    rows: list[tuple[str, int, bool, bool]] = []
+    for group in inputs.groups:
+        query = sql.unmatched_device_ids(group.relation(store_rejects=True))
+        rows += [
+            (str(r[0]), int(r[1]), bool(r[2]), bool(r[3])) for r in con.execute(query).fetchall()
+        ]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
 def split_scan_groups(con: duckdb.DuckDBPyConnection, *, by_day: bool) -> None:

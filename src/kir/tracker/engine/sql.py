@@ -39,30 +39,56 @@ def read_csv(paths: Sequence[str], header: Sequence[str], *, store_rejects: bool
     )
 
 
-def hex_key(expr: str, digits: int) -> str:
-    """The hex digits of an identifier as an integer key, NULL when they are not `digits` hex."""
-    text = f"upper(translate(trim(CAST({expr} AS VARCHAR)), '-:._ ', ''))"
-    return f"CASE WHEN length({text}) = {digits} THEN TRY_CAST('0x' || {text} AS UBIGINT) END"
+_CANONICAL_DEVICE_ID = "'[0-9A-F]{2}(-[0-9A-F]{2}){7}'"
+
+
+def canonical_device_id(expr: str) -> str:
+    """The EUI-64 as kir.identifiers.normalise_device_id writes it (00-DB-12-...), or NULL.
+
+    Ids already in that form pass through a cheap pattern test; only the others pay for the
+    string surgery.
+    """
+    digits = f"upper(replace(replace(replace(trim({expr}), '-', ''), ':', ''), ' ', ''))"
+    rebuilt = f"rtrim(regexp_replace({digits}, '(..)', '\\1-', 'g'), '-')"
+    return (
+        f"CASE WHEN regexp_full_match({expr}, {_CANONICAL_DEVICE_ID}) THEN {expr} "
+        f"WHEN regexp_full_match({digits}, '[0-9A-F]{{16}}') THEN {rebuilt} END"
+    )
+
+
+def device_key(expr: str, *, trust_canonical: bool) -> str:
+    """A 64-bit key for a device: the hash of its canonical id (NULL when the id is malformed).
+
+    Partitioning and joining on an integer instead of a 23-character string is what makes the
+    pass fast. With trust_canonical, a 23-character id is hashed as it is (no per-row string
+    work); the scan checks afterwards whether that missed any device (see scan.py).
+    """
+    canonical = canonical_device_id(f"CAST({expr} AS VARCHAR)")
+    normalised = f"CASE WHEN ({canonical}) IS NOT NULL THEN hash({canonical}) END"
+    if not trust_canonical:
+        return normalised
+    return f"CASE WHEN strlen({expr}) = 23 THEN hash({expr}) ELSE {normalised} END"
 
 
 def hex_text(expr: str, digits: int) -> str:
     """Canonical upper-case hex (as kir.identifiers.normalise_hex), NULL when malformed."""
-    text = f"upper(translate(trim(CAST({expr} AS VARCHAR)), '-:._ ', ''))"
-    stripped = f"(CASE WHEN starts_with({text}, '0X') THEN {text}[3:] ELSE {text} END)"
+    pattern = f"'[0-9A-F]{{{digits}}}'"
+    text = f"upper(replace(replace(replace(trim({expr}), '-', ''), ':', ''), '.', ''))"
+    stripped = f"regexp_replace({text}, '^0X', '')"
     return (
-        f"CASE WHEN length({stripped}) = {digits} "
-        f"AND TRY_CAST('0x' || {stripped} AS UBIGINT) IS NOT NULL THEN {stripped} END"
+        f"CASE WHEN regexp_full_match({expr}, {pattern}) THEN {expr} "
+        f"WHEN regexp_full_match({stripped}, {pattern}) THEN {stripped} END"
     )
 
 
-def normalised_alerts(source: str, *, has_throttled: bool) -> str:
+def normalised_alerts(source: str, *, has_throttled: bool, trust_canonical: bool) -> str:
     """Typed alert rows; `valid` is false for rows the rejects file will explain."""
     throttled = "TRY_CAST(throttled_count AS INTEGER)" if has_throttled else "NULL::INTEGER"
     return f"""
         SELECT dev_key, code, ts_us, n,
                dev_key IS NOT NULL AND ts_us IS NOT NULL AND n >= 1 AND code IS NOT NULL AS valid
         FROM (
-            SELECT {hex_key("device_id", 16)} AS dev_key,
+            SELECT {device_key("device_id", trust_canonical=trust_canonical)} AS dev_key,
                    upper(trim(alert_code)) AS code,
                    epoch_us(TRY_CAST(raised_at AS TIMESTAMPTZ)) AS ts_us,
                    coalesce({throttled}, 1) AS n
@@ -179,43 +205,50 @@ def aggregates(flagged: str, *, day_from: str | None, day_to: str | None, by_day
 def checked_inventory(source: str) -> str:
     """Inventory rows normalised, each with the reason it is rejected (NULL when it is fine)."""
     return f"""
-        SELECT *,
-            CASE WHEN dev_key IS NULL THEN 'device_id: expected an EUI-64 (16 hex digits)'
-                 WHEN installation_id IS NULL THEN 'installation_id: empty'
-                 WHEN region IS NULL OR region NOT IN ({", ".join(quote(r) for r in REGIONS)})
-                      THEN 'region: expected north, central or south'
-                 WHEN supplier IS NULL THEN 'supplier: empty'
-                 WHEN device_type IS NULL THEN 'device_type: empty'
-                 WHEN manufacturer IS NULL THEN 'manufacturer: expected 4 hex digits'
-                 WHEN model IS NULL THEN 'model: expected 8 hex digits'
-                 WHEN firmware_version IS NULL THEN 'firmware_version: expected 8 hex digits'
-                 WHEN dup_rank > 1 THEN 'device_id: duplicate of an earlier row'
-            END AS reason
-        FROM (
-            SELECT *, row_number() OVER (PARTITION BY dev_key ORDER BY row_no) AS dup_rank
+        WITH raw AS (
+            SELECT row_number() OVER () AS row_no, CAST(device_id AS VARCHAR) AS raw_device_id,
+                   CAST(installation_id AS VARCHAR) AS installation_id,
+                   CAST(region AS VARCHAR) AS region, CAST(supplier AS VARCHAR) AS supplier,
+                   CAST(device_type AS VARCHAR) AS device_type,
+                   CAST(manufacturer AS VARCHAR) AS manufacturer, CAST(model AS VARCHAR) AS model,
+                   CAST(firmware_version AS VARCHAR) AS firmware_version
+            FROM {source}),
+        norm AS (
+            SELECT row_no, raw_device_id, device_id,
+                   CASE WHEN device_id IS NOT NULL THEN hash(device_id) END AS dev_key,
+                   installation_id, region, supplier, device_type, manufacturer, model,
+                   firmware_version
             FROM (
-                SELECT row_number() OVER () AS row_no,
-                       raw_device_id, {hex_key("raw_device_id", 16)} AS dev_key,
-                       nullif(trim(raw_installation_id), '') AS installation_id,
-                       lower(trim(raw_region)) AS region,
-                       nullif(trim(raw_supplier), '') AS supplier,
-                       nullif(upper(trim(raw_device_type)), '') AS device_type,
-                       {hex_text("raw_manufacturer", 4)} AS manufacturer,
-                       {hex_text("raw_model", 8)} AS model,
-                       coalesce(trim(raw_hardware_version), '') AS hardware_version,
-                       {hex_text("raw_firmware_version", 8)} AS firmware_version
-                FROM (SELECT CAST(device_id AS VARCHAR) AS raw_device_id,
-                             CAST(installation_id AS VARCHAR) AS raw_installation_id,
-                             CAST(region AS VARCHAR) AS raw_region,
-                             CAST(supplier AS VARCHAR) AS raw_supplier,
-                             CAST(device_type AS VARCHAR) AS raw_device_type,
-                             CAST(manufacturer AS VARCHAR) AS raw_manufacturer,
-                             CAST(model AS VARCHAR) AS raw_model,
-                             CAST(hardware_version AS VARCHAR) AS raw_hardware_version,
-                             CAST(firmware_version AS VARCHAR) AS raw_firmware_version
-                      FROM {source})
-            )
-        )"""
+                SELECT row_no, raw_device_id,
+                       {canonical_device_id("raw_device_id")} AS device_id,
+                       nullif(trim(installation_id), '') AS installation_id,
+                       lower(trim(region)) AS region,
+                       nullif(trim(supplier), '') AS supplier,
+                       nullif(upper(trim(device_type)), '') AS device_type,
+                       {hex_text("manufacturer", 4)} AS manufacturer,
+                       {hex_text("model", 8)} AS model,
+                       {hex_text("firmware_version", 8)} AS firmware_version
+                FROM raw)),
+        dup AS (
+            SELECT dev_key, min(row_no) AS first_row FROM norm
+            WHERE dev_key IS NOT NULL GROUP BY dev_key HAVING count(*) > 1)
+        SELECT n.row_no, n.raw_device_id, n.device_id, n.dev_key, n.installation_id, n.region,
+               n.supplier,
+               n.device_type || '/' || n.manufacturer || '/' || n.model || '/'
+                   || n.firmware_version AS component,
+            CASE WHEN n.device_id IS NULL THEN 'device_id: expected an EUI-64 (16 hex digits)'
+                 WHEN n.installation_id IS NULL THEN 'installation_id: empty'
+                 WHEN n.region IS NULL OR n.region NOT IN ({", ".join(quote(r) for r in REGIONS)})
+                      THEN 'region: expected north, central or south'
+                 WHEN n.supplier IS NULL THEN 'supplier: empty'
+                 WHEN n.device_type IS NULL THEN 'device_type: empty'
+                 WHEN n.manufacturer IS NULL THEN 'manufacturer: expected 4 hex digits'
+                 WHEN n.model IS NULL THEN 'model: expected 8 hex digits'
+                 WHEN n.firmware_version IS NULL THEN 'firmware_version: expected 8 hex digits'
+                 WHEN d.first_row IS NOT NULL AND n.row_no > d.first_row
+                      THEN 'device_id: duplicate of row ' || d.first_row
+            END AS reason
+        FROM norm n LEFT JOIN dup d ON d.dev_key = n.dev_key"""
 
 
 # An installation's DMC signature: its distinct components in a fixed order. Python turns each
@@ -224,9 +257,7 @@ INSTALLATIONS = """
     CREATE OR REPLACE TEMP TABLE installation AS
     SELECT row_number() OVER (ORDER BY installation_id) AS inst_key, installation_id,
            min(region) AS region, min(supplier) AS supplier,
-           array_to_string(list_sort(list_distinct(list(
-               device_type || '/' || manufacturer || '/' || model || '/' || firmware_version
-           ))), '|') AS signature
+           array_to_string(list_sort(list_distinct(list(component))), '|') AS signature
     FROM inventory_checked WHERE reason IS NULL
     GROUP BY installation_id"""
 
@@ -239,7 +270,7 @@ INSTALLATION_DMCS = """
 
 DEVICES = """
     CREATE OR REPLACE TEMP TABLE device AS
-    SELECT i.dev_key, n.inst_key, n.region, n.dmc_key
+    SELECT i.dev_key, i.device_id, n.inst_key, n.region, n.dmc_key
     FROM inventory_checked i JOIN installation_dmc n ON n.installation_id = i.installation_id
     WHERE i.reason IS NULL"""
 
@@ -313,12 +344,85 @@ def region_traffic() -> str:
         FROM agg_day WHERE region IN ({_regions_list()}) GROUP BY region"""
 
 
-def drilldown(dmc_keys: list[int], supplier: str | None, limit: int) -> str:
-    keys = ", ".join(str(int(k)) for k in dmc_keys)
+def drilldown(supplier: str | None, limit: int) -> str:
+    """The devices behind each finding, most superfluous first; `wanted` lists finding x DMC."""
     only = f" AND n.supplier = {quote(supplier)}" if supplier else ""
     return f"""
-        SELECT s.dev_key, n.installation_id, n.supplier, s.superfluous
-        FROM dev_sup s JOIN device d ON d.dev_key = s.dev_key
-        JOIN installation_dmc n ON n.inst_key = d.inst_key
-        WHERE s.region = ? AND s.code = ? AND s.dmc_key IN ({keys}) AND s.superfluous > 0{only}
-        ORDER BY s.superfluous DESC, s.dev_key LIMIT {int(limit)}"""
+        SELECT finding, device_id, installation_id, supplier, superfluous FROM (
+            SELECT w.finding, d.device_id, n.installation_id, n.supplier, s.superfluous,
+                   row_number() OVER (PARTITION BY w.finding
+                                      ORDER BY s.superfluous DESC, d.device_id) AS position
+            FROM wanted w
+            JOIN dev_sup s ON s.region = w.region AND s.code = w.code AND s.dmc_key = w.dmc_key
+            JOIN device d ON d.dev_key = s.dev_key
+            JOIN installation_dmc n ON n.inst_key = d.inst_key
+            WHERE s.superfluous > 0{only})
+        WHERE position <= {int(limit)} ORDER BY finding, position"""
+
+
+def unmatched_device_ids(relation: str) -> str:
+    """Alert device ids that found no inventory device, with what normalising them would give."""
+    trusted = device_key("device_id", trust_canonical=True)
+    normalised = device_key("device_id", trust_canonical=False)
+    return f"""
+        SELECT raw_id, count(*) AS messages, normalised_key IS NULL AS malformed,
+               normalised_key IN (SELECT dev_key FROM device) AS known_when_normalised
+        FROM (SELECT CAST(device_id AS VARCHAR) AS raw_id, {trusted} AS key,
+                     {normalised} AS normalised_key
+              FROM {relation})
+        WHERE key IS NOT NULL AND key NOT IN (SELECT dev_key FROM device)
+        GROUP BY ALL ORDER BY messages DESC, raw_id"""
+
+
+def with_carry(source: str, carry_path: str | None) -> str:
+    fresh = f"SELECT *, false AS carried, false AS carried_flag FROM ({source})"
+    if carry_path is None:
+        return fresh
+    return (
+        f"{fresh} UNION ALL SELECT dev_key, code, ts_us, n, true AS valid, true AS carried, "
+        f"carried_flag FROM read_parquet({quote(carry_path)})"
+    )
+
+
+def carry_out(end_us: int, margin_us: int) -> str:
+    """Each device stream's last alert close enough to midnight to matter tomorrow.
+
+    back_flag says whether it is already counted superfluous, so that tomorrow only adds what
+    its successor reveals (a flap's first half).
+    """
+    return f"""
+        SELECT dev_key, code, ts_us, n, back_flag AS carried_flag FROM flagged_rows
+        WHERE valid AND NOT carried AND ts_us >= {int(end_us) - int(margin_us)}
+        QUALIFY row_number() OVER (
+            PARTITION BY dev_key, stream ORDER BY ts_us DESC, code DESC) = 1"""
+
+
+def partial_day_table() -> str:
+    return """
+        SELECT a.day, a.region, m.signature, a.code, a.messages, a.alerts, a.superfluous
+        FROM agg_day a LEFT JOIN dmc m ON m.dmc_key = a.dmc_key WHERE a.day IS NOT NULL"""
+
+
+def partial_device_table() -> str:
+    return """
+        SELECT s.day, s.region, m.signature, s.code, s.dev_key, s.superfluous
+        FROM dev_sup s LEFT JOIN dmc m ON m.dmc_key = s.dmc_key"""
+
+
+def window_from_partials(
+    day_files: list[str], device_files: list[str], lo: str, hi: str
+) -> list[str]:
+    window = f"day BETWEEN DATE {quote(lo)} AND DATE {quote(hi)}"
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE agg_day AS
+            SELECT a.day, a.region, m.dmc_key, a.code, sum(a.messages) AS messages,
+                   sum(a.alerts) AS alerts, sum(a.superfluous) AS superfluous
+            FROM read_parquet({file_list(day_files)}) a
+            LEFT JOIN dmc m ON m.signature = a.signature
+            WHERE {window} GROUP BY ALL""",
+        f"""CREATE OR REPLACE TEMP TABLE dev_sup AS
+            SELECT s.region, m.dmc_key, s.code, s.dev_key, sum(s.superfluous) AS superfluous
+            FROM read_parquet({file_list(device_files)}) s
+            LEFT JOIN dmc m ON m.signature = s.signature
+            WHERE {window} GROUP BY ALL""",
+    ]

@@ -1,0 +1,155 @@
+"""`kir tracker analyse | ingest | generate`: parse arguments, call the engine, print or write."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kir.tracker.engine.analyse import AnalyseRequest, analyse
+from kir.tracker.engine.connection import EngineSettings
+from kir.tracker.engine.disclosure import AUDIENCES
+from kir.tracker.engine.errors import TrackerError
+from kir.tracker.engine.incremental import IngestRequest, ingest
+from kir.tracker.engine.report import FORMATS, render, write_atomically
+from kir.tracker.engine.rules import load_rules
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inventory", type=Path, required=True, help="CSV or Parquet")
+    parser.add_argument("--rules", type=Path, help="TOML rules (defaults: docs/tracker.md)")
+    parser.add_argument("--max-rejects", type=int, help="fail when more rows are malformed")
+    parser.add_argument("--rejects", type=Path, help="where malformed rows are written")
+    parser.add_argument("--threads", type=int, help="DuckDB threads (default: one per core)")
+    parser.add_argument("--memory-limit", help="DuckDB memory limit, e.g. 2500MB")
+    parser.add_argument("--temp-dir", type=Path, help="where DuckDB spills (default: a temp dir)")
+
+
+class Command(BaseCommand):
+    help = "Superfluous alerts tracker: analyse alert logs, ingest days, generate synthetic data."
+
+    def add_arguments(self, parser: Any) -> None:
+        commands = parser.add_subparsers(dest="subcommand", required=True)
+        analyse_parser = commands.add_parser("analyse", help="findings for a window")
+        _engine_options(analyse_parser)
+        source = analyse_parser.add_mutually_exclusive_group(required=True)
+        source.add_argument("--alerts", nargs="+", help="CSV, CSV.gz, Parquet or DUIS XML; globs")
+        source.add_argument("--state", type=Path, help="an ingest state directory")
+        analyse_parser.add_argument("--from", dest="day_from", type=_day)
+        analyse_parser.add_argument("--to", dest="day_to", type=_day)
+        analyse_parser.add_argument("--audience", choices=AUDIENCES, default="dcc")
+        analyse_parser.add_argument(
+            "--supplier", help="drill down to this supplier's installations"
+        )
+        analyse_parser.add_argument("--format", choices=FORMATS, default="json")
+        analyse_parser.add_argument("--out", type=Path, help="write here (atomically)")
+        ingest_parser = commands.add_parser("ingest", help="keep per-day partial aggregates")
+        _engine_options(ingest_parser)
+        ingest_parser.add_argument("--alerts", nargs="+", required=True)
+        ingest_parser.add_argument("--state", type=Path, required=True)
+        generate = commands.add_parser("generate", help="write a synthetic GB-shaped data set")
+        generate.add_argument("--out", type=Path, required=True, help="output directory")
+        generate.add_argument("--devices", type=int, default=100_000)
+        generate.add_argument("--alerts", type=int, default=1_000_000)
+        generate.add_argument("--days", type=int, default=7)
+        generate.add_argument("--seed", type=int, default=2026)
+        generate.add_argument(
+            "--alerts-format", choices=("parquet", "csv", "duis"), default="parquet"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        handlers = {"analyse": self.analyse, "ingest": self.ingest, "generate": self.generate}
+        try:
+            handlers[options["subcommand"]](options)
+        except TrackerError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _progress(self) -> Any:
+        """Phase lines with timings, only for a person watching a terminal."""
+        if not sys.stderr.isatty():
+            return lambda message: None
+        start = time.monotonic()
+        return lambda message: self.stderr.write(f"[{time.monotonic() - start:7.1f} s] {message}")
+
+    def _settings(self, options: dict[str, Any]) -> EngineSettings:
+        rules = load_rules(options["rules"])
+        return EngineSettings(
+            memory_limit=options["memory_limit"] or rules.memory_limit,
+            threads=options["threads"] if options["threads"] is not None else rules.threads,
+            temp_directory=options["temp_dir"],
+        )
+
+    def _rejects_path(self, options: dict[str, Any], out: Path | None) -> Path:
+        if options["rejects"]:
+            return Path(options["rejects"])
+        if out is not None:
+            return out.with_name(out.name + ".rejects.csv")
+        return Path("kir-tracker-rejects.csv")
+
+    def analyse(self, options: dict[str, Any]) -> None:
+        out = options["out"]
+        report = analyse(
+            AnalyseRequest(
+                inventory=options["inventory"],
+                alerts=options["alerts"] or (),
+                state_dir=options["state"],
+                day_from=options["day_from"],
+                day_to=options["day_to"],
+                rules_path=options["rules"],
+                audience=options["audience"],
+                supplier=options["supplier"],
+                max_rejects=options["max_rejects"],
+                rejects_path=self._rejects_path(options, out),
+                settings=self._settings(options),
+                progress=self._progress(),
+            )
+        )
+        text = render(report, options["format"])
+        if out is None:
+            self.stdout.write(text, ending="")
+            return
+        write_atomically(out, text)
+        self.stderr.write(f"{len(report['findings'])} findings written to {out}")
+
+    def ingest(self, options: dict[str, Any]) -> None:
+        result = ingest(
+            IngestRequest(
+                inventory=options["inventory"],
+                alerts=options["alerts"],
+                state_dir=options["state"],
+                rules_path=options["rules"],
+                max_rejects=options["max_rejects"],
+                rejects_path=self._rejects_path(options, None),
+                settings=self._settings(options),
+                progress=self._progress(),
+            )
+        )
+        self.stdout.write(json.dumps(result, indent=2))
+
+    def generate(self, options: dict[str, Any]) -> None:
+        # Imported here: only `generate` needs the generator and its dependencies.
+        from kir.tracker.engine.synthetic import write_synthetic_dataset
+
+        manifest = write_synthetic_dataset(
+            options["out"],
+            devices=options["devices"],
+            alerts=options["alerts"],
+            days=options["days"],
+            seed=options["seed"],
+            alerts_format=options["alerts_format"],
+        )
+        counts = manifest.get("counts", {}) if isinstance(manifest, dict) else {}
+        self.stdout.write(f"synthetic data written to {options['out']}: {json.dumps(counts)}")
