@@ -220,7 +220,10 @@ def test_it_runs_the_procurement_check(cast):
     assert response.status_code == 200
     first, second = response.json()["results"]
     assert first["item"] == "1A2B/00012345/01020304" and first["in_catalogue"] is True
-    assert [m["issue"]["human_id"] for m in first["matches"]] == [issue.human_id]
+    assert [m["human_id"] for m in first["matches"]] == [issue.human_id]
+    assert first["matches"][0]["products"] == [
+        {"product": "1A2B/00012345/01020304", "status": "known_affected"}
+    ]
     assert second["matches"] == []
     bad = api.post("/procurement-check", {"items": ["not an identifier"]})
     assert bad.status_code == 422 and "items[0]" in bad.json()["errors"]

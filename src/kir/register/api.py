@@ -31,8 +31,6 @@ from kir.register.api_schemas import (
     NoticeOut,
     ProcurementCheckIn,
     ProcurementCheckOut,
-    ProcurementMatchOut,
-    ProcurementResultOut,
     ProductIn,
     ProductOut,
     StateChangeOut,
@@ -47,9 +45,11 @@ from kir.register.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from kir.register.models import AffectedProduct
 from kir.register.presenters import IssueDetail, issue_detail_for
 from kir.register.selectors import (
     IssueFilters,
+    ProcurementMatch,
     issue_get_visible,
     issue_search,
     procurement_check,
@@ -266,6 +266,27 @@ def issues_manufacturer_response(
     return Status(200, detail_out(issue_detail_for(user=user, human_id=human_id)))
 
 
+def _product_label(product: AffectedProduct) -> str:
+    version = product.device_version
+    if version is None:
+        return product.dmc.identifier if product.dmc else ""
+    model = version.device_model
+    return f"{model.manufacturer.identifier}/{model.model_id}/{version.firmware_version}"
+
+
+def _match(match: ProcurementMatch) -> dict[str, Any]:
+    issue = match.issue
+    return {
+        "human_id": issue.human_id,
+        "title": issue.title,
+        "state": issue.state,
+        "disputed": issue.is_disputed,
+        "withdrawn": match.withdrawn,
+        "published_at": issue.published_at,
+        "products": [{"product": _product_label(p), "status": p.status} for p in match.products],
+    }
+
+
 @router.post("/procurement-check", response={200: ProcurementCheckOut, 422: ErrorOut})
 @refusals_as_responses
 def procurement_check_api(request: HttpRequest, payload: ProcurementCheckIn) -> Any:
@@ -279,23 +300,15 @@ def procurement_check_api(request: HttpRequest, payload: ProcurementCheckIn) -> 
     if errors:
         raise ValidationFailed(errors)
     results = procurement_check(user=_user(request), items=list(dict.fromkeys(items)))
-    return Status(
-        200,
-        ProcurementCheckOut(
-            results=[
-                ProcurementResultOut(
-                    item=result.item.label,
-                    kind=result.item.kind,
-                    in_catalogue=result.in_catalogue,
-                    matches=[
-                        ProcurementMatchOut(
-                            issue=IssueSummaryOut.from_issue(match.issue),
-                            products=[ProductOut.from_product(p) for p in match.products],
-                        )
-                        for match in result.matches
-                    ],
-                )
-                for result in results
-            ]
-        ),
-    )
+    body = {
+        "results": [
+            {
+                "item": result.item.label,
+                "kind": result.item.kind,
+                "in_catalogue": result.in_catalogue,
+                "matches": [_match(match) for match in result.matches],
+            }
+            for result in results
+        ]
+    }
+    return Status(200, body)

@@ -1,4 +1,9 @@
-"""Pydantic schemas of the register's JSON API (they also make its OpenAPI description)."""
+"""Pydantic schemas of the register's JSON API (they also make its OpenAPI description).
+
+Answers are plain pydantic models built from plain values: ninja's Schema wraps every object it
+validates for ORM attribute access, which for a procurement check matching hundreds of issues
+cost more than the database work. Requests use ninja's Schema.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 from kir.catalogue.models import Region
 from kir.register.models import (
@@ -22,7 +28,7 @@ from kir.register.models import (
 )
 
 
-class ErrorOut(Schema):
+class ErrorOut(BaseModel):
     detail: str
     # Every unmet condition of a refused transition, not just the first.
     reasons: list[str] = []
@@ -32,7 +38,7 @@ class ErrorOut(Schema):
     current_version: int | None = None
 
 
-class IssueSummaryOut(Schema):
+class IssueSummaryOut(BaseModel):
     human_id: str
     title: str
     state: IssueState
@@ -72,7 +78,7 @@ def summary_fields(issue: Issue) -> dict[str, Any]:
     }
 
 
-class IssuePageOut(Schema):
+class IssuePageOut(BaseModel):
     items: list[IssueSummaryOut]
     total: int
     page: int
@@ -80,7 +86,7 @@ class IssuePageOut(Schema):
     page_size: int
 
 
-class ProductOut(Schema):
+class ProductOut(BaseModel):
     kind: str = Field(description="device_version or dmc")
     manufacturer_id: str | None = None
     model_id: str | None = None
@@ -112,7 +118,7 @@ class ProductOut(Schema):
         )
 
 
-class StatementOut(Schema):
+class StatementOut(BaseModel):
     id: int
     kind: StatementKind
     text: str
@@ -140,7 +146,7 @@ class StatementOut(Schema):
         )
 
 
-class StateChangeOut(Schema):
+class StateChangeOut(BaseModel):
     transition: str
     from_state: str
     to_state: str
@@ -149,13 +155,13 @@ class StateChangeOut(Schema):
     created_at: datetime
 
 
-class InvolvementOut(Schema):
+class InvolvementOut(BaseModel):
     organisation: str
     role: str
     status: str
 
 
-class NoticeOut(Schema):
+class NoticeOut(BaseModel):
     organisation: str
     sent_at: datetime
     respond_by: date
@@ -227,13 +233,23 @@ class ProcurementCheckIn(Schema):
     )
 
 
-class ProcurementMatchOut(Schema):
-    issue: IssueSummaryOut
+class ProcurementProductOut(BaseModel):
+    product: str = Field(description="MANUFACTURER/MODEL/FIRMWARE of a device version, or a DMC")
+    status: ProductStatus
+
+
+class ProcurementMatchOut(BaseModel):
+    human_id: str
+    title: str
+    state: IssueState
+    disputed: bool
+    withdrawn: bool
+    published_at: datetime | None
     # The affected products through which the issue touches the item.
-    products: list[ProductOut]
+    products: list[ProcurementProductOut]
 
 
-class ProcurementResultOut(Schema):
+class ProcurementResultOut(BaseModel):
     item: str
     kind: str = Field(description="model, firmware or dmc")
     in_catalogue: bool = Field(
@@ -242,7 +258,7 @@ class ProcurementResultOut(Schema):
     matches: list[ProcurementMatchOut]
 
 
-class ProcurementCheckOut(Schema):
+class ProcurementCheckOut(BaseModel):
     results: list[ProcurementResultOut]
 
 
