@@ -182,8 +182,8 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
     if not may_override_language(user):
-        refused = {"issue": issue, "form": None}
-        refused["refusal_reasons"] = ["Only SECAS administrators may override the check."]
+        reason = "Only SECAS administrators may override the check."
+        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
         return render(request, "register/language_override.html", refused, status=403)
     hits = language_hits_for(user=user, issue=issue)
     form = LanguageOverrideForm(request.POST or None, hits=hits)
