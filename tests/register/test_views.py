@@ -428,3 +428,23 @@ def test_it_lets_an_administrator_keep_flagged_wording_on_a_published_issue(cast
     issue.refresh_from_db()
     assert issue.summary == "The unit is faulty in the field."
     assert LanguageOverride.objects.filter(issue=issue, phrase="faulty").exists()
+
+
+def test_it_uploads_evidence_and_keeps_installation_level_files_private(cast, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    issue = cast.published()
+    url = f"/issues/{issue.human_id}/evidence/new/"
+    reporter = signed_in(cast.reporter)
+    assert "Add evidence" in page(reporter.get(f"/issues/{issue.human_id}/"))
+    upload = SimpleUploadedFile("devices.csv", b"device_id\n00-DB-12-34-56-78-90-A0\n")
+    response = reporter.post(
+        url, {"file": upload, "description": "Affected devices", "installation_level": "on"}
+    )
+    assert response.status_code == 302
+    assert "Affected devices" in page(reporter.get(f"/issues/{issue.human_id}/"))
+    assert "Affected devices" not in page(signed_in(cast.other_supplier).get(response["Location"]))
+    missing = reporter.post(url, {"description": "No file"})
+    assert missing.status_code == 422 and 'href="#id_file"' in page(missing)
+    assert signed_in(cast.reporter_viewer).get(url).status_code == 403

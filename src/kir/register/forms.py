@@ -264,3 +264,13 @@ class LanguageOverrideForm(forms.Form):
         cast(forms.ChoiceField, self.fields["hit"]).choices = [
             (hit.key, f'{hit.label}: "{hit.matched}" (phrase "{hit.phrase}")') for hit in hits
         ]
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label="File")
+    description = forms.CharField(max_length=300, label="What the file shows")
+    installation_level = forms.BooleanField(
+        required=False,
+        label="Contains device or installation identifiers",
+        help_text="Then only your organisation, DCC and SECAS can see it.",
+    )

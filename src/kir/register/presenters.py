@@ -201,3 +201,9 @@ def language_hits_for(*, user: User, issue: Issue) -> list[LanguageHit]:
         for f in unresolved_language(issue)
         if f.field_label in fields
     ]
+
+
+def may_upload_evidence(*, user: User, issue: Issue) -> bool:
+    return issue.state not in FROZEN_STATES and user_has_permission(
+        user, Permission.UPLOAD_EVIDENCE
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<str:human_id>/statements/new/", views.statement_create, name="statement_create"),
     path("<str:human_id>/language/", views.language_override_view, name="language_override"),
     path("<str:human_id>/response/", views.manufacturer_response, name="manufacturer_response"),
+    path("<str:human_id>/evidence/new/", views.evidence_create, name="evidence_create"),
     path(
         "<str:human_id>/evidence/<int:evidence_id>/",
         views.evidence_download,

@@ -1,6 +1,7 @@
 """The register's pages: thin views that parse input, call a service or selector, and render."""
 
 from kir.register.views.actions import (
+    evidence_create,
     evidence_download,
     issue_transition_view,
     language_override_view,
@@ -12,6 +13,7 @@ from kir.register.views.issue import issue_create, issue_detail, issue_edit
 from kir.register.views.policy import policy_page
 
 __all__ = [
+    "evidence_create",
     "evidence_download",
     "issue_create",
     "issue_detail",

@@ -17,6 +17,7 @@ from kir.register.errors import (
     VersionConflict,
 )
 from kir.register.forms import (
+    EvidenceForm,
     LanguageOverrideForm,
     ManufacturerResponseForm,
     StatementForm,
@@ -27,10 +28,12 @@ from kir.register.presenters import (
     language_hits_for,
     may_override_language,
     may_respond_as_manufacturer,
+    may_upload_evidence,
     statement_kinds_for,
 )
 from kir.register.selectors import evidence_get_visible, issue_get_visible, statements_visible_to
 from kir.register.services import (
+    evidence_add,
     issue_transition,
     language_override,
     manufacturer_acknowledge,
@@ -205,3 +208,27 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
             return redirect("register:detail", human_id=issue.human_id)
     status = 422 if request.method == "POST" else 200
     return render(request, "register/language_override.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_create(request: HttpRequest, human_id: str) -> HttpResponse:
+    user = acting_user(request)
+    issue = issue_get_visible(user=user, human_id=human_id)
+    if not may_upload_evidence(user=user, issue=issue):
+        reason = "You may not add evidence to this issue."
+        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
+        return render(request, "register/evidence_form.html", refused, status=403)
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"issue": issue, "form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_add(issue=issue, actor=user, **form.cleaned_data)
+        except ValidationFailed as error:
+            apply_errors(form, error.errors)
+        except PermissionRefused as refusal:
+            context["refusal_reasons"] = [str(refusal)]
+        else:
+            return redirect("register:detail", human_id=issue.human_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "register/evidence_form.html", context, status=status)

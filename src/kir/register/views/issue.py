@@ -29,6 +29,7 @@ from kir.register.presenters import (
     may_override_language,
     may_report,
     may_respond_as_manufacturer,
+    may_upload_evidence,
     publication_status_for,
 )
 from kir.register.selectors import issue_get_visible
@@ -50,6 +51,9 @@ def _actions(detail: IssueDetail, request: HttpRequest) -> list[Action]:
     if may_add_statement(user=user, issue=issue):
         url = reverse("register:statement_create", args=[human_id])
         actions.append(Action("Add a statement", url))
+    if may_upload_evidence(user=user, issue=issue):
+        url = reverse("register:evidence_create", args=[human_id])
+        actions.append(Action("Add evidence", url))
     if language_hits_for(user=user, issue=issue):
         url = reverse("register:language_override", args=[human_id])
         actions.append(Action("Review flagged wording", url))
