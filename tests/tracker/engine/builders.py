@@ -176,3 +176,38 @@ def storm(
             t = rng.randrange(50_000, 80_000)
             rows += [alert(dev, code, at(day, t + 30 * k)) for k in range(repeats)]
     return rows
+
+
+def run_scan(
+    tmp_path: Path,
+    estate: Estate,
+    rows: list[dict[str, object]],
+    rules_text: str | None = None,
+    alerts_name: str = "alerts.csv",
+) -> dict[str, tuple[int, int]]:
+    """Flag `rows` and return {code: (alerts, superfluous)} over the known devices."""
+    import tempfile
+
+    from kir.tracker.engine.connection import EngineSettings, connect
+    from kir.tracker.engine.estate import load_estate
+    from kir.tracker.engine.inputs import prepare_alerts
+    from kir.tracker.engine.rules import load_rules
+    from kir.tracker.engine.scan import scan_alerts
+
+    rules_path = None
+    if rules_text is not None:
+        rules_path = tmp_path / "rules.toml"
+        rules_path.write_text(rules_text)
+    rules = load_rules(rules_path)
+    inventory = estate.write(tmp_path / "inventory.csv")
+    alerts = write_alerts(tmp_path / alerts_name, rows)
+    with tempfile.TemporaryDirectory() as work:
+        con = connect(EngineSettings(threads=2), Path(work))
+        load_estate(con, inventory, reject_sample=5)
+        scan_alerts(con, prepare_alerts([alerts], Path(work)), rules)
+        result = con.execute(
+            "SELECT code, sum(alerts), sum(superfluous) FROM agg_day "
+            "WHERE region NOT LIKE '?%' GROUP BY code"
+        ).fetchall()
+        con.close()
+    return {code: (int(a), int(s)) for code, a, s in result}

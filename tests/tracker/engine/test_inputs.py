@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import csv
+import gzip
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from kir.tracker.engine.analyse import AnalyseRequest, analyse
+from kir.tracker.engine.errors import InputFileError, MissingColumnError, TooManyRejectsError
+from kir.tracker.engine.inputs import prepare_alerts
+from tests.tracker.engine.builders import (
+    CHF_A,
+    ESME_X,
+    Estate,
+    alert,
+    at,
+    run_scan,
+    write_alerts,
+    write_csv,
+)
+
+
+@pytest.fixture
+def estate():
+    built = Estate()
+    built.add("north", "SUP1", [CHF_A, ESME_X], 2)
+    return built
+
+
+def _rows(estate):
+    first, second = estate.installations
+    meter, hub = first.devices["ESME"], first.devices["CHF"]
+    return [
+        alert(meter, "8F35", at(0, 1000)),
+        alert(meter, "8F35", at(0, 1010)),
+        alert(hub, "N24", at(0, 2000), throttled=3),
+        alert(second.devices["ESME"], "81A3", at(1, 10)),
+        alert(second.devices["ESME"], "81A2", at(1, 20)),
+    ]
+
+
+EXPECTED = {"8F35": (2, 1), "N24": (3, 2), "81A3": (1, 1), "81A2": (1, 1)}
+
+
+@pytest.mark.parametrize("name", ["alerts.csv", "alerts.csv.gz", "alerts.parquet"])
+def test_it_reads_each_tabular_format_alike(tmp_path, estate, name):
+    assert run_scan(tmp_path, estate, _rows(estate), alerts_name=name) == EXPECTED
+
+
+def _duis(rows, wrapper=True):
+    messages = []
+    for counter, row in enumerate(rows, start=1):
+        code = row["alert_code"]
+        body = (
+            f"<sr:DCCAlertMessage><sr:DCCAlertCode>{code}</sr:DCCAlertCode></sr:DCCAlertMessage>"
+            if str(code).startswith("N")
+            else f"<sr:DeviceAlertMessage><sr:AlertCode>{code}</sr:AlertCode>"
+            "</sr:DeviceAlertMessage>"
+        )
+        throttled = row.get("throttled_count")
+        extra = f"<sr:ThrottledAlertCount>{throttled}</sr:ThrottledAlertCount>" if throttled else ""
+        messages.append(
+            '<sr:Response xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway">'
+            f"<sr:Header><sr:ResponseID>{row['device_id']}:90-B3-D5-1F-30-01-00-00:{counter}"
+            f"</sr:ResponseID><sr:ResponseDateTime>{row['raised_at']}</sr:ResponseDateTime>"
+            f"</sr:Header><sr:Body>{body}{extra}</sr:Body></sr:Response>"
+        )
+    return '<?xml version="1.0"?>\n<Alerts>' + "\n".join(messages) + "</Alerts>"
+
+
+def _scan_files(tmp_path, estate, files):
+    from kir.tracker.engine.connection import EngineSettings, connect
+    from kir.tracker.engine.estate import load_estate
+    from kir.tracker.engine.rules import load_rules
+    from kir.tracker.engine.scan import scan_alerts
+
+    inventory = estate.write(tmp_path / "inventory.parquet")
+    with tempfile.TemporaryDirectory() as work:
+        con = connect(EngineSettings(threads=2), Path(work))
+        load_estate(con, inventory, reject_sample=5)
+        summary = scan_alerts(con, prepare_alerts(files, Path(work)), load_rules())
+        rows = con.execute(
+            "SELECT code, sum(alerts), sum(superfluous) FROM agg_day "
+            "WHERE region NOT LIKE '?%' GROUP BY code"
+        ).fetchall()
+        con.close()
+    return {c: (int(a), int(s)) for c, a, s in rows}, summary
+
+
+def test_it_reads_duis_xml_with_many_messages_and_throttled_counts(tmp_path, estate):
+    path = tmp_path / "day.xml"
+    path.write_text(_duis(_rows(estate)))
+    counts, summary = _scan_files(tmp_path, estate, [path])
+    assert counts == EXPECTED
+    assert summary.messages == 5
+
+
+def test_it_reads_many_files_and_globs_of_mixed_formats(tmp_path, estate):
+    rows = _rows(estate)
+    (tmp_path / "in").mkdir()
+    write_alerts(tmp_path / "in" / "a.parquet", rows[:2])
+    write_alerts(tmp_path / "in" / "b.csv.gz", rows[2:3])
+    (tmp_path / "in" / "c.xml").write_text(_duis(rows[3:]))
+    counts, _summary = _scan_files(tmp_path, estate, [str(tmp_path / "in" / "*")])
+    assert counts == EXPECTED
+
+
+def test_it_normalises_ids_and_zones(tmp_path, estate):
+    meter = estate.installations[0].devices["ESME"]
+    rows = [
+        {
+            "device_id": meter.lower(),
+            "alert_code": "8f35",
+            "raised_at": "2024-03-01T11:00:00+01:00",
+        },
+        {
+            "device_id": meter.replace("-", ""),
+            "alert_code": "8F35",
+            "raised_at": "2024-03-01T10:01:00Z",
+        },
+    ]
+    assert run_scan(tmp_path, estate, rows) == {"8F35": (2, 1)}
+    # The same ids in Parquet take the fast path first and must still be found.
+    assert run_scan(tmp_path, estate, rows, alerts_name="x.parquet") == {"8F35": (2, 1)}
+
+
+def test_it_names_file_and_missing_column(tmp_path, estate):
+    path = write_csv(tmp_path / "alerts.csv", ["device_id", "raised_at"], [])
+    with pytest.raises(MissingColumnError, match=r"alerts\.csv.*'alert_code'"):
+        prepare_alerts([path], tmp_path)
+    inventory = tmp_path / "inv.csv"
+    inventory.write_text("device_id,installation_id,region\n")
+    with pytest.raises(MissingColumnError, match=r"inv\.csv.*'supplier'"):
+        analyse(AnalyseRequest(inventory=inventory, alerts=[path]))
+
+
+def test_it_fails_on_a_glob_matching_nothing_and_on_broken_xml(tmp_path):
+    with pytest.raises(InputFileError, match="no file matches"):
+        prepare_alerts([str(tmp_path / "*.parquet")], tmp_path)
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<Alerts><sr:Response>")
+    with pytest.raises(InputFileError, match=r"broken\.xml: not well-formed XML at line 1"):
+        prepare_alerts([broken], tmp_path)
+
+
+def _bad_rows(estate):
+    meter = estate.installations[0].devices["ESME"]
+    return [
+        alert(meter, "8F35", at(0, 1000)),
+        {"device_id": "not-a-device", "alert_code": "8F35", "raised_at": "2024-03-01T10:00:00Z"},
+        {"device_id": meter, "alert_code": "8F35", "raised_at": "yesterday"},
+        {"device_id": meter, "alert_code": "??", "raised_at": "2024-03-01T10:00:00Z"},
+        {
+            "device_id": meter,
+            "alert_code": "8F35",
+            "raised_at": "2024-03-01T10:00:00Z",
+            "throttled_count": "0",
+        },
+        alert("00-DB-FF-FF-FF-FF-FF-01", "8F35", at(0, 50)),  # well formed, not in inventory
+    ]
+
+
+def test_it_writes_malformed_rows_with_reasons_and_reports_unknown_devices(tmp_path, estate):
+    inventory = estate.write(tmp_path / "inventory.csv")
+    alerts = write_alerts(tmp_path / "alerts.csv", _bad_rows(estate))
+    rejects_path = tmp_path / "rejects.csv"
+    report = analyse(
+        AnalyseRequest(inventory=inventory, alerts=[alerts], rejects_path=rejects_path)
+    )
+    with rejects_path.open() as handle:
+        rejects = list(csv.DictReader(handle))
+    reasons = sorted(r["reason"].split(":")[0] for r in rejects)
+    assert reasons == ["alert_code", "device_id", "raised_at", "throttled_count"]
+    assert sorted(int(r["row"]) for r in rejects) == [2, 3, 4, 5]
+    counts = report["inputs"]["alerts"]
+    assert counts["rejected_rows"] == 4
+    assert counts["unknown_device_alerts"] == 1
+    assert counts["unknown_device_sample"] == ["00-DB-FF-FF-FF-FF-FF-01"]
+    assert len(report["inputs"]["rejects_sample"]) == 4
+
+
+def test_it_fails_past_max_rejects_and_writes_no_report(tmp_path, estate):
+    inventory = estate.write(tmp_path / "inventory.csv")
+    alerts = write_alerts(tmp_path / "alerts.csv.gz", _bad_rows(estate))
+    with pytest.raises(TooManyRejectsError, match=r"4 malformed rows, more than --max-rejects 3"):
+        analyse(AnalyseRequest(inventory=inventory, alerts=[alerts], max_rejects=3))
+    report = analyse(AnalyseRequest(inventory=inventory, alerts=[alerts], max_rejects=4))
+    assert report["inputs"]["alerts"]["rejected_rows"] == 4
+
+
+def test_it_rejects_bad_inventory_rows(tmp_path, estate):
+    rows = [dict(r) for r in estate.rows]
+    rows.append({**rows[0]})  # duplicate device
+    rows.append({**rows[1], "device_id": "00-DB-00-00-00-00-00-99", "region": "mars"})
+    rows.append({**rows[1], "device_id": "00-DB-00-00-00-00-00-98", "manufacturer": "XYZ"})
+    path = tmp_path / "inventory.csv"
+    write_csv(path, rows[0].keys(), rows)
+    alerts = write_alerts(tmp_path / "alerts.csv", _rows(estate))
+    report = analyse(
+        AnalyseRequest(inventory=path, alerts=[alerts], rejects_path=tmp_path / "r.csv")
+    )
+    assert report["inputs"]["inventory"]["rejected_rows"] == 3
+    text = (tmp_path / "r.csv").read_text()
+    assert "duplicate of row 1" in text and "region: expected" in text and "manufacturer" in text
+
+
+def test_it_counts_csv_lines_that_do_not_split(tmp_path, estate):
+    inventory = estate.write(tmp_path / "inventory.csv")
+    meter = estate.installations[0].devices["ESME"]
+    path = tmp_path / "alerts.csv.gz"
+    with gzip.open(path, "wt") as handle:
+        handle.write(f"device_id,alert_code,raised_at\n{meter},8F35,2024-03-01T10:00:00Z\n")
+        handle.write(f"{meter},8F35,2024-03-01T10:00:10Z,extra,fields\n")
+    with pytest.raises(TooManyRejectsError, match="malformed CSV line"):
+        analyse(AnalyseRequest(inventory=inventory, alerts=[path], max_rejects=0))
