@@ -298,8 +298,11 @@ def test_it_adds_statements_and_links_challenges(cast):
         issue=issue, actor=cast.manufacturer_user, kind="root_cause", text="A timer resets."
     )
     client = signed_in(cast.other_supplier)
-    form = page(client.get(f"/issues/{issue.human_id}/statements/new/"))
-    assert 'value="challenge"' in form and 'value="manufacturer_response"' not in form
+    link = f"/issues/{issue.human_id}/statements/new/?kind=challenge&amp;challenges={root_cause.pk}"
+    assert link in page(client.get(f"/issues/{issue.human_id}/"))
+    form = page(client.get(link.replace("&amp;", "&")))
+    assert 'value="challenge" selected' in form and 'value="manufacturer_response"' not in form
+    assert f'value="{root_cause.pk}" selected' in form
     response = client.post(
         f"/issues/{issue.human_id}/statements/new/",
         {"kind": "challenge", "text": "Seen with the timer fix too.", "challenges": root_cause.pk},

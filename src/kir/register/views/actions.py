@@ -111,7 +111,7 @@ def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
         refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
         return render(request, "register/statement_form.html", refused, status=403)
     statements = list(statements_visible_to(user=user, issue=issue))
-    initial = {"kind": request.GET.get("kind"), "challenges": request.GET.get("challenges")}
+    initial = {name: request.GET.get(name) for name in ("kind", "challenges", "supersedes")}
     form = StatementForm(request.POST or None, initial=initial, kinds=kinds, statements=statements)
     context: dict[str, Any] = {"issue": issue, "form": form}
     if request.method == "POST" and form.is_valid():

@@ -90,6 +90,7 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
         "withdrawal": detail.last_change_to(IssueState.WITHDRAWN),
         "rejection": detail.last_change_to(IssueState.REJECTED),
         "actions": _actions(detail, request),
+        "can_add_statement": may_add_statement(user=acting_user(request), issue=detail.issue),
     }
     publication = publication_status_for(user=acting_user(request), issue=detail.issue)
     if publication is not None:
