@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kir.register.language import check_texts, find_prohibited, name_variants, text_digest
 from kir.register.models import ProhibitedPhrase
@@ -130,3 +132,21 @@ def test_it_seeds_the_phrase_list_as_data():
         "breach*",
         "defective",
     ]
+
+
+_EXACT = [p for p in SEEDED if not p.endswith("*")]
+_GLUE = st.sampled_from(list("abcxyz019_-"))
+_EDGE = st.sampled_from([" ", ".", ",", "(", ")", "\n", '"', ";", ""])
+
+
+@given(st.sampled_from(_EXACT), _GLUE, st.booleans(), st.booleans())
+def test_it_never_hits_a_phrase_glued_to_another_word(phrase, glue, before, upper):
+    text = phrase.upper() if upper else phrase
+    text = glue + text if before else text + glue
+    assert phrases_hit(f"x {text} y", [phrase]) == []
+
+
+@given(st.sampled_from(_EXACT), _EDGE, _EDGE, st.booleans())
+def test_it_always_hits_a_phrase_standing_alone(phrase, left, right, upper):
+    text = phrase.upper() if upper else phrase
+    assert phrases_hit(f"Seen{left or ' '}{text}{right} here", [phrase]) == [phrase]
