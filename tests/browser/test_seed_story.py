@@ -150,3 +150,24 @@ def test_the_seed_story_end_to_end(new_page, smtp_server):
     results.get_by_role("link", name=human_id).click()
     expect(buyer.locator("dl.facts").first).to_contain_text("Published")
     expect(buyer.get_by_role("article")).to_contain_text("A retry timer restarts")
+
+
+def test_the_register_is_usable_from_the_keyboard(new_page):
+    cast = make_ui_cast()
+    cast.published(title="Keyboard findable issue")
+    page = new_page()
+    sign_in(page, cast.other_supplier.username)
+    page.goto("/issues/")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent.trim()")
+    assert focused == "Skip to main content"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "focus must be visible"
+    page.keyboard.press("Enter")
+    search = page.get_by_label("Search text")
+    search.focus()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.type("findable")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name=re.compile(r"KIR-\d{4}-\d{4}"))).to_have_count(1)
+    expect(page.get_by_role("status")).to_contain_text("1 issue")
