@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from zipfile import BadZipFile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from zipfile import BadZipFile
 
 from kir.catalogue.models import CplStatus, DeviceType
 from kir.identifiers import (
