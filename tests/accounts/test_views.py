@@ -61,6 +61,15 @@ def test_it_refuses_users_without_an_organisation(client):
     UserFactory(username="loose", organisation=None)
     response = _login(client, "loose")
     assert response.status_code == 200
+    # MemberBackend refuses the credentials outright, so nothing tells whether the password was right.
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_refuses_a_superuser_without_an_organisation_on_the_register_login(client):
+    UserFactory(username="root", organisation=None, is_superuser=True, is_staff=True)
+    response = _login(client, "root")
+    assert response.status_code == 200
     assert "not linked to an organisation" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
