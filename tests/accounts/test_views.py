@@ -61,7 +61,7 @@ def test_it_refuses_users_without_an_organisation(client):
     UserFactory(username="loose", organisation=None)
     response = _login(client, "loose")
     assert response.status_code == 200
-    # MemberBackend refuses the credentials outright, so nothing tells whether the password was right.
+    # MemberBackend refuses the credentials outright: nothing tells if the password was right.
     assert "Please enter a correct username and password" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
