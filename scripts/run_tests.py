@@ -28,7 +28,13 @@ def postgres_reachable(url: str) -> bool:
 
 
 # Tests that never open a database connection: the second (PostgreSQL) pass would only repeat them.
-DATABASE_FREE = ["tests/tracker/engine", "tests/test_env.py", "tests/test_identifiers.py"]
+DATABASE_FREE = [
+    "tests/tracker/engine",
+    "tests/test_env.py",
+    "tests/test_identifiers.py",
+    # Starts its own demo server on its own SQLite file; the test database is never used.
+    "tests/test_demo_server.py",
+]
 
 
 def run_pytest(label: str, database_url: str, args: list[str]) -> int:
