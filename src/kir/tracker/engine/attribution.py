@@ -69,18 +69,64 @@ class _Region:
     def follows(self, cells: set[int]) -> bool:
         return self.elevated(cells) and not any(self.clearly_normal({i}, cells) for i in cells)
 
+    def more_prevalent(self, cells: set[int], than: set[int], alpha: float) -> bool:
+        """A larger share of `cells`' installations is affected than of `than`'s, significantly.
+
+        Installation counts, not alert counts: a few chatty installations make alert counts of
+        two subsets differ "significantly" when nothing about the subsets differs.
+        """
+        if not cells or not than:
+            return False
+        a1, n1 = self._affected(cells)
+        a0, n0 = self._affected(than)
+        ratio = stats.rate_ratio(a1, n1, a0, n0)[0]
+        p = stats.prevalence_excess_p(a1, n1, a0, n0)[0]
+        return bool(ratio >= self.rules.min_rate_ratio and p <= alpha)
+
+    def _affected(self, cells: set[int]) -> tuple[int, int]:
+        index = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        return int(self.table.affected[index].sum()), int(self.table.installations[index].sum())
+
     def follows_component(self, component: Component, holders: set[int]) -> bool:
         """The excess follows the component wherever it is, whatever it is installed with.
 
-        For every partner it shares a flagged DMC with, the DMCs holding the component without
-        that partner must not be clearly normal: if they are, the partner is part of the cause.
+        For every partner it is installed with, the DMCs holding both must not be more affected
+        than those holding the component without the partner: if they are, the partner is part
+        of the cause (Bonferroni over the partners tried).
         """
         if not self.follows(holders):
             return False
         partners = {p for i in holders for p in self.parts[i]} - {component}
-        return not any(
-            self.clearly_normal(holders - self.holding(p), holders) for p in sorted(partners)
-        )
+        alpha = self.rules.alpha / max(len(partners), 1)
+        for partner in sorted(partners):
+            together = holders & self.holding(partner)
+            if self.more_prevalent(together, holders - together, alpha):
+                return False
+        return True
+
+    def screened(self) -> set[int]:
+        """Cells of components that are, pooled, above the rest of the region.
+
+        Small DMCs rarely pass a test on their own; a component over many of them can. The
+        screen is Bonferroni-corrected over the components tried.
+        """
+        found: set[int] = set()
+        alpha = self.rules.alpha / max(len(self.by_component), 1)
+        for holders in self.by_component.values():
+            rest = set(self.parts) - holders
+            if not rest:
+                continue
+            (s1, n1), (s0, n0) = self._sums(holders), self._sums(rest)
+            affected = int(self.table.affected[sorted(holders)].sum())
+            ratio = stats.rate_ratio(s1, n1, s0, n0)[0]
+            p = stats.rate_excess_p(s1, n1, s0, n0)[0]
+            if (
+                affected >= self.rules.min_affected_installations
+                and ratio >= (self.rules.min_rate_ratio)
+                and p <= alpha
+            ):
+                found |= {i for i in holders if self.table.sup[i] > 0}
+        return found
 
 
 def _components(region: _Region, flagged: set[int]) -> list[Attribution]:
@@ -131,10 +177,17 @@ def attribute(
 ) -> list[Attribution]:
     """Attributions for the flagged cells of one region and code."""
     region = _Region(table, cells, dmcs, rules)
-    remaining = set(flagged)
-    found = _components(region, remaining)
-    found += _pairs(region, remaining)
-    for cell in sorted(remaining):
-        parts = tuple(sorted(region.parts[cell]))
-        found.append(Attribution("dmc", parts, (cell,)))
+    seeds = set(flagged) | region.screened()
+    found = _components(region, seeds)
+    # What a component explains leaves the picture: a component often installed with it must
+    # not look guilty by association, so screening starts again without those DMCs.
+    explained = {cell for a in found for cell in a.members}
+    left = np.asarray([i for i in cells if int(i) not in explained], dtype=np.int64)
+    if not len(left):
+        return found
+    rest = _Region(table, left, dmcs, rules)
+    seeds = (set(flagged) & set(rest.parts)) | rest.screened()
+    found += _pairs(rest, seeds)
+    for cell in sorted(seeds):
+        found.append(Attribution("dmc", tuple(sorted(rest.parts[cell])), (cell,)))
     return found

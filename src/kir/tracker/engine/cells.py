@@ -77,20 +77,42 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
     return table
 
 
+def _weighted_median(values: FloatArray, weights: FloatArray) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
 def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules) -> None:
     """Per region and code, how many superfluous alerts make an installation "affected".
 
     An occasional repeat happens everywhere, so counting installations with any would call most
     of the estate affected. An installation is affected when its count is unusual for the region:
-    at least the smallest t >= 2 with P(Poisson(region mean per installation) >= t) <= 1%.
+    at least the smallest t >= 2 with P(Poisson(typical rate) >= t) <= affected_tail, where the
+    typical rate is the installation-weighted median of the DMCs' rates, so that problem DMCs
+    (a minority) do not raise the bar they are measured against.
     """
-    rows = con.execute(sql.region_code_superfluous(cap)).fetchall()
-    means = np.asarray([capped / max(n, 1) for _r, _c, capped, n in rows], dtype=np.float64)
-    thresholds = np.maximum(poisson.isf(rules.affected_tail, means) + 1, 2) if rows else means
+    by_code: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for region, code, installations, capped in con.execute(
+        sql.dmc_code_superfluous(cap)
+    ).fetchall():
+        by_code.setdefault((region, code), []).append((installations, capped))
+    keys = list(by_code)
+    typical = np.asarray(
+        [
+            _weighted_median(
+                np.asarray([c / n for n, c in by_code[k]], dtype=np.float64),
+                np.asarray([n for n, _c in by_code[k]], dtype=np.float64),
+            )
+            for k in keys
+        ],
+        dtype=np.float64,
+    )
+    thresholds = np.maximum(poisson.isf(rules.affected_tail, typical) + 1, 2) if keys else typical
     table = pa.table(
         {
-            "region": [r[0] for r in rows],
-            "code": [r[1] for r in rows],
+            "region": [k[0] for k in keys],
+            "code": [k[1] for k in keys],
             "threshold": pa.array(thresholds.astype(np.int64), pa.int64()),
         }
     )

@@ -66,7 +66,7 @@ def build_findings(table: CellTable, dmcs: dict[int, Dmc], rules: Rules) -> list
     found: list[Finding] = []
     for (region, code), cells in table.groups.items():
         mine = flagged & {int(i) for i in cells}
-        if not mine:
+        if not table.sup[cells].any():
             continue
         for attribution in attribute(table, cells, mine, dmcs, rules):
             members = np.asarray(attribution.members, dtype=np.int64)

@@ -178,7 +178,7 @@ def _write_batch(
             ("carry", carry_sql),
         ):
             con.execute(
-                f"COPY ({query}) TO {sql.quote(str(staging / name))}.parquet (FORMAT parquet)"
+                f"COPY ({query}) TO {sql.quote(str(staging / (name + '.parquet')))} (FORMAT parquet)"
             )
         (staging / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
         staging.rename(target)

@@ -322,13 +322,19 @@ def cells(cap: int, excluded: list[str]) -> str:
         ORDER BY c.region, c.code, p.dmc_key"""
 
 
-def region_code_superfluous(cap: int) -> str:
+def dmc_code_superfluous(cap: int) -> str:
+    """Capped superfluous alerts per region, code and DMC, beside every DMC's installations."""
     return f"""
-        SELECT s.region, s.code, sum(least(s.superfluous, {int(cap)})) AS capped, p.installations
-        FROM inst_sup s
-        JOIN (SELECT region, count(*) AS installations FROM installation_dmc GROUP BY region) p
-          ON p.region = s.region
-        GROUP BY ALL"""
+        WITH sup AS (
+            SELECT region, code, dmc_key, sum(least(superfluous, {int(cap)})) AS capped
+            FROM inst_sup GROUP BY ALL),
+        pop AS (SELECT region, dmc_key, count(*) AS installations
+                FROM installation_dmc GROUP BY ALL)
+        SELECT c.region, c.code, p.installations, coalesce(s.capped, 0) AS capped
+        FROM (SELECT DISTINCT region, code FROM sup) c
+        JOIN pop p ON p.region = c.region
+        LEFT JOIN sup s ON s.region = c.region AND s.code = c.code AND s.dmc_key = p.dmc_key
+        ORDER BY c.region, c.code"""
 
 
 def cell_days() -> str:
