@@ -189,7 +189,7 @@ def test_it_costs_a_fixed_number_of_queries(cast, django_assert_max_num_queries)
     ]
     user = cast.users["small_supplier"]
     user.refresh_from_db()
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(8):
         results = procurement_check(user=user, items=items)
         for result in results:
             for match in result.matches:

@@ -344,7 +344,7 @@ def test_a_page_costs_the_same_queries_however_many_issues(cast, django_assert_m
     user = cast.users["small_supplier"]
     user.refresh_from_db()
     with django_assert_max_num_queries(5):
-        page = issue_search(user=user, query="firmware", page_size=10)
+        page = issue_search(user=user, query="firmware", page_size=10, with_products=True)
         for issue in page.items:
             for product in issue.products.all():
                 version = product.device_version

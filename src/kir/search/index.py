@@ -7,7 +7,7 @@ issue it describes. Evidence descriptions are deliberately left out: installatio
 must not become findable by users who may see the issue but not that evidence.
 
 SQLite: an FTS5 table (porter stemming) over the documents, kept in step by triggers created in the
-search migration. PostgreSQL: a GIN index over to_tsvector('english', body), queried with
+search migration. PostgreSQL: a stored generated tsvector column with a GIN index, queried with
 websearch_to_tsquery. `search_issue_ids` hides the difference; it returns a subquery of issue ids
 for `pk__in=`, so the search combines with the visibility filter inside one SQL statement.
 """
@@ -24,7 +24,7 @@ from django.db.models import BooleanField, F, Func, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from kir.register.models import AffectedProduct, Issue, Statement
-from kir.search.fulltext_sql import FTS_TABLE
+from kir.search.fulltext_sql import FTS_TABLE, POSTGRES_VECTOR_COLUMN
 from kir.search.models import IssueSearchDocument
 
 TEXT_SEARCH_CONFIG = "english"
@@ -132,23 +132,23 @@ def search_issue_ids(query: str) -> QuerySet[Any]:
 
 
 class _WebSearchMatch(Func):
-    """`to_tsvector('english', body) @@ websearch_to_tsquery('english', q)`.
+    """`<document>.body_tsv @@ websearch_to_tsquery('english', q)` on PostgreSQL.
 
-    Written out so that the left side is exactly the expression of the GIN index, which the planner
-    then uses; django.contrib.postgres's SearchVector wraps the column in COALESCE and would not.
-    websearch_to_tsquery never raises on malformed input, unlike to_tsquery.
+    body_tsv is a stored generated column (to_tsvector of body) with a GIN index, created by a
+    migration and unknown to the model, so it is addressed here through the alias of the resolved
+    `body` column. websearch_to_tsquery never raises on malformed input, unlike to_tsquery.
     """
 
-    arg_joiner = ""
     output_field = BooleanField()
 
     def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
-        (body_sql, body_params), (query_sql, query_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
+        body, query = self.get_source_expressions()
+        column = POSTGRES_VECTOR_COLUMN
+        identifiers = (body.alias, column) if body.alias else (column,)
+        vector_sql = ".".join(map(compiler.quote_name_unless_alias, identifiers))
+        query_sql, query_params = compiler.compile(query)
         config = f"'{TEXT_SEARCH_CONFIG}'::regconfig"
-        sql = f"to_tsvector({config}, {body_sql}) @@ websearch_to_tsquery({config}, {query_sql})"
-        return sql, (*body_params, *query_params)
+        return f"{vector_sql} @@ websearch_to_tsquery({config}, {query_sql})", tuple(query_params)
 
 
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')

@@ -219,6 +219,24 @@ def _add_dmc_targets(targets: dict[ProcurementItem, _Targets]) -> None:
             target.dmcs = {d for version_id in target.versions for d in containing[version_id]}
 
 
+def _attach_related(products: list[AffectedProduct]) -> None:
+    """Load each distinct issue, version and DMC once and attach it, instead of a join per row:
+    a broad check matches thousands of rows that share a few hundred issues and versions."""
+    issues = Issue.objects.select_related("reporter_organisation").in_bulk(
+        {p.issue_id for p in products}
+    )
+    versions = DeviceVersion.objects.select_related("device_model__manufacturer").in_bulk(
+        {p.device_version_id for p in products if p.device_version_id}
+    )
+    dmcs = DMC.objects.in_bulk({p.dmc_id for p in products if p.dmc_id})
+    for product in products:
+        product.issue = issues[product.issue_id]
+        if product.device_version_id:
+            product.device_version = versions[product.device_version_id]
+        if product.dmc_id:
+            product.dmc = dmcs[product.dmc_id]
+
+
 def procurement_check(
     *, user: User | AnonymousUser, items: list[ProcurementItem]
 ) -> list[ProcurementResult]:
@@ -231,12 +249,9 @@ def procurement_check(
     products = list(
         AffectedProduct.objects.filter(issue_id__in=registered)
         .filter(Q(device_version_id__in=all_versions) | Q(dmc_id__in=all_dmcs))
-        .select_related(
-            "issue", "issue__reporter_organisation", "device_version__device_model__manufacturer"
-        )
-        .select_related("dmc")
         .order_by(F("issue__published_at").desc(nulls_last=True), "issue_id", "pk")
     )
+    _attach_related(products)
     results = []
     for item in items:
         target = targets[item]
