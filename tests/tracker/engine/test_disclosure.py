@@ -5,8 +5,16 @@ import random
 import pytest
 
 from kir.tracker.engine.analyse import AnalyseRequest, analyse
-from tests.tracker.engine.builders import CHF_A, CHF_B, ESME_X, ESME_Y, ESME_Z, Estate
-from tests.tracker.engine.builders import daily_background, storm
+from tests.tracker.engine.builders import (
+    CHF_A,
+    CHF_B,
+    ESME_X,
+    ESME_Y,
+    ESME_Z,
+    Estate,
+    daily_background,
+    storm,
+)
 from tests.tracker.engine.scenarios import DAYS, meters, write
 
 CHF_C = ("CHF", "CCCC", "0000000C", "00000001")

@@ -102,7 +102,7 @@ def _run(
         if summary.rejected_rows or csv_structure_reject_count(con):
             rejects = collect_alert_rejects(con, inputs, summary.invalid_codes)
     done()
-    _handle_rejects(request, estate, rejects)
+    handle_rejects(request, estate, rejects)
     days = window_days(request.day_from or summary.first_day, request.day_to or summary.last_day)
     done = _timed(request.progress, "testing region x code x DMC cells")
     table = load_cells(con, rules, days)
@@ -121,7 +121,7 @@ def _run(
     return _report(request, rules, estate, summary, rejects, days, shown, table)
 
 
-def _handle_rejects(request: AnalyseRequest, estate: Estate, rejects: Rejects) -> None:
+def handle_rejects(request: AnalyseRequest, estate: Estate, rejects: Rejects) -> None:
     for row_no, reason, device_id in estate.rejects:
         rejects.rows.insert(
             0,

@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from kir.tracker.engine import sql
-from kir.tracker.engine.analyse import AnalyseRequest, Progress, _handle_rejects
+from kir.tracker.engine.analyse import AnalyseRequest, Progress, handle_rejects
 from kir.tracker.engine.connection import EngineSettings, connect
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.estate import load_estate
@@ -134,7 +134,7 @@ def _ingest(
     rejects = Rejects()
     if summary.rejected_rows or csv_structure_reject_count(con):
         rejects = collect_alert_rejects(con, inputs, summary.invalid_codes)
-    _handle_rejects(
+    handle_rejects(
         AnalyseRequest(
             inventory=request.inventory,
             alerts=request.alerts,
@@ -177,9 +177,8 @@ def _write_batch(
             ("devices", sql.partial_device_table()),
             ("carry", carry_sql),
         ):
-            con.execute(
-                f"COPY ({query}) TO {sql.quote(str(staging / (name + '.parquet')))} (FORMAT parquet)"
-            )
+            target_file = sql.quote(str(staging / f"{name}.parquet"))
+            con.execute(f"COPY ({query}) TO {target_file} (FORMAT parquet)")
         (staging / "meta.json").write_text(json.dumps(meta, indent=2), "utf-8")
         staging.rename(target)
     except BaseException:
