@@ -23,9 +23,11 @@ from tests.factories import (
     UserFactory,
 )
 
-# (key, category) of every organisation in the cast; `reporter` reports the issues.
+# (key, category) of every organisation in the cast, covering every SEC Party category; `reporter`
+# reports the issues, "large_supplier" is a supplier of the same category that did not.
 ORGANISATIONS = [
     ("reporter", PartyCategory.LARGE_SUPPLIER),
+    ("large_supplier", PartyCategory.LARGE_SUPPLIER),
     ("small_supplier", PartyCategory.SMALL_SUPPLIER),
     ("electricity_network", PartyCategory.ELECTRICITY_NETWORK_OPERATOR),
     ("gas_network", PartyCategory.GAS_NETWORK_OPERATOR),

@@ -1,0 +1,177 @@
+"""Generated: every role of every kind of organisation over every issue state.
+
+For each (organisation, role) the cast's reporting supplier has one issue in every state, each
+naming a device version of the cast's manufacturer and carrying an installation-level evidence
+file, plus a published control issue. The tests check, through the selectors, the UI and the
+JSON API, that each issue is listed, searchable, shown, exported and found by the procurement
+check exactly when the visibility rules (tests/register/cast.py AUDIENCE) say so; where hidden,
+the detail and evidence URLs answer 404 exactly like a missing issue. The control must appear
+everywhere, so an empty or broken page cannot pass for "hidden". Every mismatch of a case is
+reported together, naming the state and the channel.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from django.http import Http404
+from django.test import Client
+
+from kir.accounts.models import Role
+from kir.accounts.services import token_create
+from kir.register.models import Evidence, Issue, IssueState
+from kir.register.selectors import (
+    IssueFilters,
+    evidence_visible_to,
+    issue_get_visible,
+    issue_search,
+    issue_search_queryset,
+    issues_visible_to,
+    procurement_check,
+    procurement_item_for_version,
+)
+from kir.register.workflow import PUBLIC_STATES
+from tests.factories import EvidenceFactory
+from tests.register.cast import AUDIENCE, ORGANISATIONS, Cast, build_cast
+
+pytestmark = pytest.mark.django_db
+
+SEARCH_WORD = "chatter"
+EVIDENCE_READERS = {"reporter", "dcc", "secas"}
+CASES = list(itertools.product([key for key, _ in ORGANISATIONS], Role.values))
+
+
+class World:
+    def __init__(self, cast: Cast, key: str, role: str) -> None:
+        self.cast = cast
+        self.key = key
+        self.user = cast.user(key, role)
+        self.issues: dict[str, Issue] = {}
+        self.evidence: dict[str, Evidence] = {}
+        for state in IssueState.values:
+            issue = cast.issue(state, title=f"Relay chatter while {state.replace('_', ' ')}")
+            self.issues[state] = issue
+            self.evidence[state] = EvidenceFactory(
+                issue=issue,
+                organisation=cast.organisations["reporter"],
+                uploaded_by=cast.users["reporter"],
+                description=f"Device ids of the {state} issue",
+                installation_level=True,
+            )
+        self.control = cast.issue(IssueState.PUBLISHED, title="Relay chatter on a display")
+        self.mismatches: list[str] = []
+
+    def sees(self, state: str) -> bool:
+        return self.key in AUDIENCE[state]
+
+    def on_register(self, state: str) -> bool:
+        return self.sees(state) and state in PUBLIC_STATES
+
+    def sees_evidence(self, state: str) -> bool:
+        return self.sees(state) and self.key in EVIDENCE_READERS
+
+    def expect(self, channel: str, state: str, actual: bool, expected: bool) -> None:
+        if actual != expected:
+            what = "shown" if actual else "hidden"
+            self.mismatches.append(f"{state}: {channel} {what}, expected the opposite")
+
+    def check_listing(self, channel: str, content: bytes | set[str], *, register: bool = False):
+        """`content` (a page, or a set of ids) lists exactly the issues the user may see."""
+
+        def found(human_id: str) -> bool:
+            if isinstance(content, set):
+                return human_id in content
+            return human_id.encode() in content
+
+        if not found(self.control.human_id):
+            self.mismatches.append(f"{channel}: the published control issue is missing")
+        for state, issue in self.issues.items():
+            expected = self.on_register(state) if register else self.sees(state)
+            self.expect(channel, state, found(issue.human_id), expected)
+
+    def verdict(self) -> None:
+        assert not self.mismatches, "\n".join(self.mismatches)
+
+
+@pytest.fixture(params=CASES, ids=["-".join(case) for case in CASES])
+def world(request, db, settings, tmp_path) -> World:
+    settings.MEDIA_ROOT = tmp_path
+    key, role = request.param
+    return World(build_cast(), key, role)
+
+
+def test_selectors(world: World):
+    user = world.user
+    visible = issues_visible_to(user=user).values_list("human_id", flat=True)
+    world.check_listing("list", set(visible))
+    searched = issue_search(user=user, query=SEARCH_WORD, page_size=100).items
+    world.check_listing("search", {i.human_id for i in searched})
+    exported = issue_search_queryset(user=user, filters=IssueFilters(manufacturer="1A2B"))
+    world.check_listing("export", {i.human_id for i in exported})
+    for state, issue in world.issues.items():
+        try:
+            shown = issue_get_visible(user=user, human_id=issue.human_id) == issue
+        except Http404:
+            shown = False
+        world.expect("issue_get_visible", state, shown, world.sees(state))
+        evidence = evidence_visible_to(user=user, issue=issue)
+        world.expect(
+            "evidence", state, world.evidence[state] in evidence, world.sees_evidence(state)
+        )
+    item = procurement_item_for_version(world.cast.affected_version)
+    (result,) = procurement_check(user=user, items=[item])
+    world.check_listing(
+        "procurement check", {m.issue.human_id for m in result.matches}, register=True
+    )
+    world.verdict()
+
+
+def test_ui(world: World):
+    client = Client()
+    client.force_login(world.user)
+    world.check_listing("UI list", client.get("/issues/").content)
+    world.check_listing("UI search", client.get("/issues/", {"q": SEARCH_WORD}).content)
+    exported = client.get("/issues/export.csv", {"q": SEARCH_WORD})
+    world.check_listing("CSV export", b"".join(exported.streaming_content))
+    absent = client.get("/issues/KIR-1999-9999/")
+    assert absent.status_code == 404
+    for state, issue in world.issues.items():
+        detail = client.get(f"/issues/{issue.human_id}/")
+        world.expect("UI detail", state, detail.status_code == 200, world.sees(state))
+        if detail.status_code == 404 and detail.content != absent.content:
+            world.mismatches.append(f"{state}: UI 404 differs from a missing issue's")
+        if detail.status_code == 200:
+            listed = world.evidence[state].description.encode() in detail.content
+            world.expect("UI evidence listing", state, listed, world.sees_evidence(state))
+        evidence = client.get(f"/issues/{issue.human_id}/evidence/{world.evidence[state].pk}/")
+        world.expect(
+            "UI evidence download", state, evidence.status_code == 200, world.sees_evidence(state)
+        )
+    world.verdict()
+
+
+def test_api(world: World):
+    _, secret = token_create(user=world.user, name="matrix", expires_in_days=1)
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    listed = client.get("/api/issues", {"page_size": 100}).json()["items"]
+    world.check_listing("API list", {i["human_id"] for i in listed})
+    searched = client.get("/api/issues", {"q": SEARCH_WORD, "page_size": 100}).json()["items"]
+    world.check_listing("API search", {i["human_id"] for i in searched})
+    absent = client.get("/api/issues/KIR-1999-9999")
+    assert absent.status_code == 404
+    for state, issue in world.issues.items():
+        detail = client.get(f"/api/issues/{issue.human_id}")
+        world.expect("API detail", state, detail.status_code == 200, world.sees(state))
+        if detail.status_code == 404 and detail.json() != absent.json():
+            world.mismatches.append(f"{state}: API 404 differs from a missing issue's")
+    version = world.cast.affected_version
+    model = version.device_model
+    line = f"{model.manufacturer.identifier} {model.model_id} fw {version.firmware_version}"
+    checked = client.post(
+        "/api/procurement-check", json.dumps({"items": [line]}), content_type="application/json"
+    )
+    assert checked.status_code == 200, checked.content
+    world.check_listing("API procurement check", checked.content, register=True)
+    world.verdict()
