@@ -7,6 +7,7 @@ take for async code calling the ORM; the tests' own ORM use is synchronous, so t
 
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import time
@@ -123,3 +124,16 @@ def new_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def register_reference_data(transactional_db) -> None:
+    """The phrase list and policy version 1 that the register's data migration creates.
+
+    Transactional tests truncate every table afterwards, data-migration rows included, so a
+    browser test cannot count on them; the migration's own (idempotent) function puts them back.
+    """
+    from django.apps import apps
+
+    migration = importlib.import_module("kir.register.migrations.0002_seed_phrases_and_policy")
+    migration.seed(apps, None)

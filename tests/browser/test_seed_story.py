@@ -17,10 +17,7 @@ from kir.register.models import Issue, IssueState, ThresholdPolicy
 from tests.factories import TEST_PASSWORD
 from tests.register.ui_cast import make_ui_cast
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page: Page, username: str) -> None:
@@ -95,8 +92,8 @@ def respond_as_manufacturer(page: Page, human_id: str) -> None:
     expect(page.get_by_role("article")).to_contain_text("Root cause by Acme Metering")
 
 
-def test_the_seed_story_end_to_end(new_page, smtp_server):
-    assert ThresholdPolicy.objects.filter(in_force=True).exists(), "policy v1 must be seeded"
+def test_the_seed_story_end_to_end(new_page, smtp_server, register_reference_data):
+    assert ThresholdPolicy.objects.get(in_force=True).second_approver_required
     cast = make_ui_cast()
 
     reporter = new_page()
@@ -152,7 +149,7 @@ def test_the_seed_story_end_to_end(new_page, smtp_server):
     expect(buyer.get_by_role("article")).to_contain_text("A retry timer restarts")
 
 
-def test_the_register_is_usable_from_the_keyboard(new_page):
+def test_the_register_is_usable_from_the_keyboard(new_page, register_reference_data):
     cast = make_ui_cast()
     cast.published(title="Keyboard findable issue")
     page = new_page()
