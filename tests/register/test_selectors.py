@@ -360,3 +360,21 @@ def test_supplier_categories_see_the_same_register(cast):
             continue
         user = UserFactory(organisation=OrganisationFactory(category=category))
         assert len(visible_ids(user)) == 1, category
+
+
+def test_it_sorts_by_relevance_only_with_search_text(cast):
+    weak = cast.issue(
+        IssueState.PUBLISHED,
+        title="Display blank after a power cycle",
+        summary="A single mention of flapping among many words about displays and screens.",
+    )
+    strong = cast.issue(
+        IssueState.PUBLISHED, title="Flapping relay", summary="Flapping and more flapping."
+    )
+    Issue.objects.filter(pk=weak.pk).update(updated_at=timezone.now() + dt.timedelta(days=1))
+    user = cast.users["small_supplier"]
+    assert human_ids(issue_search(user=user, query="flapping", sort="relevance")) == [
+        strong.human_id,
+        weak.human_id,
+    ]
+    assert human_ids(issue_search(user=user, sort="relevance")) == [weak.human_id, strong.human_id]

@@ -6,7 +6,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kir.register.models import Issue, IssueState, StatementKind
-from kir.search.index import fts5_query, index_issue, reindex_all, remove_issue, search_issue_ids
+from kir.search.index import (
+    fts5_query,
+    index_issue,
+    reindex_all,
+    remove_issue,
+    search_issue_ids,
+    search_rank,
+)
 from kir.search.models import IssueSearchDocument
 from tests.factories import (
     AffectedProductFactory,
@@ -194,3 +201,28 @@ def test_it_uses_the_gin_index_on_postgresql(flapping):
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = query.explain()
     assert "search_document_body_tsv" in plan
+
+
+def ranked(query: str) -> list[str]:
+    return list(
+        Issue.objects.filter(pk__in=search_issue_ids(query))
+        .order_by(search_rank(query).desc(), "pk")
+        .values_list("human_id", flat=True)
+    )
+
+
+def test_search_rank_puts_the_better_match_first(db):
+    passing = IssueFactory(
+        human_id="KIR-2026-0101",
+        title="Display blank",
+        summary="One flapping report among many other words about displays and meters.",
+        description="The screen stays blank after a power cycle on several meters.",
+    )
+    focused = IssueFactory(
+        human_id="KIR-2026-0102",
+        title="Flapping relay",
+        summary="Flapping, flapping and more flapping.",
+        description="",
+    )
+    assert ranked("flapping") == [focused.human_id, passing.human_id]
+    assert ranked('"') == []

@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Func, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from kir.register.models import AffectedProduct, Issue, Statement
-from kir.search.fulltext_sql import FTS_TABLE, POSTGRES_VECTOR_COLUMN
+from kir.search.fulltext_sql import DOCUMENT_TABLE, FTS_TABLE, POSTGRES_VECTOR_COLUMN
 from kir.search.models import IssueSearchDocument
 
 TEXT_SEARCH_CONFIG = "english"
@@ -149,6 +149,40 @@ class _WebSearchMatch(Func):
         query_sql, query_params = compiler.compile(query)
         config = f"'{TEXT_SEARCH_CONFIG}'::regconfig"
         return f"{vector_sql} @@ websearch_to_tsquery({config}, {query_sql})", tuple(query_params)
+
+
+def search_rank(query: str) -> Func:
+    """An expression over Issue: how well its document matches `query`, higher is better.
+
+    For ordering issues already filtered with `search_issue_ids(query)`; a correlated subquery,
+    so only matching issues are ranked. PostgreSQL ranks with ts_rank over the stored vector,
+    SQLite with FTS5's bm25 (negated: FTS5 ranks better matches lower).
+    """
+    text = query if connection.vendor == "postgresql" else fts5_query(query)
+    if not text.strip():
+        return Func(Value(0.0), function="", output_field=FloatField())
+    return _SearchRank(F("pk"), Value(text))
+
+
+class _SearchRank(Func):
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        (issue_sql, issue_params), (query_sql, query_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        if connection.vendor == "postgresql":
+            config = f"'{TEXT_SEARCH_CONFIG}'::regconfig"
+            sql = (
+                f"(SELECT ts_rank(d.{POSTGRES_VECTOR_COLUMN}, websearch_to_tsquery({config}, "
+                f"{query_sql})) FROM {DOCUMENT_TABLE} d WHERE d.issue_id = {issue_sql})"
+            )
+        else:
+            sql = (
+                f"(SELECT -rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {query_sql} "
+                f"AND rowid = {issue_sql})"
+            )
+        return sql, (*query_params, *issue_params)
 
 
 _QUERY_PART = re.compile(r'"([^"]*)"?|(\S+)')

@@ -40,7 +40,7 @@ from kir.register.models import (
     Statement,
 )
 from kir.register.workflow import PUBLIC_STATES
-from kir.search.index import search_issue_ids
+from kir.search.index import search_issue_ids, search_rank
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -210,6 +210,8 @@ SORTS: dict[str, tuple[Any, ...]] = {
 }
 SORT_ALIASES = {"newest": "-created", "oldest": "created", "impact": "-impact"}
 DEFAULT_SORT = "-updated"
+# Best match first; needs search text (kir.search.index.search_rank).
+RELEVANCE = "relevance"
 
 
 def _hex_or_none(value: str, digits: int) -> str | None:
@@ -305,8 +307,13 @@ def issue_search_queryset(
     if filters is not None:
         issues = issues.filter(filters_q(filters))
     sort = SORT_ALIASES.get(sort, sort)
-    # An unknown sort (a hand-edited URL) falls back to the default rather than failing.
-    return issues.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])).select_related(
+    if sort == RELEVANCE and query.strip():
+        ordering: tuple[Any, ...] = (search_rank(query).desc(nulls_last=True), *SORTS[DEFAULT_SORT])
+    else:
+        # An unknown sort (a hand-edited URL), or relevance without search text, falls back to
+        # the default rather than failing.
+        ordering = SORTS.get(sort, SORTS[DEFAULT_SORT])
+    return issues.order_by(*ordering).select_related(
         "reporter_organisation", "coordinator_organisation"
     )
 
