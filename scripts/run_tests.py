@@ -59,7 +59,8 @@ def main() -> int:
             return 1
         print("PostgreSQL not reachable: tested on SQLite only", file=sys.stderr)
         return status
-    skip_repeats = [f"--ignore={path}" for path in DATABASE_FREE] if not args else []
+    chose_paths = any(arg.startswith("tests") for arg in args)
+    skip_repeats = [] if chose_paths else [f"--ignore={path}" for path in DATABASE_FREE]
     return run_pytest("PostgreSQL", POSTGRES_URL, [*skip_repeats, *args]) or status
 
 
