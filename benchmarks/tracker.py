@@ -25,6 +25,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -87,11 +88,38 @@ def files(manifest: dict[str, Any]) -> tuple[str, list[str]]:
 # --- measuring ---------------------------------------------------------------------------------
 
 
-def measure(label: str, command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run one child to completion; its wall time and its own peak RSS (with its children)."""
+def measure(
+    label: str,
+    command: list[str],
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Run one child to completion (or kill it at `timeout` seconds); its wall time and its own
+    peak RSS (with its children), from os.wait4."""
+    logs = BENCH / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / (label.replace(" ", "-") + ".log")
     start = time.perf_counter()
-    child = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=ROOT)
-    _, status, usage = os.wait4(child.pid, 0)
+    with log_path.open("wb") as log:
+        child = subprocess.Popen(
+            command,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    timed_out = False
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            break
+        if timeout is not None and time.perf_counter() - start > timeout:
+            os.killpg(child.pid, signal.SIGKILL)  # its own session: the child and its children
+            timed_out = True
+            _, status, usage = os.wait4(child.pid, 0)
+            break
+        time.sleep(0.2)
     child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     result = {
@@ -101,9 +129,13 @@ def measure(label: str, command: list[str], env: dict[str, str] | None = None) -
         "peak_rss_gib": round(usage.ru_maxrss * 1024 / 2**30, 3),  # ru_maxrss is KiB on Linux
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
         "returncode": child.returncode,
+        "timed_out": timed_out,
+        "log": str(log_path),
     }
+    note = f" (killed after {timeout} s)" if timed_out else ""
     print(
-        f"  {label}: {result['wall_seconds']} s, {result['peak_rss_gib']} GiB peak RSS", flush=True
+        f"  {label}: {result['wall_seconds']} s, {result['peak_rss_gib']} GiB peak RSS{note}",
+        flush=True,
     )
     return result
 
@@ -276,6 +308,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="DuckDB memory_limit for the floor (default: DuckDB's)",
     )
     parser.add_argument("--data-dir", type=Path, default=BENCH / "data")
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="kill a measured step after this many seconds"
+    )
     return parser.parse_args(argv)
 
 
@@ -288,12 +323,15 @@ def _step(
     if kind == "engine":
         out = out_dir / f"engine-{tag}.json"
         command = engine_command(inventory, alerts, out, args)
-        result = measure(f"engine {tag}", command, env={"KIR_INSECURE_TEST_KEY": "1"})
+        result = measure(
+            f"engine {tag}", command, env={"KIR_INSECURE_TEST_KEY": "1"}, timeout=args.timeout
+        )
         if result["returncode"] == 0 and out.exists():
             result["recovery"] = _recovery(manifest, json.loads(out.read_text()))
     else:
         out = out_dir / f"{kind}-{tag}.parquet"
-        result = measure(f"{kind} {tag}", child_command(kind, inventory, alerts, out, args))
+        command = child_command(kind, inventory, alerts, out, args)
+        result = measure(f"{kind} {tag}", command, timeout=args.timeout)
     rows = manifest["counts"]["alert_rows"]
     result["alerts"] = rows
     result["alerts_per_second"] = (
@@ -339,6 +377,12 @@ def markdown(results: dict[str, Any]) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for step in results["steps"]:
+        if step.get("timed_out"):
+            lines.append(
+                f"| {step['label']} (killed at {step['wall_seconds']} s) | {step['alerts']:,} | "
+                f"> {step['wall_seconds']} | {step['cpu_seconds']} | {step['peak_rss_gib']} | - |"
+            )
+            continue
         if step["returncode"]:
             lines.append(
                 f"| {step['label']} (FAILED, exit {step['returncode']}) | - | - | - | - | - |"
