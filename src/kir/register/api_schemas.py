@@ -308,7 +308,8 @@ class IssueQueryIn(Schema):
     sort: str = Field(
         default="-updated",
         description=(
-            "-updated, updated, -created, created, -published, human_id, -impact, -evidence"
+            "-updated, updated, -created, created, -published, human_id, -impact, -evidence, "
+            "relevance (with q)"
         ),
     )
     page: int = Field(default=1, ge=1)
