@@ -193,7 +193,7 @@ def test_it_costs_a_fixed_number_of_queries(cast, django_assert_max_num_queries)
         results = procurement_check(user=user, items=items)
         for result in results:
             for match in result.matches:
-                str(match.issue.reporter_organisation)
+                str(match.issue.title)
                 for product in match.products:
                     version = product.device_version
                     str(version.device_model.manufacturer if version else product.dmc)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
@@ -269,6 +270,19 @@ def _product_filter_q(filters: IssueFilters) -> Q:
     return q
 
 
+def _region_q(region: str) -> Q:
+    """Issues seen in `region` (regions is a JSON list of fixed slugs).
+
+    PostgreSQL tests the array element with jsonb `?`, which its planner estimates from the
+    column's statistics; a LIKE over the JSON text was estimated at a couple of rows and led it
+    to probe a search document per issue. SQLite has no such operator: the quoted slug in the
+    JSON text matches one element exactly.
+    """
+    if connection.vendor == "postgresql":
+        return Q(regions__has_key=region)
+    return Q(regions__icontains=f'"{region}"')
+
+
 def filters_q(filters: IssueFilters) -> Q:
     q = Q()
     for name in ("state", "category", "evidence_level", "impact_level", "root_cause_status"):
@@ -276,8 +290,7 @@ def filters_q(filters: IssueFilters) -> Q:
         if value:
             q &= Q(**{name: value})
     if filters.region:
-        # Regions are a JSON list of fixed slugs; the quoted slug matches one element exactly.
-        q &= Q(regions__icontains=f'"{filters.region}"')
+        q &= _region_q(filters.region)
     if filters.date_from:
         q &= Q(**{f"{filters.date_field}_at__date__gte": filters.date_from})
     if filters.date_to:
@@ -347,19 +360,19 @@ def issue_search(
 ) -> IssuePage:
     """One page of `issue_search_queryset`; the page number is clamped into range.
 
-    Counted in one query, then the page's ids are sorted as narrow rows and only those issues
-    read whole: sorting thousands of full rows for 25 of them costs more than the extra query.
-    (A window COUNT(*) OVER () in the page query looks cheaper but misleads PostgreSQL's planner
-    into a LIMIT plan that probes every visible issue's search document.) `with_products`
-    prefetches each issue's affected products with their catalogue entries.
+    One query sorts the ids of every match (narrow rows); their number is the total and the page
+    is a slice of them. At the register's scale (tens of thousands of issues) that is cheaper
+    than a COUNT plus a LIMIT query, which would each search and filter again. Only the page's
+    issues are then read whole. `with_products` prefetches each issue's affected products with
+    their catalogue entries.
     """
     issues = issue_search_queryset(user=user, query=query, filters=filters, sort=sort)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-    total = issues.count()
+    matching = list(issues.select_related(None).values_list("pk", flat=True))
+    total = len(matching)
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    start = (page - 1) * page_size
-    ids = list(issues.select_related(None).values_list("pk", flat=True)[start : start + page_size])
+    ids = matching[(page - 1) * page_size : page * page_size]
     # The ids passed every filter above; re-applying them here would only repeat the search.
     page_issues = Issue.objects.select_related("reporter_organisation", "coordinator_organisation")
     if with_products:

@@ -10,12 +10,14 @@ The whole check costs a fixed handful of queries however many items are checked.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 from kir.catalogue.models import DMC, DeviceVersion
 from kir.identifiers import (
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from kir.accounts.models import User
 
 MAX_PROCUREMENT_ITEMS = 500
+# Sorts issues never published after every published one.
+_NEVER = datetime.min.replace(tzinfo=UTC)
 _DMC = re.compile(r"^DMC-[0-9A-F]{12}$")
 _SEPARATORS = re.compile(r"[\s/,;]+")
 _FIRMWARE_WORDS = frozenset({"fw", "firmware"})
@@ -219,47 +223,90 @@ def _add_dmc_targets(targets: dict[ProcurementItem, _Targets]) -> None:
             target.dmcs = {d for version_id in target.versions for d in containing[version_id]}
 
 
-def _attach_related(products: list[AffectedProduct]) -> None:
-    """Load each distinct issue, version and DMC once and attach it, instead of a join per row:
-    a broad check matches thousands of rows that share a few hundred issues and versions."""
-    issues = Issue.objects.select_related("reporter_organisation").in_bulk(
-        {p.issue_id for p in products}
+# The issue fields a procurement result shows; the long texts stay in the database.
+_LONG_TEXTS = ("summary", "description", "impact_rationale")
+
+
+def _registered_products(
+    user: User | AnonymousUser, versions: set[int], dmcs: set[int]
+) -> list[AffectedProduct]:
+    """Affected-product rows naming `versions` or `dmcs` whose issue is on the register and
+    visible to `user`, each with its issue, version and DMC attached, newest publication first.
+
+    The rows come first, through the product indexes; visibility then filters the few hundred
+    issues they name (in SQL, through issues_visible_to), instead of joining every visible issue.
+    Each distinct issue, version and DMC is read once, not once per row.
+    """
+    rows = list(
+        AffectedProduct.objects.filter(
+            Q(device_version_id__in=versions) | Q(dmc_id__in=dmcs)
+        ).order_by()
     )
-    versions = DeviceVersion.objects.select_related("device_model__manufacturer").in_bulk(
-        {p.device_version_id for p in products if p.device_version_id}
+    issues = (
+        issues_visible_to(user=user)
+        .filter(state__in=PUBLIC_STATES, pk__in={row.issue_id for row in rows})
+        .defer(*_LONG_TEXTS)
+        .in_bulk()
     )
-    dmcs = DMC.objects.in_bulk({p.dmc_id for p in products if p.dmc_id})
-    for product in products:
-        product.issue = issues[product.issue_id]
-        if product.device_version_id:
-            product.device_version = versions[product.device_version_id]
-        if product.dmc_id:
-            product.dmc = dmcs[product.dmc_id]
+    rows = [row for row in rows if row.issue_id in issues]
+    catalogue = DeviceVersion.objects.select_related("device_model__manufacturer").in_bulk(
+        {row.device_version_id for row in rows if row.device_version_id}
+    )
+    combinations = DMC.objects.in_bulk({row.dmc_id for row in rows if row.dmc_id})
+    for row in rows:
+        row.issue = issues[row.issue_id]
+        if row.device_version_id:
+            row.device_version = catalogue[row.device_version_id]
+        if row.dmc_id:
+            row.dmc = combinations[row.dmc_id]
+    rows.sort(key=lambda row: row.pk)
+    rows.sort(key=lambda row: row.issue_id)
+    rows.sort(key=lambda row: row.issue.published_at or _NEVER, reverse=True)
+    return rows
 
 
 def procurement_check(
     *, user: User | AnonymousUser, items: list[ProcurementItem]
 ) -> list[ProcurementResult]:
-    """For each item, in order, every register issue visible to `user` that touches it."""
+    """For each item, in order, every register issue visible to `user` that touches it.
+
+    Issues come with their list fields; summary, description and impact rationale are deferred.
+    """
     targets = _version_targets(items)
     _add_dmc_targets(targets)
-    all_versions = {pk for t in targets.values() for pk in t.versions}
-    all_dmcs = {pk for t in targets.values() for pk in t.dmcs}
-    registered = issues_visible_to(user=user).filter(state__in=PUBLIC_STATES).values("pk")
-    products = list(
-        AffectedProduct.objects.filter(issue_id__in=registered)
-        .filter(Q(device_version_id__in=all_versions) | Q(dmc_id__in=all_dmcs))
-        .order_by(F("issue__published_at").desc(nulls_last=True), "issue_id", "pk")
+    products = _registered_products(
+        user,
+        {pk for t in targets.values() for pk in t.versions},
+        {pk for t in targets.values() for pk in t.dmcs},
     )
-    _attach_related(products)
-    results = []
-    for item in items:
-        target = targets[item]
-        matches: dict[int, ProcurementMatch] = {}
-        for product in products:
-            if product.device_version_id in target.versions or product.dmc_id in target.dmcs:
-                match = matches.setdefault(product.issue_id, ProcurementMatch(product.issue))
-                match.products.append(product)
-        in_catalogue = bool(target.versions or target.dmcs)
-        results.append(ProcurementResult(item, in_catalogue, list(matches.values())))
-    return results
+    by_version: dict[int, list[AffectedProduct]] = defaultdict(list)
+    by_dmc: dict[int, list[AffectedProduct]] = defaultdict(list)
+    for product in products:
+        if product.device_version_id:
+            by_version[product.device_version_id].append(product)
+        else:
+            by_dmc[product.dmc_id].append(product)  # type: ignore[index]
+    return [_result(item, targets[item], products, by_version, by_dmc) for item in items]
+
+
+def _result(
+    item: ProcurementItem,
+    target: _Targets,
+    products: list[AffectedProduct],
+    by_version: dict[int, list[AffectedProduct]],
+    by_dmc: dict[int, list[AffectedProduct]],
+) -> ProcurementResult:
+    mine = {
+        id(product)
+        for product in itertools.chain(
+            *(by_version.get(pk, ()) for pk in target.versions),
+            *(by_dmc.get(pk, ()) for pk in target.dmcs),
+        )
+    }
+    matches: dict[int, ProcurementMatch] = {}
+    # `products` is in display order; keep it.
+    for product in products:
+        if id(product) in mine:
+            match = matches.setdefault(product.issue_id, ProcurementMatch(product.issue))
+            match.products.append(product)
+    return ProcurementResult(item, bool(target.versions or target.dmcs), list(matches.values()))
