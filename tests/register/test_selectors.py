@@ -378,3 +378,26 @@ def test_it_sorts_by_relevance_only_with_search_text(cast):
         weak.human_id,
     ]
     assert human_ids(issue_search(user=user, sort="relevance")) == [weak.human_id, strong.human_id]
+
+
+def test_it_agrees_with_the_services_on_who_the_named_manufacturers_are(cast):
+    """Notices go to the organisations the services find; they must be the ones that see it."""
+    from kir.register.services._common import manufacturer_organisations
+
+    issue = cast.issue(IssueState.MANUFACTURER_NOTIFIED)
+    AffectedProductFactory(issue=issue, dmc=cast.combination, device_version=None)
+    hub_maker = cast.other_version.device_model.manufacturer
+    hub_maker.organisation = OrganisationFactory(name="Hub maker", category="manufacturer")
+    hub_maker.save()
+    InvolvementFactory(
+        issue=issue,
+        organisation=cast.organisations["other_party"],
+        role=InvolvementRole.MANUFACTURER,
+    )
+    notified, _ = manufacturer_organisations(issue)
+    named = list(issue_manufacturer_organisations(issue=issue))
+    assert {o.pk for o in notified} == {o.pk for o in named}
+    assert len(named) == 3
+    for organisation in named:
+        member = UserFactory(organisation=organisation)
+        assert issue.human_id in visible_ids(member), organisation.name

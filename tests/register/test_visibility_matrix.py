@@ -175,3 +175,29 @@ def test_api(world: World):
     assert checked.status_code == 200, checked.content
     world.check_listing("API procurement check", checked.content, register=True)
     world.verdict()
+
+
+SERVICE_AUDIENCE_KEYS = {
+    "reporter": "reporter",
+    "other_supplier": "small_supplier",
+    "manufacturer": "named_manufacturer",
+    "dcc": "dcc",
+    "secas": "secas",
+}
+
+
+@pytest.mark.parametrize("state", IssueState.values)
+def test_issues_made_by_the_services_follow_the_same_rules(db, state):
+    """The same rules over issues the real workflow made (its products, involvements, notices,
+    and the search documents its services keep), not only over factory rows."""
+    from tests.register.services.conftest import build_world
+
+    services_world = build_world()
+    issue = services_world.issue_in(state)
+    for key, organisation in services_world.organisations.items():
+        member = next(u for u in services_world.users.values() if u.organisation == organisation)
+        expected = SERVICE_AUDIENCE_KEYS[key] in AUDIENCE[state]
+        listed = issues_visible_to(user=member).filter(pk=issue.pk).exists()
+        searched = {i.pk for i in issue_search(user=member, query="8F35 firmware").items}
+        assert listed == expected, (state, key, "list")
+        assert (issue.pk in searched) == expected, (state, key, "search")
