@@ -41,7 +41,12 @@ def test_it_splits_lists_and_drops_blanks(monkeypatch):
 
 
 def _kir(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KIR_")}
+    # Start from a clean slate: no KIR_ settings, and not the browser tests' async-unsafe switch.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KIR_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [sys.executable, "-m", "kir.cli", *args],
         env={**clean, "DJANGO_SETTINGS_MODULE": "kir.settings", **env},
