@@ -91,6 +91,9 @@ def test_it_shows_an_issue_with_its_dispute_statements_and_timeline(cast):
     assert [c["transition"] for c in body["timeline"]][-1] == "publish"
     assert body["products"][0]["manufacturer_id"] == "1A2B"
     assert body["notices"][0]["organisation"] == "Acme Metering"
+    assert body["transitions"] == []
+    admin_view = Api(cast.admin_a).get(f"/issues/{issue.human_id}").json()
+    assert admin_view["transitions"] == ["resolve", "withdraw"]
 
 
 def test_it_answers_404_for_hidden_and_absent_issues(cast):

@@ -97,6 +97,8 @@ def test_it_searches_filters_and_sorts(cast):
     client = signed_in(cast.other_supplier)
     text = page(client.get("/issues/", {"q": "valve"}))
     assert "Gas meter valve chatter" in text and "Comms hub reboot loop" not in text
+    text = page(client.get("/issues/", {"q": "valve chatter", "sort": "relevance"}))
+    assert "Gas meter valve chatter" in text and "1 issue" in text
     text = page(client.get("/issues/", {"category": "communications", "sort": "-created"}))
     assert "Comms hub reboot loop" in text and "Gas meter valve chatter" not in text
     text = page(client.get("/issues/", {"manufacturer": "1A2B", "firmware": "01020304"}))

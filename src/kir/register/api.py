@@ -46,7 +46,7 @@ from kir.register.errors import (
     VersionConflict,
 )
 from kir.register.models import AffectedProduct
-from kir.register.presenters import IssueDetail, issue_detail_for
+from kir.register.presenters import IssueDetail, available_transitions, issue_detail_for
 from kir.register.selectors import (
     IssueFilters,
     ProcurementMatch,
@@ -96,7 +96,7 @@ def refusals_as_responses(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def detail_out(detail: IssueDetail) -> IssueDetailOut:
+def detail_out(detail: IssueDetail, user: User) -> IssueDetailOut:
     issue = detail.issue
     later = {"superseded_by": detail.superseded_by, "challenged_by": detail.challenged_by}
     return IssueDetailOut(
@@ -137,7 +137,12 @@ def detail_out(detail: IssueDetail) -> IssueDetailOut:
             )
             for n in detail.notices
         ],
+        transitions=[t.name for t in available_transitions(user=user, issue=issue)],
     )
+
+
+def _detail(user: User, human_id: str) -> IssueDetailOut:
+    return detail_out(issue_detail_for(user=user, human_id=human_id), user)
 
 
 @router.get("/issues", response=IssuePageOut, summary="List and search visible issues")
@@ -165,7 +170,7 @@ def issues_list(request: HttpRequest, params: Query[IssueQueryIn]) -> IssuePageO
 @router.get("/issues/{human_id}", response={200: IssueDetailOut, 404: ErrorOut})
 def issues_detail(request: HttpRequest, human_id: str) -> IssueDetailOut:
     """One issue with its products, statements, involvements, timeline and notices."""
-    return detail_out(issue_detail_for(user=_user(request), human_id=human_id))
+    return _detail(_user(request), human_id)
 
 
 def _products(products: list[ProductIn]) -> list[dict[str, Any]]:
@@ -193,7 +198,7 @@ def issues_create(request: HttpRequest, payload: IssueCreateIn) -> Any:
     user = _user(request)
     fields = payload.dict(exclude={"products"})
     issue = issue_create_draft(actor=user, products=_products(payload.products), **fields)
-    return Status(201, detail_out(issue_detail_for(user=user, human_id=issue.human_id)))
+    return Status(201, _detail(user, issue.human_id))
 
 
 @router.patch("/issues/{human_id}", response={200: IssueDetailOut, **REFUSALS})
@@ -206,7 +211,7 @@ def issues_update(request: HttpRequest, human_id: str, payload: IssueUpdateIn) -
     if payload.products is not None:
         changes["products"] = _products(payload.products)
     issue_update(issue=issue, actor=user, expected_version=payload.expected_version, **changes)
-    return Status(200, detail_out(issue_detail_for(user=user, human_id=human_id)))
+    return Status(200, _detail(user, human_id))
 
 
 @router.post("/issues/{human_id}/transitions", response={200: IssueDetailOut, **REFUSALS})
@@ -222,7 +227,7 @@ def issues_transition(request: HttpRequest, human_id: str, payload: TransitionIn
         reason=payload.reason,
         expected_version=payload.expected_version,
     )
-    return Status(200, detail_out(issue_detail_for(user=user, human_id=human_id)))
+    return Status(200, _detail(user, human_id))
 
 
 @router.post("/issues/{human_id}/statements", response={201: StatementOut, **REFUSALS})
@@ -263,7 +268,7 @@ def issues_manufacturer_response(
         manufacturer_dispute(issue=issue, actor=user, rationale=payload.rationale)
     else:
         manufacturer_acknowledge(issue=issue, actor=user)
-    return Status(200, detail_out(issue_detail_for(user=user, human_id=human_id)))
+    return Status(200, _detail(user, human_id))
 
 
 def _product_label(product: AffectedProduct) -> str:

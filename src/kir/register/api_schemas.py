@@ -182,6 +182,9 @@ class IssueDetailOut(IssueSummaryOut):
     involvements: list[InvolvementOut]
     timeline: list[StateChangeOut]
     notices: list[NoticeOut]
+    transitions: list[str] = Field(
+        description="Steps your role and organisation may take now (conditions are checked then)"
+    )
 
 
 class ProductIn(Schema):
