@@ -33,11 +33,14 @@ class _Region:
 
     def __init__(self, table: CellTable, cells: IntArray, dmcs: dict[int, Dmc], rules: Rules):
         self.table, self.cells, self.rules = table, cells, rules
-        self.parts = {int(i): set(dmcs[int(table.dmc_key[i])].components) for i in cells}
+        keys = table.dmc_key[cells].tolist()
+        self.parts = {int(i): dmcs[k].members for i, k in zip(cells.tolist(), keys, strict=True)}
         self.by_component: dict[Component, set[int]] = {}
         for cell, parts in self.parts.items():
             for component in parts:
                 self.by_component.setdefault(component, set()).add(cell)
+        self._total: tuple[int, int] | None = None
+        self._follows: dict[frozenset[int], bool] = {}
 
     def holding(self, *components: Component) -> set[int]:
         sets = [self.by_component.get(c, set()) for c in components]
@@ -47,27 +50,45 @@ class _Region:
         index = np.fromiter(cells, dtype=np.int64, count=len(cells))
         return int(self.table.capped[index].sum()), int(self.table.installations[index].sum())
 
+    def _totals(self) -> tuple[int, int]:
+        if self._total is None:
+            self._total = self._sums(set(self.parts))
+        return self._total
+
     def elevated(self, cells: set[int]) -> bool:
         """Pooled, these cells beat the rest of the region by min_rate_ratio, significantly."""
-        rest = set(self.parts) - cells
-        if not cells or not rest:
+        if not cells or len(cells) == len(self.parts):
             return False
-        (s1, n1), (s0, n0) = self._sums(cells), self._sums(rest)
+        (s1, n1), (s_all, n_all) = self._sums(cells), self._totals()
+        s0, n0 = s_all - s1, n_all - n1
         ratio = stats.rate_ratio(s1, n1, s0, n0)[0]
         p = stats.rate_excess_p(s1, n1, s0, n0)[0]
         return bool(ratio >= self.rules.min_rate_ratio and p <= self.rules.alpha)
 
-    def clearly_normal(self, cells: set[int], against: set[int]) -> bool:
-        """Pooled, the cells' interval rules out min_rate_ratio against those outside `against`."""
-        rest = set(self.parts) - against
-        if not cells or not rest:
+    def any_clearly_normal(self, cells: set[int]) -> bool:
+        """Some cell's interval rules out min_rate_ratio against the cells outside `cells`.
+
+        All cells in one vectorised call: this runs for every candidate component and pair.
+        """
+        index = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        (s_in, n_in), (s_all, n_all) = self._sums(cells), self._totals()
+        s0, n0 = s_all - s_in, n_all - n_in
+        if n0 <= 0:
             return False
-        (s1, n1), (s0, n0) = self._sums(cells), self._sums(rest)
-        _low, high = stats.rate_ratio_ci(s1, n1, s0, n0, self.rules.confidence)
-        return bool(high[0] < self.rules.min_rate_ratio)
+        _low, high = stats.rate_ratio_ci(
+            self.table.capped[index],
+            self.table.installations[index],
+            s0,
+            n0,
+            self.rules.confidence,
+        )
+        return bool((high < self.rules.min_rate_ratio).any())
 
     def follows(self, cells: set[int]) -> bool:
-        return self.elevated(cells) and not any(self.clearly_normal({i}, cells) for i in cells)
+        key = frozenset(cells)
+        if key not in self._follows:
+            self._follows[key] = self.elevated(cells) and not self.any_clearly_normal(cells)
+        return self._follows[key]
 
     def more_prevalent(self, cells: set[int], than: set[int], alpha: float) -> bool:
         """A larger share of `cells`' installations is affected than of `than`'s, significantly.
@@ -108,25 +129,24 @@ class _Region:
         """Cells of components that are, pooled, above the rest of the region.
 
         Small DMCs rarely pass a test on their own; a component over many of them can. The
-        screen is Bonferroni-corrected over the components tried.
+        screen is Bonferroni-corrected over the components tried, all tested in one call.
         """
-        found: set[int] = set()
-        alpha = self.rules.alpha / max(len(self.by_component), 1)
-        for holders in self.by_component.values():
-            rest = set(self.parts) - holders
-            if not rest:
-                continue
-            (s1, n1), (s0, n0) = self._sums(holders), self._sums(rest)
-            affected = int(self.table.affected[sorted(holders)].sum())
-            ratio = stats.rate_ratio(s1, n1, s0, n0)[0]
-            p = stats.rate_excess_p(s1, n1, s0, n0)[0]
-            if (
-                affected >= self.rules.min_affected_installations
-                and ratio >= (self.rules.min_rate_ratio)
-                and p <= alpha
-            ):
-                found |= {i for i in holders if self.table.sup[i] > 0}
-        return found
+        groups = [sorted(h) for h in self.by_component.values() if len(h) < len(self.parts)]
+        if not groups:
+            return set()
+        s_all, n_all = self._totals()
+        s1 = np.asarray([self.table.capped[g].sum() for g in groups], dtype=np.float64)
+        n1 = np.asarray([self.table.installations[g].sum() for g in groups], dtype=np.float64)
+        affected = np.asarray([self.table.affected[g].sum() for g in groups])
+        ratio = stats.rate_ratio(s1, n1, s_all - s1, n_all - n1)
+        p = stats.rate_excess_p(s1, n1, s_all - s1, n_all - n1)
+        alpha = self.rules.alpha / len(groups)
+        keep = (
+            (affected >= self.rules.min_affected_installations)
+            & (np.nan_to_num(ratio, nan=0.0) >= self.rules.min_rate_ratio)
+            & (p <= alpha)
+        )
+        return {i for g, k in zip(groups, keep, strict=True) if k for i in g if self.table.sup[i]}
 
 
 def _components(region: _Region, flagged: set[int]) -> list[Attribution]:
@@ -151,18 +171,25 @@ def _components(region: _Region, flagged: set[int]) -> list[Attribution]:
     return found
 
 
+def _pair_explains(region: _Region, first: Component, second: Component) -> set[int] | None:
+    """The DMCs holding both, when the excess needs both; None otherwise."""
+    both = region.holding(first, second)
+    only_first = region.holding(first) - both
+    only_second = region.holding(second) - both
+    if not only_first or not only_second or not region.follows(both):
+        return None
+    if region.elevated(only_first) or region.elevated(only_second):
+        return None
+    return both
+
+
 def _pairs(region: _Region, flagged: set[int]) -> list[Attribution]:
     found: list[Attribution] = []
+    pairs = {pair for cell in flagged for pair in combinations(sorted(region.parts[cell]), 2)}
     options = []
-    for cell in sorted(flagged):
-        for first, second in combinations(sorted(region.parts[cell]), 2):
-            both = region.holding(first, second)
-            only_first = region.holding(first) - both
-            only_second = region.holding(second) - both
-            if not only_first or not only_second or not region.follows(both):
-                continue
-            if region.elevated(only_first) or region.elevated(only_second):
-                continue
+    for first, second in sorted(pairs):
+        both = _pair_explains(region, first, second)
+        if both is not None:
             options.append((len(both & flagged), (first, second), both))
     options.sort(key=lambda item: (-item[0], item[1]))
     for _count, pair, both in options:
@@ -188,6 +215,7 @@ def attribute(
     rest = _Region(table, left, dmcs, rules)
     seeds = (set(flagged) & set(rest.parts)) | rest.screened()
     found += _pairs(rest, seeds)
-    for cell in sorted(seeds):
+    # A DMC alone is a finding only when its own test flagged it; screening only seeds groups.
+    for cell in sorted(seeds & set(flagged)):
         found.append(Attribution("dmc", tuple(sorted(rest.parts[cell])), (cell,)))
     return found

@@ -49,11 +49,18 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
     con.execute(sql.installation_superfluous())
     cap = rules.cap_per_installation_day * max(len(days), 1)
     _affected_thresholds(con, cap, rules)
-    rows = con.execute(sql.cells(cap, sorted(rules.excluded_codes))).fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 9
-    region, code = list(columns[0]), list(columns[1])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cell AS " + sql.cells(cap, sorted(rules.excluded_codes))
+    )
+    found = con.execute(
+        "SELECT region, code, dmc_key, installations, alerts, sup, affected, capped, top "
+        "FROM cell ORDER BY idx"
+    ).fetchnumpy()
+    region = [str(r) for r in found["region"]]
+    code = [str(c) for c in found["code"]]
     dmc_key, installations, alerts, sup, affected, capped, top = (
-        np.asarray(c, dtype=np.int64) for c in columns[2:]
+        np.asarray(found[name], dtype=np.int64)
+        for name in ("dmc_key", "installations", "alerts", "sup", "affected", "capped", "top")
     )
     groups: dict[tuple[str, str], list[int]] = {}
     for i, key in enumerate(zip(region, code, strict=True)):
@@ -122,16 +129,12 @@ def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules)
 
 
 def _fill_daily(con: duckdb.DuckDBPyConnection, table: CellTable) -> None:
-    position = {
-        (r, c, int(k)): i
-        for i, (r, c, k) in enumerate(zip(table.region, table.code, table.dmc_key, strict=True))
-    }
-    day_index = {d: j for j, d in enumerate(table.days)}
-    for region, code, dmc_key, day, sup in con.execute(sql.cell_days()).fetchall():
-        i = position.get((region, code, int(dmc_key)))
-        j = day_index.get(day)
-        if i is not None and j is not None:
-            table.daily[i, j] += sup
+    if not table.days:
+        return
+    found = con.execute(sql.cell_days(table.days[0].isoformat())).fetchnumpy()
+    index, day, sup = (np.asarray(found[k], dtype=np.int64) for k in ("idx", "day_index", "sup"))
+    inside = (day >= 0) & (day < len(table.days))
+    np.add.at(table.daily, (index[inside], day[inside]), sup[inside])
 
 
 @dataclass

@@ -26,4 +26,6 @@ def connect(settings: EngineSettings, work_dir: Path) -> duckdb.DuckDBPyConnecti
     if settings.threads > 0:
         config["threads"] = settings.threads
     con = duckdb.connect(":memory:", config=config)
+    # The command prints its own progress on a terminal; DuckDB's bar would garble it.
+    con.execute("SET enable_progress_bar = false")
     return con

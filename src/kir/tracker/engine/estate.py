@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -13,11 +14,15 @@ from kir.tracker.engine import sql
 from kir.tracker.engine.inputs import inventory_relation
 
 
-@dataclass(frozen=True)
+@dataclass
 class Dmc:
     key: int
     dmc_id: str
     components: tuple[Component, ...]
+
+    @cached_property
+    def members(self) -> frozenset[Component]:
+        return frozenset(self.components)
 
 
 @dataclass

@@ -312,7 +312,8 @@ def cells(cap: int, excluded: list[str]) -> str:
         codes AS (SELECT DISTINCT region, code FROM traffic),
         pop AS (SELECT region, dmc_key, count(*) AS installations
                 FROM installation_dmc GROUP BY ALL)
-        SELECT c.region, c.code, p.dmc_key, p.installations,
+        SELECT row_number() OVER (ORDER BY c.region, c.code, p.dmc_key) - 1 AS idx,
+               c.region, c.code, p.dmc_key, p.installations,
                coalesce(t.alerts, 0) AS alerts, coalesce(t.sup, 0) AS sup,
                coalesce(i.affected, 0) AS affected, coalesce(i.capped, 0) AS capped,
                coalesce(i.top, 0) AS top
@@ -337,11 +338,14 @@ def dmc_code_superfluous(cap: int) -> str:
         ORDER BY c.region, c.code"""
 
 
-def cell_days() -> str:
+def cell_days(first_day: str) -> str:
+    """Superfluous alerts per cell (its index in the cell table) and day of the window."""
     return f"""
-        SELECT region, code, dmc_key, day, sum(superfluous) AS sup
-        FROM agg_day WHERE region IN ({_regions_list()}) AND superfluous > 0
-        GROUP BY ALL"""
+        SELECT c.idx, datediff('day', DATE {quote(first_day)}, a.day) AS day_index,
+               sum(a.superfluous) AS sup
+        FROM agg_day a JOIN cell c
+          ON c.region = a.region AND c.code = a.code AND c.dmc_key = a.dmc_key
+        WHERE a.superfluous > 0 GROUP BY ALL"""
 
 
 def region_traffic() -> str:
