@@ -277,6 +277,7 @@ def test_it_lists_every_unmet_condition_of_a_refused_step(cast):
     text = page(response)
     assert response.status_code == 422
     assert text.count("<li>") >= 3  # evidence, impact and the manufacturer's notice period
+    assert 'aria-describedby="refusal"' in text
     assert "evidence" in text.lower() and "impact" in text.lower()
 
 

@@ -91,6 +91,9 @@ def issue_transition_view(request: HttpRequest, human_id: str, name: str) -> Htt
             context["refusal_reasons"] = _messages(refusal)
         else:
             return redirect("register:detail", human_id=issue.human_id)
+    if context.get("refusal_reasons"):
+        # Screen readers announce the refusal when the reason field is focused again.
+        form.fields["reason"].widget.attrs["aria-describedby"] = "refusal"
     return render(request, "register/transition.html", context, status=422)
 
 
