@@ -67,6 +67,7 @@ def load_estate(con: duckdb.DuckDBPyConnection, inventory: Path, *, reject_sampl
     con.execute(
         "CREATE OR REPLACE TEMP TABLE inventory_checked AS " + sql.checked_inventory(relation)
     )
+    con.execute(sql.INVENTORY_DUPLICATES)
     con.execute(sql.INSTALLATIONS)
     dmcs = _register_dmcs(con)
     con.execute(sql.INSTALLATION_DMCS)

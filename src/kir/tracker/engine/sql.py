@@ -144,29 +144,44 @@ def flagged_alerts(source: str, rules: Rules, *, with_carry: bool) -> str:
     A message standing for n throttled alerts contributes n - 1 superfluous alerts by itself.
     Carried rows (yesterday's last alerts) only add what today's first alert reveals about them.
     """
-    carry_cols = (
-        "carried, carried_flag" if with_carry else "false AS carried, false AS carried_flag"
-    )
     back, fwd = backward_flag(rules), forward_flag(rules)
+    if with_carry:
+        carry_cols = "carried, carried_flag, "
+        sup = (
+            f"CASE WHEN NOT valid THEN 0 "
+            f"WHEN carried THEN CASE WHEN {fwd} AND NOT carried_flag THEN 1 ELSE 0 END "
+            f"ELSE n - 1 + CASE WHEN {back} OR {fwd} THEN 1 ELSE 0 END END"
+        )
+        alerts = "CASE WHEN carried OR NOT valid THEN 0 ELSE n END"
+    else:
+        # A one-shot run has no carried rows: no constant columns riding through the sort.
+        carry_cols = ""
+        sup = (
+            f"CASE WHEN NOT valid THEN 0 "
+            f"ELSE n - 1 + CASE WHEN {back} OR {fwd} THEN 1 ELSE 0 END END"
+        )
+        alerts = "CASE WHEN valid THEN n ELSE 0 END"
     return f"""
-        SELECT dev_key, code, ts_us, n, valid, carried, carried_flag, stream,
-               CASE WHEN NOT valid THEN 0
-                    WHEN carried THEN CASE WHEN {fwd} AND NOT carried_flag THEN 1 ELSE 0 END
-                    ELSE n - 1 + CASE WHEN {back} OR {fwd} THEN 1 ELSE 0 END END AS sup,
-               CASE WHEN carried OR NOT valid THEN 0 ELSE n END AS alerts,
-               {back} AS back_flag
+        SELECT dev_key, code, ts_us, n, valid, {carry_cols}stream, {sup} AS sup,
+               {alerts} AS alerts, {back} AS back_flag
         FROM (
             SELECT *,
                    lag(code) OVER w AS prev_code, lag(ts_us) OVER w AS prev_ts,
                    lead(code) OVER w AS next_code, lead(ts_us) OVER w AS next_ts
-            FROM (SELECT *, CASE WHEN valid THEN {_stream(rules)} END AS stream, {carry_cols}
+            FROM (SELECT *, CASE WHEN valid THEN {_stream(rules)} END AS stream
                   FROM ({source}))
             WINDOW w AS (PARTITION BY dev_key, stream ORDER BY ts_us, code)
         )"""
 
 
-def day_expr(ts: str = "ts_us") -> str:
-    return f"CAST(make_timestamp({ts}) AS DATE)"
+_DAY_US = 86_400 * _MICROS
+
+
+def _day_number(day: str) -> int:
+    """Days since 1970-01-01 (UTC), the integer the pass groups by instead of a DATE."""
+    from datetime import date
+
+    return (date.fromisoformat(day) - date(1970, 1, 1)).days
 
 
 def aggregates(flagged: str, *, day_from: str | None, day_to: str | None, by_day: bool) -> str:
@@ -175,31 +190,37 @@ def aggregates(flagged: str, *, day_from: str | None, day_to: str | None, by_day
     Grouping set 1: alerts and superfluous alerts per day, region, DMC and code.
     Grouping set 2: superfluous alerts per device (only devices with any; alerts from devices
     missing from the inventory keep their device key so they can be reported).
+    Days are integers until the groups are formed: a DATE per alert row costs far more.
     """
     window = []
     if day_from:
-        window.append(f"day >= DATE {quote(day_from)}")
+        window.append(f"day_number >= {_day_number(day_from)}")
     if day_to:
-        window.append(f"day <= DATE {quote(day_to)}")
+        window.append(f"day_number <= {_day_number(day_to)}")
     in_window = " AND ".join(window) or "true"
     device_set = (
-        "(day, region, dmc_key, code, sup_dev)" if by_day else "(region, dmc_key, code, sup_dev)"
+        "(day_number, region, dmc_key, code, sup_dev)"
+        if by_day
+        else "(region, dmc_key, code, sup_dev)"
     )
     return f"""
-        SELECT GROUPING(sup_dev) = 0 AS device_level, day, region, dmc_key, code, sup_dev,
-               count(*) AS messages, sum(alerts) AS alerts, sum(sup) AS superfluous
+        SELECT device_level, CAST(DATE '1970-01-01' + CAST(day_number AS INTEGER) AS DATE) AS day,
+               region, dmc_key, code, sup_dev, messages, alerts, superfluous
         FROM (
-            SELECT f.code, f.alerts, f.sup,
-                   CASE WHEN f.valid THEN {day_expr("f.ts_us")} END AS day,
-                   CASE WHEN NOT f.valid THEN {quote(REJECTED_REGION)}
-                        ELSE coalesce(d.region, {quote(UNKNOWN_REGION)}) END AS region,
-                   d.dmc_key,
-                   CASE WHEN f.valid AND (d.region IS NULL OR f.sup > 0)
-                        THEN f.dev_key END AS sup_dev
-            FROM ({flagged}) f LEFT JOIN device d ON f.dev_key = d.dev_key
-        )
-        WHERE NOT (region <> {quote(REJECTED_REGION)} AND NOT ({in_window}))
-        GROUP BY GROUPING SETS ((day, region, dmc_key, code), {device_set})"""
+            SELECT GROUPING(sup_dev) = 0 AS device_level, day_number, region, dmc_key, code,
+                   sup_dev, count(*) AS messages, sum(alerts) AS alerts, sum(sup) AS superfluous
+            FROM (
+                SELECT f.code, f.alerts, f.sup,
+                       CASE WHEN f.valid THEN f.ts_us // {_DAY_US} END AS day_number,
+                       CASE WHEN NOT f.valid THEN {quote(REJECTED_REGION)}
+                            ELSE coalesce(d.region, {quote(UNKNOWN_REGION)}) END AS region,
+                       d.dmc_key,
+                       CASE WHEN f.valid AND (d.region IS NULL OR f.sup > 0)
+                            THEN f.dev_key END AS sup_dev
+                FROM ({flagged}) f LEFT JOIN device d ON f.dev_key = d.dev_key
+            )
+            WHERE NOT (region <> {quote(REJECTED_REGION)} AND NOT ({in_window}))
+            GROUP BY GROUPING SETS ((day_number, region, dmc_key, code), {device_set}))"""
 
 
 def checked_inventory(source: str) -> str:
@@ -229,33 +250,46 @@ def checked_inventory(source: str) -> str:
                        {hex_text("model", 8)} AS model,
                        {hex_text("firmware_version", 8)} AS firmware_version
                 FROM raw)),
-        dup AS (
-            SELECT dev_key, min(row_no) AS first_row FROM norm
-            WHERE dev_key IS NOT NULL GROUP BY dev_key HAVING count(*) > 1)
-        SELECT n.row_no, n.raw_device_id, n.device_id, n.dev_key, n.installation_id, n.region,
-               n.supplier,
-               n.device_type || '/' || n.manufacturer || '/' || n.model || '/'
-                   || n.firmware_version AS component,
-            CASE WHEN n.device_id IS NULL THEN 'device_id: expected an EUI-64 (16 hex digits)'
-                 WHEN n.installation_id IS NULL THEN 'installation_id: empty'
-                 WHEN n.region IS NULL OR n.region NOT IN ({", ".join(quote(r) for r in REGIONS)})
-                      THEN 'region: expected north, central or south'
-                 WHEN n.supplier IS NULL THEN 'supplier: empty'
-                 WHEN n.device_type IS NULL THEN 'device_type: empty'
-                 WHEN n.manufacturer IS NULL THEN 'manufacturer: expected 4 hex digits'
-                 WHEN n.model IS NULL THEN 'model: expected 8 hex digits'
-                 WHEN n.firmware_version IS NULL THEN 'firmware_version: expected 8 hex digits'
-                 WHEN d.first_row IS NOT NULL AND n.row_no > d.first_row
-                      THEN 'device_id: duplicate of row ' || d.first_row
-            END AS reason
-        FROM norm n LEFT JOIN dup d ON d.dev_key = n.dev_key"""
+        checked AS (
+            SELECT n.row_no, n.raw_device_id, n.device_id, n.dev_key, n.installation_id,
+                   n.region, n.supplier,
+                   n.device_type || '/' || n.manufacturer || '/' || n.model || '/'
+                       || n.firmware_version AS component,
+                CASE WHEN n.device_id IS NULL
+                          THEN 'device_id: expected an EUI-64 (16 hex digits)'
+                     WHEN n.installation_id IS NULL THEN 'installation_id: empty'
+                     WHEN n.region IS NULL OR n.region NOT IN ({_regions_list()})
+                          THEN 'region: expected north, central or south'
+                     WHEN n.supplier IS NULL THEN 'supplier: empty'
+                     WHEN n.device_type IS NULL THEN 'device_type: empty'
+                     WHEN n.manufacturer IS NULL THEN 'manufacturer: expected 4 hex digits'
+                     WHEN n.model IS NULL THEN 'model: expected 8 hex digits'
+                     WHEN n.firmware_version IS NULL
+                          THEN 'firmware_version: expected 8 hex digits'
+                END AS reason
+            FROM norm n)
+        -- The raw id is kept only where it explains a reject: strings cost memory.
+        SELECT * EXCLUDE (raw_device_id),
+               CASE WHEN reason IS NOT NULL THEN raw_device_id END AS raw_device_id
+        FROM checked"""
+
+
+# Duplicates are marked afterwards: a GROUP BY over the integer key is far cheaper than
+# joining the normalised rows with themselves.
+INVENTORY_DUPLICATES = """
+    UPDATE inventory_checked SET reason = 'device_id: duplicate of row ' || d.first_row,
+                                 raw_device_id = inventory_checked.device_id
+    FROM (SELECT dev_key, min(row_no) AS first_row FROM inventory_checked
+          WHERE dev_key IS NOT NULL GROUP BY dev_key HAVING count(*) > 1) d
+    WHERE inventory_checked.dev_key = d.dev_key AND inventory_checked.row_no > d.first_row
+      AND inventory_checked.reason IS NULL"""
 
 
 # An installation's DMC signature: its distinct components in a fixed order. Python turns each
 # distinct signature into the catalogue's DMC id (there are few), so no per-device Python runs.
 INSTALLATIONS = """
     CREATE OR REPLACE TEMP TABLE installation AS
-    SELECT row_number() OVER (ORDER BY installation_id) AS inst_key, installation_id,
+    SELECT hash(installation_id) AS inst_key, installation_id,
            min(region) AS region, min(supplier) AS supplier,
            array_to_string(list_sort(list_distinct(list(component))), '|') AS signature
     FROM inventory_checked WHERE reason IS NULL
