@@ -179,6 +179,50 @@ def _drilldowns(
     return rows
 
 
+def _notes(
+    request: AnalyseRequest, estate: Estate, summary: ScanSummary, rejected: int
+) -> list[str]:
+    notes = []
+    if summary.unknown_device_alerts:
+        notes.append(
+            f"{summary.unknown_device_alerts} alerts came from {summary.unknown_devices} "
+            "devices missing from the inventory; they are left out of the tests"
+        )
+    if rejected or estate.rejected_rows:
+        where = f" (see {request.rejects_path})" if request.rejects_path else ""
+        notes.append(
+            f"{rejected} alert rows and {estate.rejected_rows} inventory rows were "
+            f"malformed and left out{where}"
+        )
+    return notes
+
+
+def _inputs(
+    request: AnalyseRequest, estate: Estate, summary: ScanSummary, rejects: Rejects, rejected: int
+) -> dict[str, Any]:
+    written = request.rejects_path and (rejects.count or estate.rejected_rows)
+    return {
+        "inventory": {
+            "file": str(request.inventory),
+            "devices": estate.devices,
+            "installations": estate.installations,
+            "dmcs": len(estate.dmcs),
+            "rejected_rows": estate.rejected_rows,
+        },
+        "alerts": {
+            "files": [str(p) for p in request.alerts],
+            "messages": summary.messages,
+            "alerts": summary.alerts,
+            "rejected_rows": rejected,
+            "unknown_device_alerts": summary.unknown_device_alerts,
+            "unknown_devices": summary.unknown_devices,
+            "unknown_device_sample": summary.unknown_device_sample,
+        },
+        "rejects_file": str(request.rejects_path) if written else None,
+        "rejects_sample": [_reject_text(r) for r in rejects.rows[:REJECT_SAMPLE]],
+    }
+
+
 def _report(
     request: AnalyseRequest,
     rules: Rules,
@@ -189,21 +233,9 @@ def _report(
     findings: list[dict[str, Any]],
     table: CellTable,
 ) -> dict[str, Any]:
-    rejected = summary.rejected_rows + len(
-        [r for r in rejects.rows if "malformed CSV" in str(r.get("reason"))]
-    )
-    notes = []
-    if summary.unknown_device_alerts:
-        notes.append(
-            f"{summary.unknown_device_alerts} alerts came from {summary.unknown_devices} "
-            "devices missing from the inventory; they are left out of the tests"
-        )
-    if rejected or estate.rejected_rows:
-        notes.append(
-            f"{rejected} alert rows and {estate.rejected_rows} inventory rows were "
-            "malformed and left out"
-            + (f" (see {request.rejects_path})" if request.rejects_path else "")
-        )
+    # Lines the CSV reader could not split never reached the pass's own count.
+    unsplit = sum(1 for r in rejects.rows if "malformed CSV" in str(r.get("reason")))
+    rejected = summary.rejected_rows + unsplit
     return {
         "window": {
             "from": days[0].isoformat() if days else None,
@@ -213,29 +245,8 @@ def _report(
         "rules": rules.to_json(),
         "audience": request.audience,
         "supplier": request.supplier,
-        "inputs": {
-            "inventory": {
-                "file": str(request.inventory),
-                "devices": estate.devices,
-                "installations": estate.installations,
-                "dmcs": len(estate.dmcs),
-                "rejected_rows": estate.rejected_rows,
-            },
-            "alerts": {
-                "files": [str(p) for p in request.alerts],
-                "messages": summary.messages,
-                "alerts": summary.alerts,
-                "rejected_rows": rejected,
-                "unknown_device_alerts": summary.unknown_device_alerts,
-                "unknown_devices": summary.unknown_devices,
-                "unknown_device_sample": summary.unknown_device_sample,
-            },
-            "rejects_file": str(request.rejects_path)
-            if request.rejects_path and (rejects.count or estate.rejected_rows)
-            else None,
-            "rejects_sample": [_reject_text(r) for r in rejects.rows[:REJECT_SAMPLE]],
-        },
+        "inputs": _inputs(request, estate, summary, rejects, rejected),
         "region_traffic": table.region_alerts,
         "findings": findings,
-        "notes": notes,
+        "notes": _notes(request, estate, summary, rejected),
     }

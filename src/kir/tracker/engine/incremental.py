@@ -116,7 +116,10 @@ def ingest(request: IngestRequest) -> dict[str, Any]:
 def _ingest(
     con: duckdb.DuckDBPyConnection, request: IngestRequest, rules: Rules, work: Path
 ) -> dict[str, Any]:
+    progress = request.progress or (lambda message: None)
+    progress("reading the inventory")
     estate = load_estate(con, request.inventory, reject_sample=5)
+    progress("flagging superfluous alerts")
     inputs = prepare_alerts(request.alerts, work)
     inputs.trust_canonical = False  # a day is small: normalise every id, no second pass
     first, last = _day_range(con, inputs)
@@ -144,9 +147,22 @@ def _ingest(
         estate,
         rejects,
     )
+    meta = _meta(first, last, fingerprint, summary, carry, inputs)
     end_us = _midnight_us(last + timedelta(days=1))
-    margin = rules.max_window_seconds() * 1_000_000
-    meta = {
+    carry_sql = sql.carry_out(end_us, rules.max_window_seconds() * 1_000_000)
+    target = _write_batch(con, request.state_dir, meta, carry_sql)
+    return {**meta, "batch": str(target)}
+
+
+def _meta(
+    first: date,
+    last: date,
+    fingerprint: str,
+    summary: ScanSummary,
+    carry: Path | None,
+    inputs: AlertInputs,
+) -> dict[str, Any]:
+    return {
         "first_day": first.isoformat(),
         "last_day": last.isoformat(),
         "rules_fingerprint": fingerprint,
@@ -157,8 +173,6 @@ def _ingest(
         "carried_in_from": str(carry) if carry else None,
         "files": [str(p) for p in inputs.files],
     }
-    target = _write_batch(con, request.state_dir, meta, sql.carry_out(end_us, margin))
-    return {**meta, "batch": str(target)}
 
 
 def _midnight_us(day: date) -> int:
