@@ -70,7 +70,7 @@ def _duis(rows, wrapper=True):
     return '<?xml version="1.0"?>\n<Alerts>' + "\n".join(messages) + "</Alerts>"
 
 
-def _scan_files(tmp_path, estate, files):
+def _scan_files(tmp_path, estate, files, **window):
     from kir.tracker.engine.connection import EngineSettings, connect
     from kir.tracker.engine.estate import load_estate
     from kir.tracker.engine.rules import load_rules
@@ -80,7 +80,7 @@ def _scan_files(tmp_path, estate, files):
     with tempfile.TemporaryDirectory() as work:
         con = connect(EngineSettings(threads=2), Path(work))
         load_estate(con, inventory, reject_sample=5)
-        summary = scan_alerts(con, prepare_alerts(files, Path(work)), load_rules())
+        summary = scan_alerts(con, prepare_alerts(files, Path(work)), load_rules(), **window)
         rows = con.execute(
             "SELECT code, sum(alerts), sum(superfluous) FROM agg_day "
             "WHERE region NOT LIKE '?%' GROUP BY code"
@@ -215,3 +215,30 @@ def test_it_counts_csv_lines_that_do_not_split(tmp_path, estate):
         handle.write(f"{meter},8F35,2024-03-01T10:00:10Z,extra,fields\n")
     with pytest.raises(TooManyRejectsError, match="malformed CSV line"):
         analyse(AnalyseRequest(inventory=inventory, alerts=[path], max_rejects=0))
+
+
+def test_it_rejects_a_duis_message_without_a_time_naming_the_xml_file(tmp_path, estate):
+    rows = _rows(estate)
+    rows[1] = {**rows[1], "raised_at": ""}
+    path = tmp_path / "day.xml"
+    path.write_text(_duis(rows))
+    inventory = estate.write(tmp_path / "inventory.csv")
+    rejects_path = tmp_path / "rejects.csv"
+    report = analyse(AnalyseRequest(inventory=inventory, alerts=[path], rejects_path=rejects_path))
+    assert report["inputs"]["alerts"]["rejected_rows"] == 1
+    [reject] = list(csv.DictReader(rejects_path.open()))
+    assert reject["file"] == f"{path} (DUIS message)" and reject["row"] == "2"
+    assert reject["reason"].startswith("raised_at")
+
+
+def test_a_window_still_sees_the_alert_just_before_it(tmp_path, estate):
+    meter = estate.installations[0].devices["ESME"]
+    rows = [alert(meter, "8F35", at(0, 86_340)), alert(meter, "8F35", at(1, 60))]
+    inventory = estate.write(tmp_path / "inventory.csv")
+    alerts = write_alerts(tmp_path / "alerts.csv", rows)
+    day = at(1, 0).date()
+    report = analyse(AnalyseRequest(inventory=inventory, alerts=[alerts], day_from=day, day_to=day))
+    assert report["window"] == {"from": str(day), "to": str(day), "days": 1}
+    assert report["region_traffic"] == {"north": 1}  # only the window's alert is counted...
+    counts, _summary = _scan_files(tmp_path, estate, [alerts], day_from=day, day_to=day)
+    assert counts == {"8F35": (1, 1)}  # ...and it is a repeat of the one before the window
