@@ -314,10 +314,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _code_version() -> str:
+    """The commit the measured code came from, "+dirty" when the tracker had local changes."""
+
+    def git(*argv: str) -> str:
+        run = subprocess.run(["git", *argv], capture_output=True, text=True, cwd=ROOT)
+        return run.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src/kir/tracker")
+    return git("rev-parse", "--short", "HEAD") + ("+dirty" if dirty else "")
+
+
 def _step(
     kind: str, manifest: dict[str, Any], args: argparse.Namespace, tag: str
 ) -> dict[str, Any]:
     inventory, alerts = files(manifest)
+    version = _code_version()
     out_dir = BENCH / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
     if kind == "engine":
@@ -333,6 +345,7 @@ def _step(
         command = child_command(kind, inventory, alerts, out, args)
         result = measure(f"{kind} {tag}", command, timeout=args.timeout)
     rows = manifest["counts"]["alert_rows"]
+    result["code_version"] = version
     result["alerts"] = rows
     result["alerts_per_second"] = (
         round(rows / result["wall_seconds"]) if result["wall_seconds"] else None
