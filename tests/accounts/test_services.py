@@ -6,12 +6,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from kir.accounts.models import ApiToken, PartyCategory, Role
+from kir.accounts.models import ApiToken, Organisation, PartyCategory, Role, User
 from kir.accounts.services import (
+    organisation_create,
     token_authenticate,
     token_create,
     token_revoke,
     user_change_password,
+    user_create,
+    user_reset_password,
 )
 from kir.accounts.tokens import hash_secret
 from kir.audit.models import AuditEvent
@@ -156,3 +159,83 @@ def test_it_returns_each_tokens_own_user(supplier_user):
     _, theirs = token_create(user=other, name="x", expires_in_days=7)
     assert token_authenticate(mine) == supplier_user
     assert token_authenticate(theirs) == other
+
+
+def test_it_creates_an_organisation_and_records_who_did_it(secas_admin):
+    organisation = organisation_create(
+        actor=secas_admin,
+        slug="kestrel",
+        name=" Kestrel Energy ",
+        category=PartyCategory.SMALL_SUPPLIER,
+        contact_email="register@kestrel.example",
+    )
+    assert Organisation.objects.get(slug="kestrel").name == "Kestrel Energy"
+    event = AuditEvent.objects.get(verb="accounts.organisation_created")
+    assert (event.actor, event.target_id) == (secas_admin, str(organisation.pk))
+    assert event.data == {
+        "slug": "kestrel",
+        "name": "Kestrel Energy",
+        "category": PartyCategory.SMALL_SUPPLIER,
+    }
+    assert audit_verify_chain().ok
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [("slug", {"slug": "taken"}), ("category", {"category": "retailer"}), ("name", {"name": " "})],
+)
+def test_it_refuses_a_bad_organisation_and_writes_nothing(secas_admin, field, changes):
+    OrganisationFactory(name="Taken Ltd", slug="taken")
+    before = (Organisation.objects.count(), AuditEvent.objects.count())
+    values = {"slug": "new", "name": "New Ltd", "category": PartyCategory.DCC, **changes}
+    with pytest.raises(ValidationError) as refusal:
+        organisation_create(actor=secas_admin, **values)
+    assert field in refusal.value.message_dict
+    assert (Organisation.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_it_creates_a_user_without_putting_the_password_in_the_log(secas_admin):
+    organisation = OrganisationFactory(category=PartyCategory.MANUFACTURER)
+    user = user_create(
+        actor=secas_admin,
+        username="maker-contributor",
+        organisation=organisation,
+        role=Role.CONTRIBUTOR,
+        password="a long demo passphrase",
+        email="maker@example.test",
+    )
+    user.refresh_from_db()
+    assert (user.organisation, user.role, user.is_staff) == (organisation, Role.CONTRIBUTOR, False)
+    assert user.check_password("a long demo passphrase")
+    event = AuditEvent.objects.get(verb="accounts.user_created")
+    assert event.actor == secas_admin
+    assert event.data == {
+        "username": "maker-contributor",
+        "organisation": organisation.slug,
+        "role": Role.CONTRIBUTOR,
+    }
+    assert "passphrase" not in str(event.data) and user.password not in str(event.data)
+
+
+def test_it_refuses_a_taken_username_or_unknown_role_and_writes_nothing(supplier_user):
+    before = (User.objects.count(), AuditEvent.objects.count())
+    for username, role in ((supplier_user.username, Role.VIEWER), ("fresh", "owner")):
+        with pytest.raises(ValidationError):
+            user_create(
+                actor=None,
+                username=username,
+                organisation=supplier_user.organisation,
+                role=role,
+                password="a long demo passphrase",
+            )
+    assert (User.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_it_records_a_reset_by_someone_else_apart_from_a_change(secas_admin, supplier_user):
+    user_reset_password(user=supplier_user, new_password="reset by secas 2026", actor=secas_admin)
+    supplier_user.refresh_from_db()
+    assert supplier_user.check_password("reset by secas 2026")
+    event = AuditEvent.objects.get(verb="accounts.password_reset")
+    assert (event.actor, event.target_id) == (secas_admin, str(supplier_user.pk))
+    assert "reset by secas" not in str(event.data)
+    assert supplier_user.password not in str(event.data)

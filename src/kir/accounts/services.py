@@ -1,4 +1,5 @@
-"""Writes for accounts: personal API tokens and password changes, each with its audit event."""
+"""Writes for accounts: organisations, users, personal API tokens and passwords, each with its
+audit event. No event ever carries a password, its hash or a token secret."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kir.accounts.models import ApiToken, User
+from kir.accounts.models import ApiToken, Organisation, User
 from kir.accounts.permissions import Permission, user_has_permission
 from kir.accounts.selectors import user_is_member
 from kir.accounts.tokens import display_prefix, generate_secret, hash_secret, looks_like_secret
@@ -117,8 +118,81 @@ def _record_use(token: ApiToken, now: datetime) -> None:
 
 
 @transaction.atomic
-def user_change_password(*, user: User, new_password: str) -> None:
-    """Set a new password (already validated by the form) and record that it changed."""
+def organisation_create(
+    *, actor: User | None, slug: str, name: str, category: str, contact_email: str = ""
+) -> Organisation:
+    """A new SEC Party organisation; a taken slug or name, or an unknown category, is refused
+    with a ValidationError naming the field, and nothing is written."""
+    organisation = Organisation(
+        slug=slug, name=name.strip(), category=category, contact_email=contact_email
+    )
+    organisation.full_clean()
+    organisation.save()
+    audit_record(
+        actor=actor,
+        verb="accounts.organisation_created",
+        target=organisation,
+        data={"slug": slug, "name": organisation.name, "category": category},
+    )
+    return organisation
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    organisation: Organisation,
+    role: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    is_staff: bool = False,
+) -> User:
+    """A new member of `organisation` with `role`. The password is the caller's to validate (forms
+    run Django's validators); only its salted hash is stored, and the audit event omits it."""
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        organisation=organisation,
+        role=role,
+        is_staff=is_staff,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    audit_record(
+        actor=actor,
+        verb="accounts.user_created",
+        target=user,
+        data={"username": username, "organisation": organisation.slug, "role": role},
+    )
+    return user
+
+
+def _store_password(user: User, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
+
+
+@transaction.atomic
+def user_change_password(*, user: User, new_password: str) -> None:
+    """Set a new password (already validated by the form) and record that it changed."""
+    _store_password(user, new_password)
     audit_record(actor=user, verb="accounts.password_changed", target=user)
+
+
+@transaction.atomic
+def user_reset_password(*, user: User, new_password: str, actor: User | None) -> None:
+    """Someone other than the user (an administrator, or the system when `actor` is None) sets
+    the user's password; recorded apart from a change the user made themselves."""
+    _store_password(user, new_password)
+    audit_record(
+        actor=actor,
+        verb="accounts.password_reset",
+        target=user,
+        data={"username": user.get_username()},
+    )

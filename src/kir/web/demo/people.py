@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from kir.accounts.models import Organisation, PartyCategory, Role, User
-from kir.audit.services import audit_record
+from kir.accounts.services import organisation_create, user_create, user_reset_password
 
 # One password for every demo login; `kir demo seed` refuses to run unless settings.KIR_DEMO.
 DEMO_PASSWORD = "kir-demo-2026"
@@ -114,49 +114,38 @@ USERS = _demo_users()
 
 
 def _seed_organisation(spec: DemoOrganisation) -> tuple[Organisation, bool]:
-    wanted = {
-        "name": spec.name,
-        "category": spec.category,
-        "contact_email": f"register@{spec.slug}.example",
-    }
-    organisation = Organisation.objects.filter(slug=spec.slug).first()
-    if organisation is None:
-        organisation = Organisation.objects.create(slug=spec.slug, **wanted)
-        audit_record(
-            actor=None,
-            verb="demo.organisation_created",
-            target=organisation,
-            data={"slug": spec.slug, **wanted},
-        )
-        return organisation, True
-    return organisation, False
+    existing = Organisation.objects.filter(slug=spec.slug).first()
+    if existing is not None:
+        return existing, False
+    organisation = organisation_create(
+        actor=None,
+        slug=spec.slug,
+        name=spec.name,
+        category=spec.category,
+        contact_email=f"register@{spec.slug}.example",
+    )
+    return organisation, True
 
 
 def _seed_user(spec: DemoUser, organisation: Organisation) -> tuple[User, bool]:
     user = User.objects.filter(username=spec.username).first()
-    created = user is None
     if user is None:
-        user = User(
+        created = user_create(
+            actor=None,
             username=spec.username,
+            organisation=organisation,
+            role=spec.role,
+            password=DEMO_PASSWORD,
             first_name=spec.first_name,
             last_name=spec.last_name,
             email=f"{spec.username}@{organisation.slug}.example",
-            organisation=organisation,
-            role=spec.role,
             is_staff=spec.is_staff,
         )
+        return created, True
     # Checked rather than set blindly: a new salt on every run would make a re-run write rows.
-    if created or not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        audit_record(
-            actor=None,
-            verb="demo.user_created" if created else "demo.user_password_reset",
-            target=user,
-            data={"username": user.username, "role": spec.role, "organisation": organisation.slug},
-            organisation=organisation,
-        )
-    return user, created
+    if not user.check_password(DEMO_PASSWORD):
+        user_reset_password(user=user, new_password=DEMO_PASSWORD, actor=None)
+    return user, False
 
 
 @dataclass
