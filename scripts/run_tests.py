@@ -39,6 +39,9 @@ DATABASE_FREE = [
 
 def run_pytest(label: str, database_url: str, args: list[str]) -> int:
     print(f"\n=== pytest on {label} ===", flush=True)
+    # Two workers (pytest-xdist; each gets its own test database) halve the run on two cores.
+    if not any(arg == "-n" or arg.startswith("-n") for arg in args):
+        args = ["-n", os.environ.get("KIR_TEST_WORKERS", "2"), *args]
     env = {**os.environ, "KIR_DATABASE_URL": database_url}
     return subprocess.call([sys.executable, "-m", "pytest", *args], cwd=ROOT, env=env)
 
