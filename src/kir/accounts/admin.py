@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kir.accounts.admin_access import SecasAdminAccess, is_secas_administrator
+from kir.accounts.admin_access import ReadOnlyInline, SecasAdminAccess
 from kir.accounts.models import ApiToken, Organisation, User
 from kir.audit.services import audit_record
 from kir.catalogue.models import Manufacturer
@@ -67,24 +67,13 @@ class AuditedAdmin(SecasAdminAccess, admin.ModelAdmin):
             )
 
 
-class ManufacturerInline(admin.TabularInline):
+class ManufacturerInline(ReadOnlyInline):
     """Read-only here: manufacturers are edited in the catalogue."""
 
     model = Manufacturer
     fields = ("identifier", "name")
-    readonly_fields = ("identifier", "name")
-    extra = 0
-    can_delete = False
+    readonly_fields = fields
     show_change_link = True
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_secas_administrator(request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Organisation)

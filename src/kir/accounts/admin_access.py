@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
@@ -45,3 +46,21 @@ class SecasAdminAccess:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_secas_administrator(request.user)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown beside their parent for SECAS administrators, changed only elsewhere (by the
+    services or their own admin page)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secas_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -19,9 +19,13 @@ from kir.accounts.admin_access import SecasAdminAccess
 from kir.accounts.models import Organisation, PartyCategory, User
 from kir.catalogue.models import DMC, DeviceModel, DeviceVersion, Manufacturer, Region
 from kir.catalogue.services import (
+    MANUFACTURER_FIELDS,
+    MODEL_FIELDS,
+    VERSION_FIELDS,
     device_model_upsert,
     device_version_upsert,
     dmc_update,
+    field_values,
     manufacturer_link_organisation,
     manufacturer_upsert,
 )
@@ -46,6 +50,14 @@ class CatalogueAdmin(SecasAdminAccess, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        # The admin's own object is never saved: the service upserts by identity and audits, and
+        # the admin only needs the saved row's key to redirect to it.
+        obj.pk = self.save_through_services(obj, _actor(request)).pk
+
+    def save_through_services(self, obj: Any, actor: User | None) -> Any:
+        raise NotImplementedError
+
 
 def _normalised(value: str, normalise: Any) -> str:
     try:
@@ -65,7 +77,7 @@ class ManufacturerForm(forms.ModelForm):
 
     class Meta:
         model = Manufacturer
-        fields = ("identifier", "name", "organisation")
+        fields = (*MANUFACTURER_FIELDS, "organisation")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -87,14 +99,12 @@ class ManufacturerAdmin(CatalogueAdmin):
     list_select_related = ("organisation",)
     identity_fields = ("identifier",)
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved, _ = manufacturer_upsert(
-            identifier=obj.identifier, name=obj.name, actor=_actor(request)
-        )
+    def save_through_services(self, obj: Any, actor: User | None) -> Manufacturer:
+        saved, _ = manufacturer_upsert(actor=actor, **field_values(obj, MANUFACTURER_FIELDS))
         manufacturer_link_organisation(
-            manufacturer=saved, organisation=obj.organisation, actor=_actor(request)
+            manufacturer=saved, organisation=obj.organisation, actor=actor
         )
-        obj.pk = saved.pk
+        return saved
 
 
 class DeviceModelForm(forms.ModelForm):
@@ -102,7 +112,7 @@ class DeviceModelForm(forms.ModelForm):
 
     class Meta:
         model = DeviceModel
-        fields = ("manufacturer", "model_id", "device_type", "name", "smets_version")
+        fields = ("manufacturer", *MODEL_FIELDS)
 
     def clean_model_id(self) -> str:
         return _normalised(self.cleaned_data["model_id"], normalise_model_id)
@@ -117,18 +127,13 @@ class DeviceModelAdmin(CatalogueAdmin):
     list_select_related = ("manufacturer",)
     identity_fields = ("manufacturer", "model_id", "device_type")
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_through_services(self, obj: Any, actor: User | None) -> DeviceModel:
         # The device type is read-only once saved, so the service's type-change refusal cannot
         # be reached from here.
         saved, _ = device_model_upsert(
-            manufacturer=obj.manufacturer,
-            model_id=obj.model_id,
-            device_type=obj.device_type,
-            name=obj.name,
-            smets_version=obj.smets_version,
-            actor=_actor(request),
+            manufacturer=obj.manufacturer, actor=actor, **field_values(obj, MODEL_FIELDS)
         )
-        obj.pk = saved.pk
+        return saved
 
 
 class DeviceVersionForm(forms.ModelForm):
@@ -136,15 +141,7 @@ class DeviceVersionForm(forms.ModelForm):
 
     class Meta:
         model = DeviceVersion
-        fields = (
-            "device_model",
-            "hardware_version",
-            "firmware_version",
-            "cpl_entry_id",
-            "cpl_status",
-            "cpl_listed_on",
-            "cpl_removed_on",
-        )
+        fields = ("device_model", *VERSION_FIELDS)
 
     def clean_firmware_version(self) -> str:
         return _normalised(self.cleaned_data["firmware_version"], normalise_firmware_version)
@@ -177,18 +174,11 @@ class DeviceVersionAdmin(CatalogueAdmin):
     list_select_related = ("device_model__manufacturer",)
     identity_fields = ("device_model", "hardware_version", "firmware_version")
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_through_services(self, obj: Any, actor: User | None) -> DeviceVersion:
         saved, _ = device_version_upsert(
-            device_model=obj.device_model,
-            hardware_version=obj.hardware_version,
-            firmware_version=obj.firmware_version,
-            cpl_entry_id=obj.cpl_entry_id,
-            cpl_status=obj.cpl_status,
-            cpl_listed_on=obj.cpl_listed_on,
-            cpl_removed_on=obj.cpl_removed_on,
-            actor=_actor(request),
+            device_model=obj.device_model, actor=actor, **field_values(obj, VERSION_FIELDS)
         )
-        obj.pk = saved.pk
+        return saved
 
 
 class DMCForm(forms.ModelForm):
@@ -221,8 +211,9 @@ class DMCAdmin(CatalogueAdmin):
     def member_list(self, obj: DMC) -> str:
         return "; ".join(str(m) for m in obj.members.select_related("device_model__manufacturer"))
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        dmc_update(dmc=obj, name=obj.name, regions=obj.regions, actor=_actor(request))
+    def save_through_services(self, obj: Any, actor: User | None) -> DMC:
+        dmc_update(dmc=obj, name=obj.name, regions=obj.regions, actor=actor)
+        return obj
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Members are read-only here; there is nothing related to save.

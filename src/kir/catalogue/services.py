@@ -13,6 +13,7 @@ from typing import Any, Literal
 from django.db import models, transaction
 
 from kir.accounts.models import Organisation, User
+from kir.audit.changes import changed_fields
 from kir.audit.services import audit_record
 from kir.catalogue.models import DMC, CplStatus, DeviceModel, DeviceVersion, Manufacturer, Region
 from kir.identifiers import (
@@ -40,16 +41,19 @@ class CatalogueError(Exception):
     """A write that would make the catalogue contradict itself."""
 
 
-def _snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+def field_values(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in fields}
 
 
 def _apply_changes(obj: models.Model, wanted: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Set the fields that differ and return {"before": ..., "after": ...} of just those."""
-    before = {k: getattr(obj, k) for k, v in wanted.items() if getattr(obj, k) != v}
-    for name in before:
-        setattr(obj, name, wanted[name])
-    return {"before": before, "after": {k: wanted[k] for k in before}}
+    changes = changed_fields(obj, wanted)
+    for name, (_, value) in changes.items():
+        setattr(obj, name, value)
+    return {
+        "before": {name: old for name, (old, _) in changes.items()},
+        "after": {name: new for name, (_, new) in changes.items()},
+    }
 
 
 def _save_upsert(
@@ -68,7 +72,7 @@ def _save_upsert(
             actor=actor,
             verb=f"catalogue.{noun}_created",
             target=obj,
-            data={**context, "after": _snapshot(obj, fields)},
+            data={**context, "after": field_values(obj, fields)},
         )
         return "created"
     diff = _apply_changes(obj, wanted)

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kir.accounts.admin_access import SecasAdminAccess, is_secas_administrator
+from kir.accounts.admin_access import ReadOnlyInline, SecasAdminAccess
 from kir.accounts.models import User
 from kir.register.models import (
     AffectedProduct,
@@ -43,21 +43,6 @@ class ReadOnlyAdmin(SecasAdminAccess, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_secas_administrator(request.user)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kir.accounts.models import User
+from kir.accounts.models import Organisation, User
 from kir.accounts.permissions import Permission
+from kir.audit.changes import changed_fields
 from kir.audit.services import audit_record
 from kir.catalogue.models import DMC, DeviceVersion, Region
 from kir.identifiers import IdentifierError, normalise_firmware_version
@@ -28,7 +29,7 @@ from kir.register.models import (
     RootCauseStatus,
     StateChange,
 )
-from kir.register.services._common import reindex, require_permission, set_involvement, write_issue
+from kir.register.services._common import reindex, require_member, set_involvement, write_issue
 from kir.register.services.language import record_overrides_for, refuse_unneutral_public_text
 from kir.register.workflow import PUBLIC_STATES, user_can_edit
 
@@ -150,9 +151,7 @@ def issue_create_draft(
     impact_rationale: str = "",
 ) -> Issue:
     """A new draft reported by the actor's organisation, which becomes its reporter."""
-    require_permission(actor, Permission.REPORT_ISSUE, "report issues")
-    if actor.organisation is None:
-        raise PermissionRefused("Only members of an organisation may report issues.")
+    organisation = require_member(actor, Permission.REPORT_ISSUE, "report issues")
     fields = {
         "title": title.strip(),
         "summary": summary.strip(),
@@ -169,12 +168,12 @@ def issue_create_draft(
     errors = _field_errors(fields)
     if errors:
         raise ValidationFailed(errors)
-    return _create(actor, fields, products or [])
+    return _create(actor, organisation, fields, products or [])
 
 
-def _create(actor: User, fields: dict[str, Any], products: list[dict[str, Any]]) -> Issue:
-    organisation = actor.organisation
-    assert organisation is not None  # issue_create_draft checked it
+def _create(
+    actor: User, organisation: Organisation, fields: dict[str, Any], products: list[dict[str, Any]]
+) -> Issue:
     human_id = allocate_human_id(timezone.localdate().year)
     issue = Issue.objects.create(
         human_id=human_id, reporter_organisation=organisation, created_by=actor, **fields
@@ -195,11 +194,8 @@ def _create(actor: User, fields: dict[str, Any], products: list[dict[str, Any]])
 
 
 def _diff(issue: Issue, changes: Mapping[str, Any]) -> dict[str, list[Any]]:
-    return {
-        name: [getattr(issue, name), value]
-        for name, value in changes.items()
-        if name != "products" and getattr(issue, name) != value
-    }
+    fields = {name: value for name, value in changes.items() if name != "products"}
+    return {name: [old, new] for name, (old, new) in changed_fields(issue, fields).items()}
 
 
 @transaction.atomic
