@@ -26,6 +26,15 @@ def require_permission(actor: User, permission: Permission, action: str) -> None
         raise PermissionRefused(f"Your role does not allow you to {action}.")
 
 
+def require_member(actor: User, permission: Permission, action: str) -> Organisation:
+    """The permission, and the actor's organisation, which will author what the actor writes."""
+    require_permission(actor, permission, action)
+    # The role table already refuses users without one; this keeps the refusal explicit.
+    if actor.organisation is None:
+        raise PermissionRefused(f"Only members of an organisation may {action}.")
+    return actor.organisation
+
+
 def require_secas(actor: User, permission: Permission, action: str) -> None:
     require_permission(actor, permission, action)
     if actor.organisation is None or not actor.organisation.is_secas:

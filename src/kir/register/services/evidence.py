@@ -9,9 +9,9 @@ from django.db import transaction
 from kir.accounts.models import User
 from kir.accounts.permissions import Permission
 from kir.audit.services import audit_record
-from kir.register.errors import PermissionRefused, ValidationFailed
+from kir.register.errors import ValidationFailed
 from kir.register.models import Evidence, Issue
-from kir.register.services._common import require_not_frozen, require_permission, require_visible
+from kir.register.services._common import require_member, require_not_frozen, require_visible
 
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
 
@@ -25,11 +25,9 @@ def evidence_add(
     description: str,
     installation_level: bool = False,
 ) -> Evidence:
-    require_permission(actor, Permission.UPLOAD_EVIDENCE, "upload evidence")
+    organisation = require_member(actor, Permission.UPLOAD_EVIDENCE, "upload evidence")
     require_visible(actor, issue)
     require_not_frozen(issue)
-    if actor.organisation is None:
-        raise PermissionRefused("Only members of an organisation may upload evidence.")
     errors = {}
     if not description.strip():
         errors["description"] = ["Say what the file shows."]
@@ -41,7 +39,7 @@ def evidence_add(
         raise ValidationFailed(errors)
     evidence = Evidence.objects.create(
         issue=issue,
-        organisation=actor.organisation,
+        organisation=organisation,
         uploaded_by=actor,
         file=file,
         description=description.strip(),

@@ -64,20 +64,19 @@ def policy_update(
     )
     if errors:
         raise ValidationFailed(errors)
+    terms = {
+        "minimum_evidence_level": minimum_evidence_level,
+        "minimum_impact_level": minimum_impact_level,
+        "notice_period_business_days": notice_period_business_days,
+        "second_approver_required": second_approver_required,
+    }
     current = ThresholdPolicy.objects.select_for_update().filter(in_force=True).first()
     latest = ThresholdPolicy.objects.aggregate(latest=Max("version"))["latest"] or 0
     if current is not None:
         current.in_force = False
         current.save(update_fields=["in_force"])
     policy = ThresholdPolicy.objects.create(
-        version=latest + 1,
-        minimum_evidence_level=minimum_evidence_level,
-        minimum_impact_level=minimum_impact_level,
-        notice_period_business_days=notice_period_business_days,
-        second_approver_required=second_approver_required,
-        in_force=True,
-        note=note.strip(),
-        created_by=actor,
+        version=latest + 1, in_force=True, note=note.strip(), created_by=actor, **terms
     )
     audit_record(
         actor=actor,
@@ -86,10 +85,7 @@ def policy_update(
         data={
             "version": policy.version,
             "replaces": current.version if current else None,
-            "minimum_evidence_level": minimum_evidence_level,
-            "minimum_impact_level": minimum_impact_level,
-            "notice_period_business_days": notice_period_business_days,
-            "second_approver_required": second_approver_required,
+            **terms,
         },
     )
     return policy

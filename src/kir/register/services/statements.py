@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kir.accounts.models import User
+from kir.accounts.models import Organisation, User
 from kir.accounts.permissions import Permission, user_has_permission
 from kir.audit.services import audit_record
 from kir.register.errors import PermissionRefused, ValidationFailed
@@ -24,8 +24,8 @@ from kir.register.services._common import (
     is_named_manufacturer,
     record_response,
     reindex,
+    require_member,
     require_not_frozen,
-    require_permission,
     require_visible,
     set_involvement,
 )
@@ -100,18 +100,18 @@ def _refuse_bad_statement(
     text: str,
     supersedes: Statement | None,
     challenges: Statement | None,
-) -> None:
-    require_permission(actor, Permission.ADD_STATEMENT, "add statements")
+) -> Organisation:
+    """The actor's organisation, which will author the statement, once every check passes."""
+    organisation = require_member(actor, Permission.ADD_STATEMENT, "add statements")
     require_visible(actor, issue)
     require_not_frozen(issue)
-    if actor.organisation is None:
-        raise PermissionRefused("Only members of an organisation may add statements.")
     _check_kind(issue, actor, kind)
     errors = _link_errors(issue, actor, kind, supersedes, challenges)
     if not text.strip():
         errors.insert(0, "The statement has no text.")
     if errors:
         raise ValidationFailed({"statement": errors})
+    return organisation
 
 
 @transaction.atomic
@@ -131,16 +131,15 @@ def statement_add(
     check (or a SECAS administrator gives `language_justification`). Before publication, hits are
     allowed but block publication until reworded (by superseding) or overridden.
     """
-    _refuse_bad_statement(issue, actor, kind, text, supersedes, challenges)
+    organisation = _refuse_bad_statement(issue, actor, kind, text, supersedes, challenges)
     public = issue.state in PUBLIC_STATES
     if public:
         refuse_unneutral_public_text(issue, actor, {"text": text}, language_justification)
-    assert actor.organisation is not None  # _refuse_bad_statement checked it
     statement = Statement.objects.create(
         issue=issue,
         kind=kind,
         text=text.strip(),
-        organisation=actor.organisation,
+        organisation=organisation,
         author=actor,
         supersedes=supersedes,
         challenges=challenges,

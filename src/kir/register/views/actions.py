@@ -40,7 +40,13 @@ from kir.register.services import (
     manufacturer_dispute,
     statement_add,
 )
-from kir.register.views.common import acting_user, apply_errors, field_errors
+from kir.register.views.common import (
+    acting_user,
+    field_errors,
+    refusals_shown_on,
+    render_form,
+    render_refused,
+)
 from kir.register.workflow import get_transition, user_can_take
 
 
@@ -111,8 +117,7 @@ def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
     kinds = statement_kinds_for(user=user, issue=issue)
     if not kinds:
         reason = "You may not add statements to this issue."
-        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
-        return render(request, "register/statement_form.html", refused, status=403)
+        return render_refused(request, "register/statement_form.html", reason, issue=issue)
     statements = list(statements_visible_to(user=user, issue=issue))
     initial = {name: request.GET.get(name) for name in ("kind", "challenges", "supersedes")}
     form = StatementForm(request.POST or None, initial=initial, kinds=kinds, statements=statements)
@@ -133,8 +138,7 @@ def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
             context["refusal_reasons"] = [str(refusal)]
         else:
             return redirect("register:detail", human_id=issue.human_id)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "register/statement_form.html", context, status=status)
+    return render_form(request, "register/statement_form.html", context)
 
 
 @login_required
@@ -143,30 +147,22 @@ def manufacturer_response(request: HttpRequest, human_id: str) -> HttpResponse:
     """A named manufacturer acknowledges the notice or disputes the issue with a rationale."""
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
+    template = "register/manufacturer_response.html"
     if not may_respond_as_manufacturer(user=user, issue=issue):
         reason = "Only an organisation speaking for a named manufacturer may respond."
-        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
-        return render(request, "register/manufacturer_response.html", refused, status=403)
+        return render_refused(request, template, reason, issue=issue)
     form = ManufacturerResponseForm(request.POST or None)
     context: dict[str, Any] = {"issue": issue, "form": form}
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown_on(form, context):
             if form.cleaned_data["response"] == "dispute":
-                manufacturer_dispute(
-                    issue=issue, actor=user, rationale=form.cleaned_data["rationale"]
-                )
-            else:
-                manufacturer_acknowledge(issue=issue, actor=user)
-                messages.success(request, "Acknowledged. You can now add your statement.")
-                return redirect("register:statement_create", human_id=issue.human_id)
-        except ValidationFailed as error:
-            apply_errors(form, error.errors)
-        except PermissionRefused as refusal:
-            context["refusal_reasons"] = [str(refusal)]
-        else:
-            return redirect("register:detail", human_id=issue.human_id)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "register/manufacturer_response.html", context, status=status)
+                rationale = form.cleaned_data["rationale"]
+                manufacturer_dispute(issue=issue, actor=user, rationale=rationale)
+                return redirect("register:detail", human_id=issue.human_id)
+            manufacturer_acknowledge(issue=issue, actor=user)
+            messages.success(request, "Acknowledged. You can now add your statement.")
+            return redirect("register:statement_create", human_id=issue.human_id)
+    return render_form(request, template, context)
 
 
 @login_required
@@ -187,16 +183,16 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
     override holds for the exact current wording only."""
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
+    template = "register/language_override.html"
     if not may_override_language(user):
         reason = "Only SECAS administrators may override the check."
-        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
-        return render(request, "register/language_override.html", refused, status=403)
+        return render_refused(request, template, reason, issue=issue)
     hits = language_hits_for(user=user, issue=issue)
     form = LanguageOverrideForm(request.POST or None, hits=hits)
     context: dict[str, Any] = {"issue": issue, "form": form if hits else None, "hits": hits}
     if request.method == "POST" and form.is_valid():
         field, phrase = form.cleaned_data["hit"].split("|", 1)
-        try:
+        with refusals_shown_on(form, context):
             language_override(
                 issue=issue,
                 actor=user,
@@ -204,13 +200,9 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
                 phrase=phrase,
                 justification=form.cleaned_data["justification"],
             )
-        except ValidationFailed as error:
-            apply_errors(form, error.errors)
-        else:
             messages.success(request, f'The wording "{phrase}" may stand; your reason is recorded.')
             return redirect("register:detail", human_id=issue.human_id)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "register/language_override.html", context, status=status)
+    return render_form(request, template, context)
 
 
 @login_required
@@ -218,20 +210,14 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
 def evidence_create(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
+    template = "register/evidence_form.html"
     if not may_upload_evidence(user=user, issue=issue):
         reason = "You may not add evidence to this issue."
-        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
-        return render(request, "register/evidence_form.html", refused, status=403)
+        return render_refused(request, template, reason, issue=issue)
     form = EvidenceForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"issue": issue, "form": form}
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusals_shown_on(form, context):
             evidence_add(issue=issue, actor=user, **form.cleaned_data)
-        except ValidationFailed as error:
-            apply_errors(form, error.errors)
-        except PermissionRefused as refusal:
-            context["refusal_reasons"] = [str(refusal)]
-        else:
             return redirect("register:detail", human_id=issue.human_id)
-    status = 422 if request.method == "POST" else 200
-    return render(request, "register/evidence_form.html", context, status=status)
+    return render_form(request, template, context)

@@ -1,13 +1,17 @@
-"""Helpers shared by the register's views and API: turning parsed input into selector arguments."""
+"""Helpers the register's views share: the acting user, and service refusals shown on forms."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from kir.accounts.models import User
+from kir.register.errors import PermissionRefused, ValidationFailed
 
 PAGE_SIZE = 25
 
@@ -39,3 +43,29 @@ def apply_errors(form: Any, errors: dict[str, list[str]]) -> None:
                 form.add_error(name, message)
             else:
                 form.add_error(None, f"{name.replace('_', ' ').capitalize()}: {message}")
+
+
+@contextmanager
+def refusals_shown_on(form: Any, context: dict[str, Any]) -> Iterator[None]:
+    """Run a service call whose refusal is shown rather than raised: field errors on the form,
+    a permission refusal above it. A `return` inside the block is the success path."""
+    try:
+        yield
+    except ValidationFailed as error:
+        apply_errors(form, error.errors)
+    except PermissionRefused as refusal:
+        context["refusal_reasons"] = [str(refusal)]
+
+
+def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    # A POST that comes back to its form was refused or invalid: 422 lets clients tell.
+    status = 422 if request.method == "POST" else 200
+    return render(request, template, context, status=status)
+
+
+def render_refused(
+    request: HttpRequest, template: str, reason: str, **context: Any
+) -> HttpResponse:
+    """The form's page without its form, saying why this user may not use it."""
+    refused = {**context, "form": None, "refusal_reasons": [reason]}
+    return render(request, template, refused, status=403)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kir.catalogue.models import Region
-from kir.register.errors import PermissionRefused, ValidationFailed, VersionConflict
+from kir.register.errors import ValidationFailed, VersionConflict
 from kir.register.forms import (
     AffectedProductFormSet,
     IssueEditForm,
@@ -34,7 +34,13 @@ from kir.register.presenters import (
 )
 from kir.register.selectors import issue_get_visible
 from kir.register.services import issue_create_draft, issue_update
-from kir.register.views.common import Action, acting_user, apply_errors
+from kir.register.views.common import (
+    Action,
+    acting_user,
+    apply_errors,
+    refusals_shown_on,
+    render_refused,
+)
 
 ISSUE_FIELDS = tuple(IssueForm.base_fields)
 
@@ -117,8 +123,8 @@ def _formset_errors(formset: Any) -> list[dict[str, str]]:
 def issue_create(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if not may_report(user):
-        refused = {"form": None, "refusal_reasons": ["Your role may not report issues."]}
-        return render(request, "register/issue_form.html", refused, status=403)
+        reason = "Your role may not report issues."
+        return render_refused(request, "register/issue_form.html", reason)
     form = IssueForm(request.POST or None)
     formset = AffectedProductFormSet(request.POST or None, prefix="products")
     status = 200
@@ -234,42 +240,33 @@ def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
         reason = (
             f"Your role or organisation may not edit a {issue.get_state_display().lower()} issue."
         )
-        refused = {"issue": issue, "form": None, "refusal_reasons": [reason]}
-        return render(request, "register/issue_form.html", refused, status=403)
+        return render_refused(request, "register/issue_form.html", reason, issue=issue)
+    may_override = may_override_language(user)
     if request.method == "GET":
-        form = IssueEditForm(initial=_initial(issue), may_override=may_override_language(user))
+        form = IssueEditForm(initial=_initial(issue), may_override=may_override)
         formset = AffectedProductFormSet(prefix="products", initial=_saved_products(issue))
         return render(
             request, "register/issue_form.html", {"issue": issue, "form": form, "formset": formset}
         )
-    form = IssueEditForm(request.POST, may_override=may_override_language(user))
+    form = IssueEditForm(request.POST, may_override=may_override)
     formset = AffectedProductFormSet(request.POST, prefix="products")
-    refusals: list[str] = []
+    context: dict[str, Any] = {"issue": issue, "form": form, "formset": formset}
+    context["refusal_reasons"] = []
     if form.is_valid() and formset.is_valid():
         changes = _edit_changes(form, formset, issue)
         version = form.cleaned_data["version"]
         justification = form.cleaned_data.get("language_justification", "")
-        try:
-            issue_update(
-                issue=issue,
-                actor=user,
-                expected_version=version,
-                language_justification=justification,
-                **changes,
-            )
-        except VersionConflict as conflict:
-            return _conflict_response(request, conflict.current, changes, version)
-        except ValidationFailed as error:
-            apply_errors(form, error.errors)
-        except PermissionRefused as refusal:
-            refusals.append(str(refusal))
-        else:
+        with refusals_shown_on(form, context):
+            try:
+                issue_update(
+                    issue=issue,
+                    actor=user,
+                    expected_version=version,
+                    language_justification=justification,
+                    **changes,
+                )
+            except VersionConflict as conflict:
+                return _conflict_response(request, conflict.current, changes, version)
             return redirect("register:detail", human_id=issue.human_id)
-    context: dict[str, Any] = {
-        "issue": issue,
-        "form": form,
-        "formset": formset,
-        "formset_errors": _formset_errors(formset),
-        "refusal_reasons": refusals,
-    }
+    context["formset_errors"] = _formset_errors(formset)
     return render(request, "register/issue_form.html", context, status=422)

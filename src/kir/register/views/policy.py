@@ -8,15 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
-from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.forms import PolicyForm
 from kir.register.models import ThresholdPolicy
 from kir.register.presenters import may_edit_policy
 from kir.register.services import policy_update
-from kir.register.views.common import acting_user, apply_errors
+from kir.register.views.common import acting_user, refusals_shown_on, render_form, render_refused
 
 
 def _policy_history() -> list[ThresholdPolicy]:
@@ -44,21 +43,16 @@ def policy_page(request: HttpRequest) -> HttpResponse:
     in_force = next((p for p in history if p.in_force), None)
     editable = may_edit_policy(user)
     if request.method == "POST" and not editable:
-        refused: dict[str, Any] = {"history": history, "in_force": in_force, "form": None}
-        refused["refusal_reasons"] = ["Only SECAS administrators may change the policy."]
-        return render(request, "register/policy.html", refused, status=403)
+        reason = "Only SECAS administrators may change the policy."
+        return render_refused(
+            request, "register/policy.html", reason, history=history, in_force=in_force
+        )
     form = PolicyForm(request.POST or None, initial=_initial(in_force)) if editable else None
     context: dict[str, Any] = {"history": history, "in_force": in_force, "form": form}
     context["next_version"] = (history[0].version + 1) if history else 1
     if request.method == "POST" and form is not None and form.is_valid():
-        try:
+        with refusals_shown_on(form, context):
             policy = policy_update(actor=user, **form.cleaned_data)
-        except ValidationFailed as error:
-            apply_errors(form, error.errors)
-        except PermissionRefused as refusal:
-            context["refusal_reasons"] = [str(refusal)]
-        else:
             messages.success(request, f"Threshold policy version {policy.version} is now in force.")
             return redirect("register:policy")
-    status = 422 if request.method == "POST" else 200
-    return render(request, "register/policy.html", context, status=status)
+    return render_form(request, "register/policy.html", context)
