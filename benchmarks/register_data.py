@@ -16,6 +16,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 STATE_WEIGHTS = {
@@ -53,6 +54,13 @@ CONTEXTS = [
     "in multi-occupancy buildings",
 ]
 BATCH = 2000
+REPORTERS = ("supplier", "small_supplier", "network")
+REGISTER_STATES = frozenset({"published", "resolved", "closed", "withdrawn"})
+PUBLISHED_FROM = datetime(2023, 1, 1, tzinfo=UTC)
+
+
+def _published_at(rng: random.Random) -> datetime:
+    return PUBLISHED_FROM + timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
 
 
 @dataclass
@@ -180,6 +188,9 @@ def _issue_rows(
     from kir.register.models import Category, EvidenceLevel, ImpactLevel, Issue
 
     states = rng.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()), k=count)
+    # Issues come from several Parties, not all from the benchmark's own supplier: it sees its own
+    # drafts, not the others'. Issues that reached the register were published at some point.
+    reporters = [organisations[key] for key in REPORTERS]
     regions = ["north", "central", "south"]
     # TextChoices.values builds a new list on every access: read each once.
     categories, evidence, impacts = Category.values, EvidenceLevel.values, ImpactLevel.values
@@ -197,8 +208,9 @@ def _issue_rows(
                 state=state,
                 evidence_level=rng.choice(evidence),
                 impact_level=rng.choice(impacts),
-                reporter_organisation=organisations["supplier"],
+                reporter_organisation=rng.choice(reporters),
                 created_by=user,
+                published_at=_published_at(rng) if state in REGISTER_STATES else None,
             )
         )
     return rows

@@ -8,7 +8,9 @@ API token, interleaved request by request:
 
   - GET  /api/me                  the trivial authenticated endpoint (the baseline);
   - GET  /api/issues              varied full-text queries and filters, sorts and pages;
-  - POST /api/procurement-check   1 to 25 models, model + firmware and DMCs per request.
+  - POST /api/procurement-check   1 to 10 models, model + firmware and DMCs per request; the API
+                                  answers each item's total and its newest 20 matches (the
+                                  default page, as the procurement page shows them).
 
 It prints a Markdown table (p50, p95, p95 ratio to the baseline) and the peak RSS of the server
 and of this driver, and writes var/bench/register-results.json. Targets: p95 of search and of the
@@ -73,7 +75,8 @@ def prepare(issues: int, products: int) -> tuple[Any, str]:
     call_command("migrate", verbosity=0)
     data = generate_register(issues=issues, products_per_issue=products)
     # A supplier: the visibility filter it gets (published states OR its own OR named) is the
-    # costlier one; SECAS and DCC see everything without a filter.
+    # costlier one; SECAS and DCC see everything without a filter. It reported a third of the
+    # issues (benchmarks/register_data.py), so its own drafts are in its list, others' are not.
     _, secret = token_create(user=data.users["supplier"], name="bench", expires_in_days=1)
     return data, secret
 

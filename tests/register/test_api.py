@@ -223,6 +223,7 @@ def test_it_runs_the_procurement_check(cast):
     assert response.status_code == 200
     first, second = response.json()["results"]
     assert first["item"] == "1A2B/00012345/01020304" and first["in_catalogue"] is True
+    assert (first["total"], first["offset"], first["more"]) == (1, 0, 0)
     assert [m["human_id"] for m in first["matches"]] == [issue.human_id]
     assert first["matches"][0]["products"] == [
         {"product": "1A2B/00012345/01020304", "status": "known_affected"}
@@ -230,6 +231,23 @@ def test_it_runs_the_procurement_check(cast):
     assert second["matches"] == []
     bad = api.post("/procurement-check", {"items": ["not an identifier"]})
     assert bad.status_code == 422 and "items[0]" in bad.json()["errors"]
+
+
+def test_it_pages_the_procurement_check_per_item(cast):
+    older, newer = cast.published(), cast.published()
+    api = Api(cast.other_supplier)
+    line = "1A2B 00012345 fw 01020304"
+
+    first = api.post("/procurement-check", {"items": [line], "limit": 1}).json()["results"][0]
+    second = api.post("/procurement-check", {"items": [line], "limit": 1, "offset": 1})
+
+    assert (first["total"], first["more"]) == (2, 1)
+    assert [m["human_id"] for m in first["matches"]] == [newer.human_id]
+    (result,) = second.json()["results"]
+    assert [m["human_id"] for m in result["matches"]] == [older.human_id]
+    assert (result["offset"], result["more"]) == (1, 0)
+    for bad in ({"limit": 0}, {"limit": 501}, {"offset": -1}):
+        assert api.post("/procurement-check", {"items": [line], **bad}).status_code == 422
 
 
 def test_it_publishes_the_openapi_description(cast):

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from kir.identifiers import IdentifierError
 from kir.register.models import IssueState, ProductStatus
@@ -100,8 +103,8 @@ def issue_ids(result) -> list[str]:
     return [match.issue.human_id for match in result.matches]
 
 
-def check(cast: Cast, *items: ProcurementItem, key: str = "small_supplier"):
-    return procurement_check(user=cast.users[key], items=list(items))
+def check(cast: Cast, *items: ProcurementItem, key: str = "small_supplier", **page):
+    return procurement_check(user=cast.users[key], items=list(items), **page)
 
 
 def test_it_finds_register_issues_on_the_model_its_firmware_and_dmcs_containing_it(cast):
@@ -206,3 +209,41 @@ def test_an_unauthenticated_check_finds_nothing(cast):
     cast.issue(IssueState.PUBLISHED)
     (result,) = procurement_check(user=AnonymousUser(), items=[ACME_MODEL])
     assert result.matches == []
+
+
+def test_it_answers_each_item_a_page_of_issues_newest_publication_first_with_the_total(cast):
+    now = timezone.now()
+    by_age = [
+        cast.issue(IssueState.PUBLISHED, published_at=now - dt.timedelta(days=days))
+        for days in (3, 1, 2, 5, 4)
+    ]
+    newest_first = [by_age[i].human_id for i in (1, 2, 0, 4, 3)]
+    never_published = cast.issue(IssueState.WITHDRAWN, published_at=None)
+
+    first, model = check(cast, ACME_AT_FW, ACME_MODEL, limit=2)
+    (rest,) = check(cast, ACME_AT_FW, offset=2, limit=10)
+    (beyond,) = check(cast, ACME_AT_FW, offset=10)
+
+    assert issue_ids(first) == newest_first[:2] == issue_ids(model)
+    assert (first.total, first.offset, first.more) == (6, 0, 4)
+    assert issue_ids(rest) == [*newest_first[2:], never_published.human_id]
+    assert (rest.total, rest.offset, rest.more) == (6, 2, 0)
+    assert (beyond.matches, beyond.total, beyond.more) == ([], 6, 0)
+
+
+def test_its_total_counts_issues_not_the_products_through_which_they_touch(cast):
+    issue = cast.issue(IssueState.PUBLISHED)
+    AffectedProductFactory(issue=issue, dmc=cast.combination, device_version=None)
+    cast.issue(IssueState.DRAFT)
+
+    (result,) = check(cast, ACME_MODEL, limit=1)
+
+    assert (result.total, result.more) == (1, 0)
+    assert [len(m.products) for m in result.matches] == [2]
+
+
+def test_it_keeps_the_page_size_within_bounds(cast):
+    for _ in range(3):
+        cast.issue(IssueState.PUBLISHED)
+    (smallest,) = check(cast, ACME_AT_FW, limit=0, offset=-4)
+    assert (len(smallest.matches), smallest.offset, smallest.more) == (1, 0, 2)

@@ -357,6 +357,23 @@ def test_it_runs_the_procurement_check_from_paste_and_pickers(cast):
     assert "Paste at least one identifier" in page(empty)
 
 
+def test_the_procurement_check_shows_the_newest_matches_and_offers_the_rest(cast, monkeypatch):
+    monkeypatch.setattr("kir.register.views.browse.PROCUREMENT_PAGE_SIZE", 1)
+    older, newer = cast.published(), cast.published()
+    client = signed_in(cast.other_supplier)
+
+    shown = page(client.post("/issues/procurement-check/", {"pasted": "1A2B 00012345"}))
+    everything = page(
+        client.post("/issues/procurement-check/", {"pasted": "1A2B/00012345", "all": "1"})
+    )
+
+    assert newer.human_id in shown and older.human_id not in shown
+    assert "Showing the newest 1 of 2 issues touching 1A2B/00012345" in shown
+    assert 'name="pasted" value="1A2B/00012345"' in shown and "Show all 2" in shown
+    assert newer.human_id in everything and older.human_id in everything
+    assert "Show all" not in everything
+
+
 def test_it_shows_the_policy_and_lets_administrators_issue_a_new_version(cast):
     viewer = signed_in(cast.other_supplier)
     text = page(viewer.get("/issues/policy/"))

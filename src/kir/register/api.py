@@ -295,7 +295,8 @@ def _match(match: ProcurementMatch) -> dict[str, Any]:
 @router.post("/procurement-check", response={200: ProcurementCheckOut, 422: ErrorOut})
 @refusals_as_responses
 def procurement_check_api(request: HttpRequest, payload: ProcurementCheckIn) -> Any:
-    """Every issue on the register touching each model, model + firmware or DMC."""
+    """The issues on the register touching each model, model + firmware or DMC: per item how
+    many (`total`) and one page of them, newest publication first (`limit`, `offset`)."""
     items, errors = [], {}
     for number, text in enumerate(payload.items):
         try:
@@ -304,13 +305,21 @@ def procurement_check_api(request: HttpRequest, payload: ProcurementCheckIn) -> 
             errors[f"items[{number}]"] = [f"{text!r}: {error}"]
     if errors:
         raise ValidationFailed(errors)
-    results = procurement_check(user=_user(request), items=list(dict.fromkeys(items)))
+    results = procurement_check(
+        user=_user(request),
+        items=list(dict.fromkeys(items)),
+        offset=payload.offset,
+        limit=payload.limit,
+    )
     body = {
         "results": [
             {
                 "item": result.item.label,
                 "kind": result.item.kind,
                 "in_catalogue": result.in_catalogue,
+                "total": result.total,
+                "offset": result.offset,
+                "more": result.more,
                 "matches": [_match(match) for match in result.matches],
             }
             for result in results

@@ -26,6 +26,7 @@ from kir.register.models import (
     Statement,
     StatementKind,
 )
+from kir.register.selectors.procurement import MAX_PROCUREMENT_PAGE_SIZE, PROCUREMENT_PAGE_SIZE
 
 
 class ErrorOut(BaseModel):
@@ -234,6 +235,17 @@ class ProcurementCheckIn(Schema):
             "by fw FIRMWARE (8 hex digits), or a DMC identifier (DMC- and 12 hex digits)"
         ),
     )
+    limit: int = Field(
+        default=PROCUREMENT_PAGE_SIZE,
+        ge=1,
+        le=MAX_PROCUREMENT_PAGE_SIZE,
+        description="Matches answered per item (newest publication first)",
+    )
+    offset: int = Field(
+        default=0,
+        ge=0,
+        description="Matches of each item to skip: send an item again with offset to page on",
+    )
 
 
 class ProcurementProductOut(BaseModel):
@@ -258,6 +270,9 @@ class ProcurementResultOut(BaseModel):
     in_catalogue: bool = Field(
         description="False when the catalogue has no such item: nothing found proves nothing"
     )
+    total: int = Field(description="How many issues on the register touch the item")
+    offset: int
+    more: int = Field(description="How many touching issues come after `matches`")
     matches: list[ProcurementMatchOut]
 
 

@@ -27,6 +27,8 @@ from kir.register.selectors.issues import (
 )
 from kir.register.selectors.procurement import (
     MAX_PROCUREMENT_ITEMS,
+    MAX_PROCUREMENT_PAGE_SIZE,
+    PROCUREMENT_PAGE_SIZE,
     ProcurementItem,
     ProcurementLineError,
     ProcurementMatch,
@@ -42,6 +44,8 @@ __all__ = [
     "DEFAULT_SORT",
     "MAX_PAGE_SIZE",
     "MAX_PROCUREMENT_ITEMS",
+    "MAX_PROCUREMENT_PAGE_SIZE",
+    "PROCUREMENT_PAGE_SIZE",
     "SORTS",
     "SORT_ALIASES",
     "IssueFilters",

@@ -19,12 +19,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
 from kir.accounts.models import Organisation, PartyCategory
 from kir.accounts.selectors import user_is_member
@@ -283,6 +284,10 @@ def _region_q(region: str) -> Q:
     return Q(regions__icontains=f'"{region}"')
 
 
+def _start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def filters_q(filters: IssueFilters) -> Q:
     q = Q()
     for name in ("state", "category", "evidence_level", "impact_level", "root_cause_status"):
@@ -291,10 +296,13 @@ def filters_q(filters: IssueFilters) -> Q:
             q &= Q(**{name: value})
     if filters.region:
         q &= _region_q(filters.region)
+    # Inclusive local days as a half-open range of instants: the column is compared as stored,
+    # so its index serves, instead of converting every row to a local date first.
     if filters.date_from:
-        q &= Q(**{f"{filters.date_field}_at__date__gte": filters.date_from})
+        q &= Q(**{f"{filters.date_field}_at__gte": _start_of_day(filters.date_from)})
     if filters.date_to:
-        q &= Q(**{f"{filters.date_field}_at__date__lte": filters.date_to})
+        next_day = filters.date_to + timedelta(days=1)
+        q &= Q(**{f"{filters.date_field}_at__lt": _start_of_day(next_day)})
     return q & _product_filter_q(filters)
 
 
@@ -331,6 +339,17 @@ def issue_search_queryset(
     )
 
 
+def _page_ids(issues: QuerySet[Issue], page: int, page_size: int) -> tuple[list[int], int, int]:
+    """The ids on `page` (clamped into range) in order, the number of matches, and the page."""
+    total = issues.order_by().count()
+    page = min(page, max(1, math.ceil(total / page_size)))
+    if not total:
+        return [], 0, page
+    start = (page - 1) * page_size
+    ids = issues.select_related(None).values_list("pk", flat=True)[start : start + page_size]
+    return list(ids), total, page
+
+
 @dataclass(frozen=True)
 class IssuePage:
     items: list[Issue]
@@ -360,19 +379,18 @@ def issue_search(
 ) -> IssuePage:
     """One page of `issue_search_queryset`; the page number is clamped into range.
 
-    One query sorts the ids of every match (narrow rows); their number is the total and the page
-    is a slice of them. At the register's scale (tens of thousands of issues) that is cheaper
-    than a COUNT plus a LIMIT query, which would each search and filter again. Only the page's
-    issues are then read whole. `with_products` prefetches each issue's affected products with
-    their catalogue entries.
+    Two narrow queries: a COUNT of the matches, then the page's ids in order (LIMIT/OFFSET).
+    Each lets PostgreSQL plan for what it needs: the count for every match (the full-text index,
+    then a hash join), the page for the top of the order only. Neither sends more than one page
+    of rows to Python. (One query with a window count beside the LIMIT was tried: PostgreSQL 15
+    costs the window as if the LIMIT stopped it early and probed each issue's document in
+    turn.) Only the page's issues are then read whole. `with_products` prefetches each issue's
+    affected products with their catalogue entries.
     """
     issues = issue_search_queryset(user=user, query=query, filters=filters, sort=sort)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-    matching = list(issues.select_related(None).values_list("pk", flat=True))
-    total = len(matching)
+    ids, total, page = _page_ids(issues, max(1, page), page_size)
     pages = max(1, math.ceil(total / page_size))
-    page = min(max(1, page), pages)
-    ids = matching[(page - 1) * page_size : page * page_size]
     # The ids passed every filter above; re-applying them here would only repeat the search.
     page_issues = Issue.objects.select_related("reporter_organisation", "coordinator_organisation")
     if with_products:

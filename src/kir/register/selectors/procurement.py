@@ -5,14 +5,15 @@ register (published, resolved, closed, and withdrawn ones marked as such) that t
 item touches an issue through an affected product that is one of its device versions, or a DMC
 that contains one of them; a DMC item also touches issues naming any of its member versions.
 
-The whole check costs a fixed handful of queries however many items are checked.
+The whole check costs a fixed handful of queries however many items are checked, and answers
+per item the number of touching issues and one page of them (`offset`, `limit`).
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
@@ -170,7 +171,15 @@ class ProcurementResult:
     item: ProcurementItem
     # False when the catalogue has no such model, version or DMC: "nothing known" would mislead.
     in_catalogue: bool
+    # One page of the issues touching the item, and how many there are in all.
     matches: list[ProcurementMatch]
+    total: int = 0
+    offset: int = 0
+
+    @property
+    def more(self) -> int:
+        """How many touching issues come after this page."""
+        return max(0, self.total - self.offset - len(self.matches))
 
 
 @dataclass
@@ -225,88 +234,121 @@ def _add_dmc_targets(targets: dict[ProcurementItem, _Targets]) -> None:
 
 # The issue fields a procurement result shows; the long texts stay in the database.
 _LONG_TEXTS = ("summary", "description", "impact_rationale")
+# Matches answered per item unless the caller asks for another page size. A 1-10 line check of
+# popular models can touch hundreds of issues; the total says how many there are, and `offset`
+# pages through them.
+PROCUREMENT_PAGE_SIZE = 20
+MAX_PROCUREMENT_PAGE_SIZE = 500
+
+# (affected product id, issue id, device version id, DMC id): one narrow row per product.
+_ProductRow = tuple[int, int, int | None, int | None]
 
 
-def _registered_products(
+def _register_rows(
     user: User | AnonymousUser, versions: set[int], dmcs: set[int]
-) -> list[AffectedProduct]:
+) -> tuple[list[_ProductRow], dict[int, datetime | None]]:
     """Affected-product rows naming `versions` or `dmcs` whose issue is on the register and
-    visible to `user`, each with its issue, version and DMC attached, newest publication first.
+    visible to `user`, as narrow tuples, with each such issue's publication time.
 
-    The rows come first, through the product indexes; visibility then filters the few hundred
-    issues they name (in SQL, through issues_visible_to), instead of joining every visible issue.
-    Each distinct issue, version and DMC is read once, not once per row.
+    The rows come first, through the product indexes; visibility then filters the issues they
+    name (in SQL, through issues_visible_to), instead of joining every visible issue. Nothing is
+    made into a model object here: a dense check names thousands of rows, and only one page of
+    them per item is shown.
     """
-    rows = list(
-        AffectedProduct.objects.filter(
-            Q(device_version_id__in=versions) | Q(dmc_id__in=dmcs)
-        ).order_by()
+    if not versions and not dmcs:
+        return [], {}
+    rows: list[_ProductRow] = list(
+        AffectedProduct.objects.filter(Q(device_version_id__in=versions) | Q(dmc_id__in=dmcs))
+        .order_by()
+        .values_list("pk", "issue_id", "device_version_id", "dmc_id")
     )
-    issues = (
+    published = dict(
         issues_visible_to(user=user)
-        .filter(state__in=PUBLIC_STATES, pk__in={row.issue_id for row in rows})
-        .defer(*_LONG_TEXTS)
-        .in_bulk()
+        .filter(state__in=PUBLIC_STATES, pk__in={row[1] for row in rows})
+        .order_by()
+        .values_list("pk", "published_at")
     )
-    rows = [row for row in rows if row.issue_id in issues]
-    catalogue = DeviceVersion.objects.select_related("device_model__manufacturer").in_bulk(
-        {row.device_version_id for row in rows if row.device_version_id}
-    )
-    combinations = DMC.objects.in_bulk({row.dmc_id for row in rows if row.dmc_id})
-    for row in rows:
-        row.issue = issues[row.issue_id]
-        if row.device_version_id:
-            row.device_version = catalogue[row.device_version_id]
-        if row.dmc_id:
-            row.dmc = combinations[row.dmc_id]
-    rows.sort(key=lambda row: row.pk)
-    rows.sort(key=lambda row: row.issue_id)
-    rows.sort(key=lambda row: row.issue.published_at or _NEVER, reverse=True)
-    return rows
+    return [row for row in rows if row[1] in published], published
+
+
+def _match_order(published: dict[int, datetime | None]) -> Callable[[int], tuple[float, int]]:
+    """Newest publication first (never-published issues last), then oldest issue first."""
+
+    def key(issue_id: int) -> tuple[float, int]:
+        at = published[issue_id] or _NEVER
+        return (-at.timestamp(), issue_id)
+
+    return key
+
+
+@dataclass
+class _ItemPage:
+    total: int
+    # Issue id -> ids of the item's affected products on that issue, in display order.
+    products: dict[int, list[int]]
+
+
+def _item_page(
+    target: _Targets,
+    rows: list[_ProductRow],
+    order: Callable[[int], tuple[float, int]],
+    offset: int,
+    limit: int,
+) -> _ItemPage:
+    touching: dict[int, list[int]] = defaultdict(list)
+    for pk, issue_id, version_id, dmc_id in rows:
+        if version_id in target.versions or dmc_id in target.dmcs:
+            touching[issue_id].append(pk)
+    page = sorted(touching, key=order)[offset : offset + limit]
+    return _ItemPage(len(touching), {issue_id: sorted(touching[issue_id]) for issue_id in page})
 
 
 def procurement_check(
-    *, user: User | AnonymousUser, items: list[ProcurementItem]
+    *,
+    user: User | AnonymousUser,
+    items: list[ProcurementItem],
+    offset: int = 0,
+    limit: int = PROCUREMENT_PAGE_SIZE,
 ) -> list[ProcurementResult]:
-    """For each item, in order, every register issue visible to `user` that touches it.
+    """For each item, in order, the register issues visible to `user` that touch it: their
+    number (`total`) and one page of them, newest publication first, from `offset`.
 
     Issues come with their list fields; summary, description and impact rationale are deferred.
+    Only the page's issues and affected products (with their catalogue entries) are read whole,
+    so the cost follows the page, not how many issues a popular model has.
     """
+    offset = max(0, offset)
+    limit = min(max(1, limit), MAX_PROCUREMENT_PAGE_SIZE)
     targets = _version_targets(items)
     _add_dmc_targets(targets)
-    products = _registered_products(
+    rows, published = _register_rows(
         user,
         {pk for t in targets.values() for pk in t.versions},
         {pk for t in targets.values() for pk in t.dmcs},
     )
-    by_version: dict[int, list[AffectedProduct]] = defaultdict(list)
-    by_dmc: dict[int, list[AffectedProduct]] = defaultdict(list)
-    for product in products:
-        if product.device_version_id:
-            by_version[product.device_version_id].append(product)
-        else:
-            by_dmc[product.dmc_id].append(product)  # type: ignore[index]
-    return [_result(item, targets[item], products, by_version, by_dmc) for item in items]
-
-
-def _result(
-    item: ProcurementItem,
-    target: _Targets,
-    products: list[AffectedProduct],
-    by_version: dict[int, list[AffectedProduct]],
-    by_dmc: dict[int, list[AffectedProduct]],
-) -> ProcurementResult:
-    mine = {
-        id(product)
-        for product in itertools.chain(
-            *(by_version.get(pk, ()) for pk in target.versions),
-            *(by_dmc.get(pk, ()) for pk in target.dmcs),
+    order = _match_order(published)
+    pages = {item: _item_page(targets[item], rows, order, offset, limit) for item in items}
+    issues = Issue.objects.defer(*_LONG_TEXTS).in_bulk(
+        {issue_id for page in pages.values() for issue_id in page.products}
+    )
+    products = AffectedProduct.objects.select_related(
+        "device_version__device_model__manufacturer", "dmc"
+    ).in_bulk({pk for page in pages.values() for pks in page.products.values() for pk in pks})
+    for product in products.values():
+        if product.issue_id in issues:
+            product.issue = issues[product.issue_id]
+    return [
+        ProcurementResult(
+            item=item,
+            in_catalogue=bool(targets[item].versions or targets[item].dmcs),
+            # An issue or product deleted since the rows were read is left out, not an error.
+            matches=[
+                ProcurementMatch(issues[issue_id], [products[pk] for pk in pks if pk in products])
+                for issue_id, pks in pages[item].products.items()
+                if issue_id in issues
+            ],
+            total=pages[item].total,
+            offset=offset,
         )
-    }
-    matches: dict[int, ProcurementMatch] = {}
-    # `products` is in display order; keep it.
-    for product in products:
-        if id(product) in mine:
-            match = matches.setdefault(product.issue_id, ProcurementMatch(product.issue))
-            match.products.append(product)
-    return ProcurementResult(item, bool(target.versions or target.dmcs), list(matches.values()))
+        for item in items
+    ]

@@ -17,6 +17,8 @@ from kir.register.models import Issue
 from kir.register.presenters import may_report
 from kir.register.selectors import (
     DEFAULT_SORT,
+    MAX_PROCUREMENT_PAGE_SIZE,
+    PROCUREMENT_PAGE_SIZE,
     IssueFilters,
     ProcurementItem,
     issue_search,
@@ -169,6 +171,9 @@ def procurement_check_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "results": None, "unrecognised": []}
     if request.method == "POST" and form.is_valid():
         items, errors = procurement_items(form)
-        context["results"] = procurement_check(user=acting_user(request), items=items)
+        # Each item shows its newest matches; "show all" checks that one item again, at length.
+        context["showing_all"] = bool(request.POST.get("all"))
+        limit = MAX_PROCUREMENT_PAGE_SIZE if context["showing_all"] else PROCUREMENT_PAGE_SIZE
+        context["results"] = procurement_check(user=acting_user(request), items=items, limit=limit)
         context["unrecognised"] = errors
     return render(request, "register/procurement_check.html", context)
