@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kir.accounts.admin_access import ReadOnlyInline, SecasAdminAccess
+from kir.accounts.admin_access import ReadOnlyAdmin, ReadOnlyInline, SecasAdminAccess
 from kir.accounts.models import ApiToken, Organisation, User
 from kir.audit.services import audit_record
 from kir.catalogue.models import Manufacturer
@@ -111,7 +111,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(SecasAdminAccess, admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     """Shown for incident response; tokens are created and revoked through the accounts pages."""
 
     list_display = (
@@ -128,13 +128,3 @@ class ApiTokenAdmin(SecasAdminAccess, admin.ModelAdmin):
     search_fields = ("name", "prefix", "user__username")
     readonly_fields = list_display
     fields = list_display
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

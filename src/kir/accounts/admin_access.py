@@ -48,6 +48,21 @@ class SecasAdminAccess:
         return is_secas_administrator(request.user)
 
 
+class ReadOnlyAdmin(SecasAdminAccess, admin.ModelAdmin):
+    """Viewable by SECAS administrators; changed only through the services, never here."""
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown beside their parent for SECAS administrators, changed only elsewhere (by the
     services or their own admin page)."""

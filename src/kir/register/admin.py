@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kir.accounts.admin_access import ReadOnlyInline, SecasAdminAccess
+from kir.accounts.admin_access import ReadOnlyAdmin, ReadOnlyInline, SecasAdminAccess
 from kir.accounts.models import User
 from kir.register.models import (
     AffectedProduct,
@@ -29,21 +29,6 @@ from kir.register.services.phrases import (
     prohibited_phrase_delete,
     prohibited_phrase_save,
 )
-
-
-class ReadOnlyAdmin(SecasAdminAccess, admin.ModelAdmin):
-    """Viewable by SECAS administrators; changed only through the register's services."""
-
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ProductInline(ReadOnlyInline):
