@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from kir.catalogue.models import DMC, DeviceVersion
 from kir.identifiers import (
@@ -244,6 +246,15 @@ MAX_PROCUREMENT_PAGE_SIZE = 500
 _ProductRow = tuple[int, int, int | None, int | None]
 
 
+def _issue_ids_q(ids: set[int]) -> Q | RawSQL:
+    """Issue id among `ids`. PostgreSQL takes the ids as one array value: a list of thousands of
+    separate literals (IN (...)) cost it more to parse and plan than to run the query."""
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    column = f'"{Issue._meta.db_table}"."{Issue._meta.pk.column}"'  # type: ignore[union-attr]
+    return RawSQL(f"{column} = ANY(%s::bigint[])", (sorted(ids),), output_field=BooleanField())
+
+
 def _register_rows(
     user: User | AnonymousUser, versions: set[int], dmcs: set[int]
 ) -> tuple[list[_ProductRow], dict[int, datetime | None]]:
@@ -264,7 +275,7 @@ def _register_rows(
     )
     published = dict(
         issues_visible_to(user=user)
-        .filter(state__in=PUBLIC_STATES, pk__in={row[1] for row in rows})
+        .filter(_issue_ids_q({row[1] for row in rows}), state__in=PUBLIC_STATES)
         .order_by()
         .values_list("pk", "published_at")
     )
@@ -303,6 +314,25 @@ def _item_page(
     return _ItemPage(len(touching), {issue_id: sorted(touching[issue_id]) for issue_id in page})
 
 
+def _page_products(ids: set[int], issues: dict[int, Issue]) -> dict[int, AffectedProduct]:
+    """The page's affected products with their issue, device version (model, manufacturer) and
+    DMC attached. The catalogue entries are read by id, each once: joining them to the products
+    made PostgreSQL hash the whole catalogue for a page of a few hundred rows."""
+    products = AffectedProduct.objects.in_bulk(ids)
+    versions = DeviceVersion.objects.select_related("device_model__manufacturer").in_bulk(
+        {p.device_version_id for p in products.values() if p.device_version_id}
+    )
+    combinations = DMC.objects.in_bulk({p.dmc_id for p in products.values() if p.dmc_id})
+    for product in products.values():
+        if product.issue_id in issues:
+            product.issue = issues[product.issue_id]
+        if product.device_version_id:
+            product.device_version = versions[product.device_version_id]
+        if product.dmc_id:
+            product.dmc = combinations[product.dmc_id]
+    return products
+
+
 def procurement_check(
     *,
     user: User | AnonymousUser,
@@ -331,12 +361,9 @@ def procurement_check(
     issues = Issue.objects.defer(*_LONG_TEXTS).in_bulk(
         {issue_id for page in pages.values() for issue_id in page.products}
     )
-    products = AffectedProduct.objects.select_related(
-        "device_version__device_model__manufacturer", "dmc"
-    ).in_bulk({pk for page in pages.values() for pks in page.products.values() for pk in pks})
-    for product in products.values():
-        if product.issue_id in issues:
-            product.issue = issues[product.issue_id]
+    products = _page_products(
+        {pk for page in pages.values() for pks in page.products.values() for pk in pks}, issues
+    )
     return [
         ProcurementResult(
             item=item,
