@@ -251,7 +251,7 @@ def _issue_ids_q(ids: set[int]) -> Q | RawSQL:
     separate literals (IN (...)) cost it more to parse and plan than to run the query."""
     if connection.vendor != "postgresql":
         return Q(pk__in=ids)
-    column = f'"{Issue._meta.db_table}"."{Issue._meta.pk.column}"'  # type: ignore[union-attr]
+    column = f'"{Issue._meta.db_table}"."{Issue._meta.pk.column}"'
     return RawSQL(f"{column} = ANY(%s::bigint[])", (sorted(ids),), output_field=BooleanField())
 
 
