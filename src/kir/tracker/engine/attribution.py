@@ -28,17 +28,38 @@ class Attribution:
     members: tuple[int, ...]  # cell indices, one per DMC covered
 
 
+def _component_index(
+    table: CellTable, cells: IntArray, dmcs: dict[int, Dmc]
+) -> tuple[list[frozenset[Component]], dict[Component, IntArray]]:
+    """Each cell's components, and for each component the positions in `cells` holding it.
+
+    Every code of a region has the same DMC list, so the index is built once per list.
+    """
+    keys = table.dmc_key[cells]
+    cache_key = keys.tobytes()
+    if cache_key not in table.component_index:
+        members = [dmcs[k].members for k in keys.tolist()]
+        at: dict[Component, list[int]] = {}
+        for position, parts in enumerate(members):
+            for component in parts:
+                at.setdefault(component, []).append(position)
+        positions = {c: np.asarray(p, dtype=np.int64) for c, p in at.items()}
+        table.component_index[cache_key] = (members, positions)
+    found: tuple[list[frozenset[Component]], dict[Component, IntArray]]
+    found = table.component_index[cache_key]
+    return found
+
+
 class _Region:
     """The cells of one region and code, with the components of each cell's DMC."""
 
     def __init__(self, table: CellTable, cells: IntArray, dmcs: dict[int, Dmc], rules: Rules):
         self.table, self.cells, self.rules = table, cells, rules
-        keys = table.dmc_key[cells].tolist()
-        self.parts = {int(i): dmcs[k].members for i, k in zip(cells.tolist(), keys, strict=True)}
-        self.by_component: dict[Component, set[int]] = {}
-        for cell, parts in self.parts.items():
-            for component in parts:
-                self.by_component.setdefault(component, set()).add(cell)
+        members, positions = _component_index(table, cells, dmcs)
+        self.parts = dict(zip(cells.tolist(), members, strict=True))
+        self.by_component: dict[Component, set[int]] = {
+            component: set(cells[at].tolist()) for component, at in positions.items()
+        }
         self._total: tuple[int, int] | None = None
         self._follows: dict[frozenset[int], bool] = {}
 

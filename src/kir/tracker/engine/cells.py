@@ -6,8 +6,9 @@ its baseline is the rest of that region for that code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -37,6 +38,8 @@ class CellTable:
     days: list[date]
     groups: dict[tuple[str, str], IntArray]  # (region, code) -> cell indices
     region_alerts: dict[str, int]
+    # Attribution's per-DMC-list component index, reused by every code of a region.
+    component_index: dict[bytes, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.region)
@@ -62,9 +65,7 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
         np.asarray(found[name], dtype=np.int64)
         for name in ("dmc_key", "installations", "alerts", "sup", "affected", "capped", "top")
     )
-    groups: dict[tuple[str, str], list[int]] = {}
-    for i, key in enumerate(zip(region, code, strict=True)):
-        groups.setdefault(key, []).append(i)
+    groups = _contiguous_groups(region, code)
     table = CellTable(
         region=region,
         code=code,
@@ -77,11 +78,24 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
         top=top,
         daily=np.zeros((len(region), len(days))),
         days=days,
-        groups={k: np.asarray(v, dtype=np.int64) for k, v in groups.items()},
+        groups=groups,
         region_alerts={r: int(a) for r, a, _ in con.execute(sql.region_traffic()).fetchall()},
     )
     _fill_daily(con, table)
     return table
+
+
+def _contiguous_groups(region: list[str], code: list[str]) -> dict[tuple[str, str], IntArray]:
+    """Cell indices per region and code: the cells come ordered by both, so each is a run."""
+    if not region:
+        return {}
+    r, c = np.asarray(region, dtype=object), np.asarray(code, dtype=object)
+    starts = np.flatnonzero(np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])])
+    ends = np.r_[starts[1:], len(region)]
+    return {
+        (region[s], code[s]): np.arange(s, e, dtype=np.int64)
+        for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
+    }
 
 
 def _weighted_median(values: FloatArray, weights: FloatArray) -> float:

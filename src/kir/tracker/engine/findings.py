@@ -108,7 +108,7 @@ def _mark_regions(found: list[Finding], table: CellTable, dmcs: dict[int, Dmc]) 
         elsewhere = {
             region
             for region, key in installed
-            if region != f.region and wanted <= set(dmcs[key].components)
+            if region != f.region and wanted <= dmcs[key].members
         }
         f.region_specific = bool(elsewhere - set(f.found_in_regions))
 
