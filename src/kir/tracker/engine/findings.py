@@ -97,20 +97,21 @@ def _mark_regions(found: list[Finding], table: CellTable, dmcs: dict[int, Dmc]) 
     regions_of: dict[tuple[str, tuple[Any, ...]], set[str]] = defaultdict(set)
     for f in found:
         regions_of[(f.code, f.attribution.components)].add(f.region)
-    installed = {
-        (region, int(key))
-        for region, key, n in zip(table.region, table.dmc_key, table.installations, strict=True)
-        if n > 0
-    }
+    # Each region's installed DMCs once, not once per finding.
+    installed: dict[str, set[int]] = defaultdict(set)
+    for region, key, n in zip(
+        table.region, table.dmc_key.tolist(), table.installations, strict=True
+    ):
+        if n > 0:
+            installed[region].add(key)
     for f in found:
         f.found_in_regions = sorted(regions_of[(f.code, f.attribution.components)])
         wanted = set(f.attribution.components)
-        elsewhere = {
-            region
-            for region, key in installed
-            if region != f.region and wanted <= dmcs[key].members
-        }
-        f.region_specific = bool(elsewhere - set(f.found_in_regions))
+        f.region_specific = any(
+            any(wanted <= dmcs[key].members for key in keys)
+            for region, keys in installed.items()
+            if region != f.region and region not in f.found_in_regions
+        )
 
 
 def describe(finding: Finding, table: CellTable, dmcs: dict[int, Dmc]) -> dict[str, Any]:
