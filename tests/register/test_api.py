@@ -73,6 +73,7 @@ def test_it_lists_searches_and_paginates_visible_issues(cast):
     api = Api(cast.other_supplier)
     everything = api.get("/issues", {"page_size": 1}).json()
     assert (everything["total"], everything["pages"], len(everything["items"])) == (2, 2, 1)
+    assert everything["total_is_estimate"] is False
     found = api.get("/issues", {"q": "valve"}).json()
     assert [i["human_id"] for i in found["items"]] == [valve.human_id]
     filtered = api.get("/issues", {"category": "communications", "region": "north"}).json()
@@ -250,6 +251,25 @@ def test_it_pages_the_procurement_check_per_item(cast):
         assert api.post("/procurement-check", {"items": [line], **bad}).status_code == 422
 
 
+def test_it_bounds_the_list_count_and_says_so(cast, monkeypatch):
+    monkeypatch.setattr("kir.register.api.API_COUNT_CAP", 2)
+    issues = [cast.published(title=f"Issue {n}") for n in range(4)]
+    api = Api(cast.other_supplier)
+    first = api.get("/issues", {"page_size": 1}).json()
+    assert (first["total"], first["total_is_estimate"], first["pages"]) == (2, True, 2)
+    # The count reaches past the requested page, so every page that exists is served...
+    third = api.get("/issues", {"page_size": 1, "page": 3}).json()
+    assert (third["total"], third["total_is_estimate"], third["page"]) == (3, True, 3)
+    last = api.get("/issues", {"page_size": 1, "page": 4}).json()
+    assert (last["total"], last["total_is_estimate"], last["pages"]) == (4, False, 4)
+    listed = [api.get("/issues", {"page_size": 1, "page": n}).json()["items"] for n in (1, 2, 3, 4)]
+    assert sorted(i[0]["human_id"] for i in listed) == sorted(i.human_id for i in issues)
+    # ...and a page beyond the end is still clamped to the last one once the count is exact.
+    beyond = api.get("/issues", {"page_size": 1, "page": 9}).json()
+    assert (beyond["total"], beyond["total_is_estimate"], beyond["page"]) == (4, False, 4)
+    assert [i["human_id"] for i in beyond["items"]] == [listed[3][0]["human_id"]]
+
+
 def test_it_publishes_the_openapi_description(cast):
     schema = Client().get("/api/openapi.json").json()
     paths = schema["paths"]
@@ -263,4 +283,6 @@ def test_it_publishes_the_openapi_description(cast):
     ):
         assert path in paths, path
     assert set(paths["/api/issues"]) == {"get", "post"}
+    page = schema["components"]["schemas"]["IssuePageOut"]
+    assert {"total", "total_is_estimate", "pages"} <= set(page["required"])
     assert "409" in paths["/api/issues/{human_id}/transitions"]["post"]["responses"]

@@ -29,6 +29,8 @@ from kir.register.selectors import (
     issues_visible_to,
     statements_visible_to,
 )
+from kir.register.selectors.issues import public_issues_visible_to
+from kir.register.workflow import PUBLIC_STATES
 from tests.factories import (
     AffectedProductFactory,
     DeviceModelFactory,
@@ -60,6 +62,17 @@ def test_it_applies_each_states_audience(cast):
     for key in cast.users:
         expected = {issues[state].human_id for state, who in AUDIENCE.items() if key in who}
         assert visible_ids(cast.users[key]) == expected, key
+
+
+def test_the_public_register_is_exactly_the_visible_issues_in_public_states(cast):
+    issues = {state: cast.issue(state) for state in AUDIENCE}
+    assert {i.state for i in issues.values()} >= set(PUBLIC_STATES)
+    for user in [*cast.users.values(), AnonymousUser()]:
+        expected = issues_visible_to(user=user).filter(state__in=PUBLIC_STATES)
+        public = public_issues_visible_to(user=user)
+        assert set(public.values_list("pk", flat=True)) == set(
+            expected.values_list("pk", flat=True)
+        ), user
 
 
 def test_it_shows_a_notified_issue_to_a_manufacturer_named_only_through_a_dmc(cast):

@@ -67,6 +67,10 @@ from kir.register.services import (
 
 router = Router(auth=api_auth, tags=["register"])
 
+# The list counts at most this many matches (or up to the requested page, if further): counting
+# every visible issue of a broad list cost more than reading its page.
+API_COUNT_CAP = 1000
+
 REFUSALS: dict[int, type[Any]] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -157,10 +161,12 @@ def issues_list(request: HttpRequest, params: Query[IssueQueryIn]) -> IssuePageO
         sort=params.sort,
         page=params.page,
         page_size=params.page_size,
+        count_cap=API_COUNT_CAP,
     )
     return IssuePageOut(
         items=[IssueSummaryOut.from_issue(issue) for issue in page.items],
         total=page.total,
+        total_is_estimate=page.total_is_estimate,
         page=page.page,
         pages=page.pages,
         page_size=page.page_size,

@@ -81,9 +81,17 @@ def summary_fields(issue: Issue) -> dict[str, Any]:
 
 class IssuePageOut(BaseModel):
     items: list[IssueSummaryOut]
-    total: int
+    total: int = Field(
+        description="Number of matching issues; a lower bound when total_is_estimate is true"
+    )
+    total_is_estimate: bool = Field(
+        description=(
+            "True when there are more matches than were counted (more than total, and more "
+            "than one page beyond the requested one): show it as 'total+'"
+        )
+    )
     page: int
-    pages: int
+    pages: int = Field(description="Pages known so far; more follow when total_is_estimate")
     page_size: int
 
 

@@ -97,6 +97,19 @@ def issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
     return Issue.objects.filter(visibility_q(user))
 
 
+def public_issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
+    """The issues on the public register (published, resolved, closed, withdrawn) that `user`
+    sees: every one for a member of any organisation, none otherwise.
+
+    The same rows as `issues_visible_to(user=user).filter(state__in=PUBLIC_STATES)`, without the
+    reporter/manufacturer subqueries of `visibility_q`, which cannot widen a public-state filter
+    but which PostgreSQL still evaluates for every candidate row.
+    """
+    if _organisation_of(user) is None:
+        return Issue.objects.none()
+    return Issue.objects.filter(state__in=PUBLIC_STATES)
+
+
 def issue_get_visible(*, user: User | AnonymousUser, human_id: str) -> Issue:
     """The issue, or Http404 when it is hidden from `user` or does not exist (the same answer)."""
     issue = (
@@ -339,24 +352,46 @@ def issue_search_queryset(
     )
 
 
-def _page_ids(issues: QuerySet[Issue], page: int, page_size: int) -> tuple[list[int], int, int]:
-    """The ids on `page` (clamped into range) in order, the number of matches, and the page."""
-    total = issues.order_by().count()
-    page = min(page, max(1, math.ceil(total / page_size)))
+def _count(issues: QuerySet[Issue], cap: int | None) -> tuple[int, bool]:
+    """The number of matches, or `cap` and True when there are more than `cap`.
+
+    A capped count reads at most cap + 1 rows (COUNT over a LIMIT subquery), so a broad list
+    costs the same as a narrow one; an exact count walks every visible match.
+    """
+    if cap is None:
+        return issues.order_by().count(), False
+    found = issues.order_by().values("pk")[: cap + 1].count()
+    return (cap, True) if found > cap else (found, False)
+
+
+def _page_ids(
+    issues: QuerySet[Issue], page: int, page_size: int, count_cap: int | None
+) -> tuple[list[int], int, bool, int]:
+    """The ids on `page` in order, the number of matches (or a lower bound, flagged), and the
+    page, clamped into range when the count is exact.
+
+    A capped count always reaches past the requested page, so a page that exists is served.
+    """
+    cap = None if count_cap is None else max(count_cap, page * page_size)
+    total, is_estimate = _count(issues, cap)
+    if not is_estimate:
+        page = min(page, max(1, math.ceil(total / page_size)))
     if not total:
-        return [], 0, page
+        return [], 0, False, page
     start = (page - 1) * page_size
     ids = issues.select_related(None).values_list("pk", flat=True)[start : start + page_size]
-    return list(ids), total, page
+    return list(ids), total, is_estimate, page
 
 
 @dataclass(frozen=True)
 class IssuePage:
     items: list[Issue]
+    # The number of matches; with total_is_estimate, a lower bound: there are more than this.
     total: int
     page: int
     pages: int
     page_size: int
+    total_is_estimate: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -364,7 +399,7 @@ class IssuePage:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or self.total_is_estimate
 
 
 def issue_search(
@@ -376,6 +411,7 @@ def issue_search(
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
     with_products: bool = False,
+    count_cap: int | None = None,
 ) -> IssuePage:
     """One page of `issue_search_queryset`; the page number is clamped into range.
 
@@ -385,11 +421,12 @@ def issue_search(
     of rows to Python. (One query with a window count beside the LIMIT was tried: PostgreSQL 15
     costs the window as if the LIMIT stopped it early and probed each issue's document in
     turn.) Only the page's issues are then read whole. `with_products` prefetches each issue's
-    affected products with their catalogue entries.
+    affected products with their catalogue entries. `count_cap` bounds the count: beyond it
+    (or beyond the requested page) `total` is a lower bound and `total_is_estimate` is set.
     """
     issues = issue_search_queryset(user=user, query=query, filters=filters, sort=sort)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-    ids, total, page = _page_ids(issues, max(1, page), page_size)
+    ids, total, is_estimate, page = _page_ids(issues, max(1, page), page_size, count_cap)
     pages = max(1, math.ceil(total / page_size))
     # The ids passed every filter above; re-applying them here would only repeat the search.
     page_issues = Issue.objects.select_related("reporter_organisation", "coordinator_organisation")
@@ -397,4 +434,11 @@ def issue_search(
         page_issues = page_issues.prefetch_related(_products_prefetch())
     by_id = page_issues.in_bulk(ids)
     items = [by_id[pk] for pk in ids if pk in by_id]
-    return IssuePage(items=items, total=total, page=page, pages=pages, page_size=page_size)
+    return IssuePage(
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        page_size=page_size,
+        total_is_estimate=is_estimate,
+    )

@@ -15,11 +15,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, F, Q
 from django.db.models.expressions import RawSQL
 
 from kir.catalogue.models import DMC, DeviceVersion
@@ -30,8 +29,7 @@ from kir.identifiers import (
     normalise_model_id,
 )
 from kir.register.models import AffectedProduct, Issue, IssueState
-from kir.register.selectors.issues import issues_visible_to
-from kir.register.workflow import PUBLIC_STATES
+from kir.register.selectors.issues import public_issues_visible_to
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -39,8 +37,6 @@ if TYPE_CHECKING:
     from kir.accounts.models import User
 
 MAX_PROCUREMENT_ITEMS = 500
-# Sorts issues never published after every published one.
-_NEVER = datetime.min.replace(tzinfo=UTC)
 _DMC = re.compile(r"^DMC-[0-9A-F]{12}$")
 _SEPARATORS = re.compile(r"[\s/,;]+")
 _FIRMWARE_WORDS = frozenset({"fw", "firmware"})
@@ -257,14 +253,15 @@ def _issue_ids_q(ids: set[int]) -> Q | RawSQL:
 
 def _register_rows(
     user: User | AnonymousUser, versions: set[int], dmcs: set[int]
-) -> tuple[list[_ProductRow], dict[int, datetime | None]]:
+) -> tuple[list[_ProductRow], dict[int, int]]:
     """Affected-product rows naming `versions` or `dmcs` whose issue is on the register and
-    visible to `user`, as narrow tuples, with each such issue's publication time.
+    visible to `user`, as narrow tuples, with each such issue's rank in the display order:
+    newest publication first (never-published issues last), then oldest issue first.
 
     The rows come first, through the product indexes; visibility then filters the issues they
-    name (in SQL, through issues_visible_to), instead of joining every visible issue. Nothing is
-    made into a model object here: a dense check names thousands of rows, and only one page of
-    them per item is shown.
+    name (in SQL, through public_issues_visible_to), instead of joining every visible issue.
+    Nothing is made into a model object here: a dense check names thousands of rows, and only one
+    page of them per item is shown. The database ranks the issues, so no timestamp is read.
     """
     if not versions and not dmcs:
         return [], {}
@@ -273,23 +270,14 @@ def _register_rows(
         .order_by()
         .values_list("pk", "issue_id", "device_version_id", "dmc_id")
     )
-    published = dict(
-        issues_visible_to(user=user)
-        .filter(_issue_ids_q({row[1] for row in rows}), state__in=PUBLIC_STATES)
-        .order_by()
-        .values_list("pk", "published_at")
+    ordered = (
+        public_issues_visible_to(user=user)
+        .filter(_issue_ids_q({row[1] for row in rows}))
+        .order_by(F("published_at").desc(nulls_last=True), "pk")
+        .values_list("pk", flat=True)
     )
-    return [row for row in rows if row[1] in published], published
-
-
-def _match_order(published: dict[int, datetime | None]) -> Callable[[int], tuple[float, int]]:
-    """Newest publication first (never-published issues last), then oldest issue first."""
-
-    def key(issue_id: int) -> tuple[float, int]:
-        at = published[issue_id] or _NEVER
-        return (-at.timestamp(), issue_id)
-
-    return key
+    rank = {issue_id: position for position, issue_id in enumerate(ordered)}
+    return [row for row in rows if row[1] in rank], rank
 
 
 @dataclass
@@ -302,7 +290,7 @@ class _ItemPage:
 def _item_page(
     target: _Targets,
     rows: list[_ProductRow],
-    order: Callable[[int], tuple[float, int]],
+    order: Callable[[int], int],
     offset: int,
     limit: int,
 ) -> _ItemPage:
@@ -351,12 +339,12 @@ def procurement_check(
     limit = min(max(1, limit), MAX_PROCUREMENT_PAGE_SIZE)
     targets = _version_targets(items)
     _add_dmc_targets(targets)
-    rows, published = _register_rows(
+    rows, rank = _register_rows(
         user,
         {pk for t in targets.values() for pk in t.versions},
         {pk for t in targets.values() for pk in t.dmcs},
     )
-    order = _match_order(published)
+    order = rank.__getitem__
     pages = {item: _item_page(targets[item], rows, order, offset, limit) for item in items}
     issues = Issue.objects.defer(*_LONG_TEXTS).in_bulk(
         {issue_id for page in pages.values() for issue_id in page.products}
