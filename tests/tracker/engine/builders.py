@@ -13,17 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-INVENTORY_FIELDS = (
-    "device_id",
-    "installation_id",
-    "region",
-    "supplier",
-    "device_type",
-    "manufacturer",
-    "model",
-    "hardware_version",
-    "firmware_version",
-)
+from kir.tracker.engine.inputs import INVENTORY_COLUMNS
+
 START = datetime(2024, 3, 1, tzinfo=UTC)
 
 CHF_A = ("CHF", "AAAA", "0000000A", "00000001")
@@ -73,7 +64,7 @@ class Estate:
                 self.rows.append(
                     dict(
                         zip(
-                            INVENTORY_FIELDS,
+                            INVENTORY_COLUMNS,
                             (
                                 dev,
                                 inst.installation_id,
@@ -97,7 +88,7 @@ class Estate:
         if path.suffix == ".parquet":
             pq.write_table(pa.Table.from_pylist(self.rows), path)
         else:
-            write_csv(path, INVENTORY_FIELDS, self.rows)
+            write_csv(path, INVENTORY_COLUMNS, self.rows)
         return path
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ import pyarrow as pa
 
 from kir.tracker.engine import sql
 from kir.tracker.engine.cells import CellTable, load_cells
-from kir.tracker.engine.connection import EngineSettings, connect
+from kir.tracker.engine.connection import EngineSettings, engine_session
 from kir.tracker.engine.disclosure import (
     AUDIENCES,
     apply_disclosure,
@@ -69,12 +68,8 @@ def analyse(request: AnalyseRequest) -> dict[str, Any]:
     _check(request)
     rules = load_rules(request.rules_path)
     settings = request.settings or EngineSettings(rules.memory_limit, rules.threads)
-    with tempfile.TemporaryDirectory(prefix="kir-tracker-") as work:
-        con = connect(settings, Path(work))
-        try:
-            return _run(con, request, rules, Path(work))
-        finally:
-            con.close()
+    with engine_session(settings, prefix="kir-tracker-") as (con, work):
+        return _run(con, request, rules, work)
 
 
 def _timed(progress: Progress, label: str) -> Callable[[], None]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,3 +32,16 @@ def connect(settings: EngineSettings, work_dir: Path) -> duckdb.DuckDBPyConnecti
     # The command prints its own progress on a terminal; DuckDB's bar would garble it.
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+@contextmanager
+def engine_session(
+    settings: EngineSettings, *, prefix: str
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path]]:
+    """A connection and a private work directory, both gone when the run ends, however it ends."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as work:
+        con = connect(settings, Path(work))
+        try:
+            yield con, Path(work)
+        finally:
+            con.close()

@@ -26,7 +26,7 @@ import duckdb
 
 from kir.tracker.engine import sql
 from kir.tracker.engine.analyse import AnalyseRequest, Progress, handle_rejects
-from kir.tracker.engine.connection import EngineSettings, connect
+from kir.tracker.engine.connection import EngineSettings, engine_session
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.estate import load_estate
 from kir.tracker.engine.inputs import AlertInputs, prepare_alerts
@@ -105,12 +105,8 @@ class IngestRequest:
 def ingest(request: IngestRequest) -> dict[str, Any]:
     rules = load_rules(request.rules_path)
     settings = request.settings or EngineSettings(rules.memory_limit, rules.threads)
-    with tempfile.TemporaryDirectory(prefix="kir-ingest-") as work:
-        con = connect(settings, Path(work))
-        try:
-            return _ingest(con, request, rules, Path(work))
-        finally:
-            con.close()
+    with engine_session(settings, prefix="kir-ingest-") as (con, work):
+        return _ingest(con, request, rules, work)
 
 
 def _ingest(
