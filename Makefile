@@ -26,6 +26,7 @@ typecheck: $(STAMP)
 	KIR_INSECURE_TEST_KEY=1 $(BIN)/mypy src
 
 pytest: $(STAMP)
+	@test -x /usr/bin/chromium || scripts/install_chromium.sh
 	$(BIN)/python scripts/run_tests.py
 
 test: lint typecheck pytest
