@@ -19,6 +19,7 @@ from kir.api.auth import api_auth
 from kir.catalogue.models import DMC
 from kir.identifiers import IdentifierError
 from kir.register.api_schemas import (
+    SUMMARY_COLUMNS,
     ErrorOut,
     InvolvementOut,
     IssueCreateIn,
@@ -45,14 +46,13 @@ from kir.register.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from kir.register.models import AffectedProduct
 from kir.register.presenters import IssueDetail, available_transitions, issue_detail_for
 from kir.register.selectors import (
     IssueFilters,
-    ProcurementMatch,
+    ProcurementRow,
     issue_get_visible,
-    issue_search,
-    procurement_check,
+    issue_search_values,
+    procurement_check_rows,
     statements_visible_to,
 )
 from kir.register.selectors.procurement import parse_procurement_line
@@ -154,8 +154,9 @@ def issues_list(request: HttpRequest, params: Query[IssueQueryIn]) -> IssuePageO
     data = params.dict()
     filter_names = set(IssueFilters.__dataclass_fields__) - {"date_field"}
     filters = IssueFilters(**{name: data[name] for name in filter_names})
-    page = issue_search(
+    page = issue_search_values(
         user=_user(request),
+        fields=SUMMARY_COLUMNS,
         query=params.q,
         filters=filters,
         sort=params.sort,
@@ -164,7 +165,7 @@ def issues_list(request: HttpRequest, params: Query[IssueQueryIn]) -> IssuePageO
         count_cap=API_COUNT_CAP,
     )
     return IssuePageOut(
-        items=[IssueSummaryOut.from_issue(issue) for issue in page.items],
+        items=[IssueSummaryOut.from_values(row) for row in page.items],
         total=page.total,
         total_is_estimate=page.total_is_estimate,
         page=page.page,
@@ -277,24 +278,15 @@ def issues_manufacturer_response(
     return Status(200, _detail(user, human_id))
 
 
-def _product_label(product: AffectedProduct) -> str:
-    version = product.device_version
-    if version is None:
-        return product.dmc.identifier if product.dmc else ""
-    model = version.device_model
-    return f"{model.manufacturer.identifier}/{model.model_id}/{version.firmware_version}"
-
-
-def _match(match: ProcurementMatch) -> dict[str, Any]:
-    issue = match.issue
+def _match(match: ProcurementRow) -> dict[str, Any]:
     return {
-        "human_id": issue.human_id,
-        "title": issue.title,
-        "state": issue.state,
-        "disputed": issue.is_disputed,
+        "human_id": match.human_id,
+        "title": match.title,
+        "state": match.state,
+        "disputed": match.disputed,
         "withdrawn": match.withdrawn,
-        "published_at": issue.published_at,
-        "products": [{"product": _product_label(p), "status": p.status} for p in match.products],
+        "published_at": match.published_at,
+        "products": [{"product": label, "status": status} for label, status in match.products],
     }
 
 
@@ -311,7 +303,7 @@ def procurement_check_api(request: HttpRequest, payload: ProcurementCheckIn) -> 
             errors[f"items[{number}]"] = [f"{text!r}: {error}"]
     if errors:
         raise ValidationFailed(errors)
-    results = procurement_check(
+    results = procurement_check_rows(
         user=_user(request),
         items=list(dict.fromkeys(items)),
         offset=payload.offset,

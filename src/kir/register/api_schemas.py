@@ -59,6 +59,32 @@ class IssueSummaryOut(BaseModel):
     def from_issue(issue: Issue) -> IssueSummaryOut:
         return IssueSummaryOut(**summary_fields(issue))
 
+    @staticmethod
+    def from_values(row: dict[str, Any]) -> IssueSummaryOut:
+        """From a dict of the Issue columns in SUMMARY_COLUMNS (issue_search_values)."""
+        return IssueSummaryOut(
+            **row,
+            disputed=row["root_cause_status"] == RootCauseStatus.DISPUTED,
+            withdrawn=row["state"] == IssueState.WITHDRAWN,
+        )
+
+
+# The Issue columns an IssueSummaryOut is made from; `disputed` and `withdrawn` derive from them.
+SUMMARY_COLUMNS = (
+    "human_id",
+    "title",
+    "state",
+    "category",
+    "regions",
+    "evidence_level",
+    "root_cause_status",
+    "impact_level",
+    "version",
+    "created_at",
+    "updated_at",
+    "published_at",
+)
+
 
 def summary_fields(issue: Issue) -> dict[str, Any]:
     return {

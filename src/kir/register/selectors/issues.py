@@ -20,10 +20,22 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    Func,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -75,8 +87,8 @@ def named_manufacturer_q(organisation_id: int) -> Q:
     ).values("pk")
     involvements = Involvement.objects.filter(
         organisation_id=organisation_id, role=InvolvementRole.MANUFACTURER
-    )
-    return _issues_with_products(versions) | Q(pk__in=involvements.values("issue_id"))
+    ).order_by()
+    return _issues_with_products(versions, involvements.values("issue_id"))
 
 
 def visibility_q(user: User | AnonymousUser) -> Q:
@@ -89,8 +101,29 @@ def visibility_q(user: User | AnonymousUser) -> Q:
     own = Q(reporter_organisation_id=organisation.pk) | Q(
         coordinator_organisation_id=organisation.pk
     )
-    named = Q(state=IssueState.MANUFACTURER_NOTIFIED) & named_manufacturer_q(organisation.pk)
+    notified = Q(state=IssueState.MANUFACTURER_NOTIFIED)
+    named = notified & named_manufacturer_q(organisation.pk)
+    if connection.vendor == "postgresql":
+        # The same rows, as one array of ids computed once per query (an InitPlan). Left as
+        # subqueries inside the OR, PostgreSQL keeps them as hashed SubPlans that it prices as
+        # rebuilt on every probe of an index, so every search, filter and count fell back to a
+        # sequential scan of all issues; with the array it walks the matches through the index.
+        named = notified & Q(
+            _IdAmong(F("pk"), Subquery(Issue.objects.filter(named).order_by().values("pk")))
+        )
     return Q(state__in=PUBLIC_STATES) | own | named
+
+
+class _IdAmong(Func):
+    """`<id> = ANY(ARRAY(<subquery>))` (PostgreSQL): membership in an array built once."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        (column, column_params), (ids, ids_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"{column} = ANY(ARRAY{ids})", (*column_params, *ids_params)
 
 
 def issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
@@ -257,16 +290,23 @@ def _version_q(filters: IssueFilters) -> Q | None:
     return q or None
 
 
-def _issues_with_products(versions: QuerySet[Any]) -> Q:
-    """Issues naming one of `versions` directly or through a DMC containing it.
+def _issues_naming(versions: QuerySet[Any], dmcs: QuerySet[Any], *more: QuerySet[Any]) -> Q:
+    """Issues with an affected product that is one of `versions` or one of `dmcs` (querysets of
+    ids), or among the issue ids of `more`.
 
-    Two subqueries rather than one OR over a join, so each can use its affected-product index.
+    One IN over a UNION ALL of index lookups: the database collects the few issues named and
+    then reads them. As separate IN subqueries joined by OR it tested every issue against each.
     """
     products = AffectedProduct.objects.order_by()
+    by_version = products.filter(device_version_id__in=versions).values("issue_id")
+    by_dmc = products.filter(dmc_id__in=dmcs).values("issue_id")
+    return Q(pk__in=by_version.union(by_dmc, *more, all=True))
+
+
+def _issues_with_products(versions: QuerySet[Any], *more: QuerySet[Any]) -> Q:
+    """Issues naming one of `versions` directly or through a DMC containing it (or in `more`)."""
     dmcs = DMC.members.through.objects.filter(deviceversion_id__in=versions).values("dmc_id")
-    return Q(pk__in=products.filter(device_version_id__in=versions).values("issue_id")) | Q(
-        pk__in=products.filter(dmc_id__in=dmcs).values("issue_id")
-    )
+    return _issues_naming(versions, dmcs, *more)
 
 
 def _product_filter_q(filters: IssueFilters) -> Q:
@@ -277,10 +317,7 @@ def _product_filter_q(filters: IssueFilters) -> Q:
     if filters.dmc:
         dmc = DMC.objects.filter(identifier=filters.dmc.strip().upper()).values("pk")
         members = DMC.members.through.objects.filter(dmc_id__in=dmc).values("deviceversion_id")
-        products = AffectedProduct.objects.order_by()
-        q &= Q(pk__in=products.filter(dmc_id__in=dmc).values("issue_id")) | Q(
-            pk__in=products.filter(device_version_id__in=members).values("issue_id")
-        )
+        q &= _issues_naming(members, dmc)
     return q
 
 
@@ -352,40 +389,40 @@ def issue_search_queryset(
     )
 
 
-def _count(issues: QuerySet[Issue], cap: int | None) -> tuple[int, bool]:
-    """The number of matches, or `cap` and True when there are more than `cap`.
-
-    A capped count reads at most cap + 1 rows (COUNT over a LIMIT subquery), so a broad list
-    costs the same as a narrow one; an exact count walks every visible match.
-    """
-    if cap is None:
-        return issues.order_by().count(), False
-    found = issues.order_by().values("pk")[: cap + 1].count()
-    return (cap, True) if found > cap else (found, False)
-
-
 def _page_ids(
     issues: QuerySet[Issue], page: int, page_size: int, count_cap: int | None
 ) -> tuple[list[int], int, bool, int]:
     """The ids on `page` in order, the number of matches (or a lower bound, flagged), and the
     page, clamped into range when the count is exact.
 
-    A capped count always reaches past the requested page, so a page that exists is served.
+    With `count_cap`, one query reads the ordered ids up to the cap (or the requested page, if
+    further) plus one: their number is the count, a slice of them the page, and a page that
+    exists is always served. Without it, an exact COUNT and then the page (LIMIT/OFFSET).
     """
-    cap = None if count_cap is None else max(count_cap, page * page_size)
-    total, is_estimate = _count(issues, cap)
+    ids = issues.select_related(None).values_list("pk", flat=True)
+    if count_cap is not None:
+        cap = max(count_cap, page * page_size)
+        found = list(ids[: cap + 1])
+        is_estimate = len(found) > cap
+        total = cap if is_estimate else len(found)
+    else:
+        found, is_estimate = None, False
+        total = issues.order_by().count()
     if not is_estimate:
         page = min(page, max(1, math.ceil(total / page_size)))
     if not total:
         return [], 0, False, page
     start = (page - 1) * page_size
-    ids = issues.select_related(None).values_list("pk", flat=True)[start : start + page_size]
-    return list(ids), total, is_estimate, page
+    page_ids = (found if found is not None else ids)[start : start + page_size]
+    return list(page_ids), total, is_estimate, page
+
+
+ItemT = TypeVar("ItemT")
 
 
 @dataclass(frozen=True)
-class IssuePage:
-    items: list[Issue]
+class IssuePage(Generic[ItemT]):
+    items: list[ItemT]
     # The number of matches; with total_is_estimate, a lower bound: there are more than this.
     total: int
     page: int
@@ -402,6 +439,40 @@ class IssuePage:
         return self.page < self.pages or self.total_is_estimate
 
 
+def _search_page(
+    user: User | AnonymousUser,
+    query: str,
+    filters: IssueFilters | None,
+    sort: str,
+    page: int,
+    page_size: int,
+    count_cap: int | None,
+) -> IssuePage[int]:
+    """The ids on one page of `issue_search_queryset`, in order, with the page's numbers."""
+    issues = issue_search_queryset(user=user, query=query, filters=filters, sort=sort)
+    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+    ids, total, is_estimate, page = _page_ids(issues, max(1, page), page_size, count_cap)
+    return IssuePage(
+        items=ids,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / page_size)),
+        page_size=page_size,
+        total_is_estimate=is_estimate,
+    )
+
+
+def _with_items(page: IssuePage[int], items: list[ItemT]) -> IssuePage[ItemT]:
+    return IssuePage(
+        items=items,
+        total=page.total,
+        page=page.page,
+        pages=page.pages,
+        page_size=page.page_size,
+        total_is_estimate=page.total_is_estimate,
+    )
+
+
 def issue_search(
     *,
     user: User | AnonymousUser,
@@ -412,33 +483,43 @@ def issue_search(
     page_size: int = DEFAULT_PAGE_SIZE,
     with_products: bool = False,
     count_cap: int | None = None,
-) -> IssuePage:
+) -> IssuePage[Issue]:
     """One page of `issue_search_queryset`; the page number is clamped into range.
 
-    Two narrow queries: a COUNT of the matches, then the page's ids in order (LIMIT/OFFSET).
-    Each lets PostgreSQL plan for what it needs: the count for every match (the full-text index,
-    then a hash join), the page for the top of the order only. Neither sends more than one page
-    of rows to Python. (One query with a window count beside the LIMIT was tried: PostgreSQL 15
-    costs the window as if the LIMIT stopped it early and probed each issue's document in
-    turn.) Only the page's issues are then read whole. `with_products` prefetches each issue's
-    affected products with their catalogue entries. `count_cap` bounds the count: beyond it
-    (or beyond the requested page) `total` is a lower bound and `total_is_estimate` is set.
+    Without `count_cap`, two narrow queries: a COUNT of the matches, then the page's ids in order
+    (LIMIT/OFFSET). (One query with a window count beside the LIMIT was tried: PostgreSQL 15
+    costs the window as if the LIMIT stopped it early and probed each issue's document in turn.)
+    With it, one query: the ordered ids up to the cap (see `_page_ids`); a COUNT over a LIMIT
+    had PostgreSQL hash every visible issue to count a thousand text matches. `count_cap` bounds
+    the count: beyond it (or beyond the requested page) `total` is a lower bound and
+    `total_is_estimate` is set. Only the page's issues are then read whole; `with_products`
+    prefetches each one's affected products with their catalogue entries.
     """
-    issues = issue_search_queryset(user=user, query=query, filters=filters, sort=sort)
-    page_size = min(max(1, page_size), MAX_PAGE_SIZE)
-    ids, total, is_estimate, page = _page_ids(issues, max(1, page), page_size, count_cap)
-    pages = max(1, math.ceil(total / page_size))
+    found = _search_page(user, query, filters, sort, page, page_size, count_cap)
     # The ids passed every filter above; re-applying them here would only repeat the search.
     page_issues = Issue.objects.select_related("reporter_organisation", "coordinator_organisation")
     if with_products:
         page_issues = page_issues.prefetch_related(_products_prefetch())
-    by_id = page_issues.in_bulk(ids)
-    items = [by_id[pk] for pk in ids if pk in by_id]
-    return IssuePage(
-        items=items,
-        total=total,
-        page=page,
-        pages=pages,
-        page_size=page_size,
-        total_is_estimate=is_estimate,
-    )
+    by_id = page_issues.in_bulk(found.items)
+    return _with_items(found, [by_id[pk] for pk in found.items if pk in by_id])
+
+
+def issue_search_values(
+    *,
+    user: User | AnonymousUser,
+    fields: tuple[str, ...],
+    query: str = "",
+    filters: IssueFilters | None = None,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    count_cap: int | None = None,
+) -> IssuePage[dict[str, Any]]:
+    """`issue_search` with each issue on the page as a dict of its `fields` (Issue columns),
+    read with `QuerySet.values`: the same issues, and no model object made (for the API)."""
+    found = _search_page(user, query, filters, sort, page, page_size, count_cap)
+    if not found.items:
+        return _with_items(found, [])
+    rows = Issue.objects.filter(pk__in=found.items).order_by().values("pk", *fields)
+    by_id = {row.pop("pk"): row for row in rows}
+    return _with_items(found, [by_id[pk] for pk in found.items if pk in by_id])

@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from django.db import connection
@@ -28,7 +29,7 @@ from kir.identifiers import (
     normalise_manufacturer_id,
     normalise_model_id,
 )
-from kir.register.models import AffectedProduct, Issue, IssueState
+from kir.register.models import AffectedProduct, Issue, IssueState, RootCauseStatus
 from kir.register.selectors.issues import public_issues_visible_to
 
 if TYPE_CHECKING:
@@ -238,8 +239,8 @@ _LONG_TEXTS = ("summary", "description", "impact_rationale")
 PROCUREMENT_PAGE_SIZE = 20
 MAX_PROCUREMENT_PAGE_SIZE = 500
 
-# (affected product id, issue id, device version id, DMC id): one narrow row per product.
-_ProductRow = tuple[int, int, int | None, int | None]
+# (affected product id, issue id, device version id, DMC id, status): one narrow row per product.
+_ProductRow = tuple[int, int, int | None, int | None, str]
 
 
 def _issue_ids_q(ids: set[int]) -> Q | RawSQL:
@@ -268,7 +269,7 @@ def _register_rows(
     rows: list[_ProductRow] = list(
         AffectedProduct.objects.filter(Q(device_version_id__in=versions) | Q(dmc_id__in=dmcs))
         .order_by()
-        .values_list("pk", "issue_id", "device_version_id", "dmc_id")
+        .values_list("pk", "issue_id", "device_version_id", "dmc_id", "status")
     )
     ordered = (
         public_issues_visible_to(user=user)
@@ -283,8 +284,8 @@ def _register_rows(
 @dataclass
 class _ItemPage:
     total: int
-    # Issue id -> ids of the item's affected products on that issue, in display order.
-    products: dict[int, list[int]]
+    # Issue id -> the item's affected-product rows on that issue, in id order; display order.
+    products: dict[int, list[_ProductRow]]
 
 
 def _item_page(
@@ -294,10 +295,11 @@ def _item_page(
     offset: int,
     limit: int,
 ) -> _ItemPage:
-    touching: dict[int, list[int]] = defaultdict(list)
-    for pk, issue_id, version_id, dmc_id in rows:
-        if version_id in target.versions or dmc_id in target.dmcs:
-            touching[issue_id].append(pk)
+    touching: dict[int, list[_ProductRow]] = defaultdict(list)
+    versions, dmcs = target.versions, target.dmcs
+    for row in rows:
+        if row[2] in versions or row[3] in dmcs:
+            touching[row[1]].append(row)
     page = sorted(touching, key=order)[offset : offset + limit]
     return _ItemPage(len(touching), {issue_id: sorted(touching[issue_id]) for issue_id in page})
 
@@ -321,6 +323,39 @@ def _page_products(ids: set[int], issues: dict[int, Issue]) -> dict[int, Affecte
     return products
 
 
+@dataclass
+class _Check:
+    """Each item's catalogue targets and page of touching issues, before anything is read whole."""
+
+    targets: dict[ProcurementItem, _Targets]
+    pages: dict[ProcurementItem, _ItemPage]
+    offset: int
+
+    def issue_ids(self) -> set[int]:
+        return {issue_id for page in self.pages.values() for issue_id in page.products}
+
+    def rows(self) -> list[_ProductRow]:
+        pages = self.pages.values()
+        return [row for page in pages for rows in page.products.values() for row in rows]
+
+
+def _check(
+    user: User | AnonymousUser, items: list[ProcurementItem], offset: int, limit: int
+) -> _Check:
+    offset = max(0, offset)
+    limit = min(max(1, limit), MAX_PROCUREMENT_PAGE_SIZE)
+    targets = _version_targets(items)
+    _add_dmc_targets(targets)
+    rows, rank = _register_rows(
+        user,
+        {pk for t in targets.values() for pk in t.versions},
+        {pk for t in targets.values() for pk in t.dmcs},
+    )
+    order = rank.__getitem__
+    pages = {item: _item_page(targets[item], rows, order, offset, limit) for item in items}
+    return _Check(targets, pages, offset)
+
+
 def procurement_check(
     *,
     user: User | AnonymousUser,
@@ -335,35 +370,119 @@ def procurement_check(
     Only the page's issues and affected products (with their catalogue entries) are read whole,
     so the cost follows the page, not how many issues a popular model has.
     """
-    offset = max(0, offset)
-    limit = min(max(1, limit), MAX_PROCUREMENT_PAGE_SIZE)
-    targets = _version_targets(items)
-    _add_dmc_targets(targets)
-    rows, rank = _register_rows(
-        user,
-        {pk for t in targets.values() for pk in t.versions},
-        {pk for t in targets.values() for pk in t.dmcs},
-    )
-    order = rank.__getitem__
-    pages = {item: _item_page(targets[item], rows, order, offset, limit) for item in items}
-    issues = Issue.objects.defer(*_LONG_TEXTS).in_bulk(
-        {issue_id for page in pages.values() for issue_id in page.products}
-    )
-    products = _page_products(
-        {pk for page in pages.values() for pks in page.products.values() for pk in pks}, issues
-    )
+    check = _check(user, items, offset, limit)
+    issues = Issue.objects.defer(*_LONG_TEXTS).in_bulk(check.issue_ids())
+    products = _page_products({row[0] for row in check.rows()}, issues)
     return [
         ProcurementResult(
             item=item,
-            in_catalogue=bool(targets[item].versions or targets[item].dmcs),
+            in_catalogue=bool(check.targets[item].versions or check.targets[item].dmcs),
             # An issue or product deleted since the rows were read is left out, not an error.
             matches=[
-                ProcurementMatch(issues[issue_id], [products[pk] for pk in pks if pk in products])
-                for issue_id, pks in pages[item].products.items()
+                ProcurementMatch(
+                    issues[issue_id], [products[row[0]] for row in rows if row[0] in products]
+                )
+                for issue_id, rows in check.pages[item].products.items()
                 if issue_id in issues
             ],
-            total=pages[item].total,
-            offset=offset,
+            total=check.pages[item].total,
+            offset=check.offset,
+        )
+        for item in items
+    ]
+
+
+@dataclass(frozen=True)
+class ProcurementRow:
+    """An issue touching an item, as plain values: what the API answers for it."""
+
+    human_id: str
+    title: str
+    state: str
+    disputed: bool
+    withdrawn: bool
+    published_at: datetime | None
+    # (MANUFACTURER/MODEL/FIRMWARE or DMC identifier, product status) of each affected product
+    # through which the issue touches the item.
+    products: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ProcurementRowsResult:
+    item: ProcurementItem
+    in_catalogue: bool
+    matches: list[ProcurementRow]
+    total: int
+    offset: int
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - self.offset - len(self.matches))
+
+
+def _product_labels(rows: list[_ProductRow]) -> tuple[dict[int, str], dict[int, str]]:
+    """MANUFACTURER/MODEL/FIRMWARE of each device version and the identifier of each DMC named
+    by `rows`, read as plain values."""
+    version_ids = {row[2] for row in rows if row[2] is not None}
+    dmc_ids = {row[3] for row in rows if row[3] is not None}
+    versions: dict[int, str] = {}
+    if version_ids:
+        fields = ("device_model__manufacturer__identifier", "device_model__model_id")
+        for pk, manufacturer, model, firmware in DeviceVersion.objects.filter(
+            pk__in=version_ids
+        ).values_list("pk", *fields, "firmware_version"):
+            versions[pk] = f"{manufacturer}/{model}/{firmware}"
+    dmcs: dict[int, str] = {}
+    if dmc_ids:
+        dmcs = dict(DMC.objects.filter(pk__in=dmc_ids).values_list("pk", "identifier"))
+    return versions, dmcs
+
+
+def procurement_check_rows(
+    *,
+    user: User | AnonymousUser,
+    items: list[ProcurementItem],
+    offset: int = 0,
+    limit: int = PROCUREMENT_PAGE_SIZE,
+) -> list[ProcurementRowsResult]:
+    """`procurement_check` as plain values (for the API): the same items, totals and pages of the
+    same visible issues, with only the fields the API answers, and no model object made."""
+    check = _check(user, items, offset, limit)
+    issue_ids = check.issue_ids()
+    issues = {}
+    if issue_ids:
+        fields = ("human_id", "title", "state", "root_cause_status", "published_at")
+        visible = public_issues_visible_to(user=user).filter(_issue_ids_q(issue_ids))
+        issues = {row[0]: row[1:] for row in visible.order_by().values_list("pk", *fields)}
+    versions, dmcs = _product_labels(check.rows())
+
+    def match(issue_id: int, rows: list[_ProductRow]) -> ProcurementRow:
+        human_id, title, state, root_cause, published_at = issues[issue_id]
+        return ProcurementRow(
+            human_id=human_id,
+            title=title,
+            state=state,
+            disputed=root_cause == RootCauseStatus.DISPUTED,
+            withdrawn=state == IssueState.WITHDRAWN,
+            published_at=published_at,
+            products=[
+                (versions[row[2]] if row[2] is not None else dmcs[row[3]], row[4])  # type: ignore[index]
+                for row in rows
+            ],
+        )
+
+    return [
+        ProcurementRowsResult(
+            item=item,
+            in_catalogue=bool(check.targets[item].versions or check.targets[item].dmcs),
+            # An issue deleted or withdrawn from view since the rows were read is left out.
+            matches=[
+                match(issue_id, rows)
+                for issue_id, rows in check.pages[item].products.items()
+                if issue_id in issues
+            ],
+            total=check.pages[item].total,
+            offset=check.offset,
         )
         for item in items
     ]
