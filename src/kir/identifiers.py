@@ -6,6 +6,7 @@ catalogue or the tracker computed it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -61,16 +62,19 @@ class Component(NamedTuple):
         return f"{self.device_type}/{self.manufacturer}/{self.model}/{self.firmware_version}"
 
 
+@functools.lru_cache(maxsize=4096)
+def canonical_component(c: Component) -> Component:
+    # Cached: a national estate has tens of thousands of DMCs built from a few hundred parts.
+    return Component(
+        c.device_type.strip().upper(),
+        normalise_manufacturer_id(c.manufacturer),
+        normalise_model_id(c.model),
+        normalise_firmware_version(c.firmware_version),
+    )
+
+
 def canonical_components(components: Iterable[Component]) -> tuple[Component, ...]:
-    unique = {
-        Component(
-            c.device_type.strip().upper(),
-            normalise_manufacturer_id(c.manufacturer),
-            normalise_model_id(c.model),
-            normalise_firmware_version(c.firmware_version),
-        )
-        for c in components
-    }
+    unique = {canonical_component(c) for c in components}
     if not unique:
         raise IdentifierError("a DMC needs at least one device")
     return tuple(sorted(unique))

@@ -58,3 +58,36 @@ def test_it_writes_no_infinity_into_json():
     assert stats.finite_or_none(float("inf")) is None
     assert stats.finite_or_none(float("nan")) is None
     assert stats.finite_or_none(1.234567) == 1.2346
+
+
+def test_it_agrees_with_scipy_stats_over_many_random_cases():
+    # stats.py calls scipy.special directly; scipy.stats is the reference it must match.
+    rng = np.random.default_rng(7)
+    s1, s0 = rng.integers(1, 400, 500), rng.integers(0, 40_000, 500)
+    e1, e0 = rng.integers(1, 5_000, 500), rng.integers(1, 500_000, 500)
+    share = e1 / (e1 + e0)
+    assert stats.rate_excess_p(s1, e1, s0, e0) == pytest.approx(
+        scipy_stats.binom.sf(s1 - 1, s1 + s0, share), rel=1e-9, abs=1e-300
+    )
+    low, high = stats.rate_ratio_ci(s1, e1, s0, e0, 0.9)
+    expected_low = scipy_stats.beta.ppf(0.05, s1, s0 + 1)
+    assert low == pytest.approx(expected_low / (1 - expected_low) * e0 / e1, rel=1e-9)
+    has_base = s0 > 0
+    expected_high = scipy_stats.beta.ppf(0.95, s1[has_base] + 1, s0[has_base])
+    assert high[has_base] == pytest.approx(
+        expected_high / (1 - expected_high) * e0[has_base] / e1[has_base], rel=1e-9
+    )
+    p = rng.random(300) ** 3
+    assert stats.benjamini_hochberg(p) == pytest.approx(
+        scipy_stats.false_discovery_control(p, method="bh")
+    )
+
+
+def test_it_finds_the_poisson_threshold_by_hand_and_against_scipy():
+    # Mean 1: P(X >= 4) = 0.019, P(X >= 5) = 0.00366; so at tail 0.01 the threshold is 5.
+    assert stats.poisson_threshold([1.0], 0.01).tolist() == [5]
+    # A near-zero mean still needs two alerts: one is never unusual.
+    assert stats.poisson_threshold([0.0, 1e-9], 0.01).tolist() == [2, 2]
+    means = np.asarray([0.05, 0.3, 2.0, 7.5, 40.0, 310.0])
+    expected = np.maximum(scipy_stats.poisson.isf(0.01, means) + 1, 2)
+    assert stats.poisson_threshold(means, 0.01).tolist() == expected.astype(int).tolist()

@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from kir.tracker.engine import sql
 from kir.tracker.engine.cells import CellTable, load_cells
-from kir.tracker.engine.connection import EngineSettings, engine_session
+from kir.tracker.engine.connection import EngineSettings, create_table, engine_session
 from kir.tracker.engine.disclosure import (
     AUDIENCES,
     apply_disclosure,
@@ -150,15 +149,16 @@ def _drilldowns(
     wanted = [
         (index, f.region, f.code, key) for index, f in enumerate(findings) for key in f.dmc_keys
     ]
-    table = pa.table(
+    create_table(
+        con,
+        "wanted",
         {
-            "finding": pa.array([w[0] for w in wanted], pa.int64()),
-            "region": [w[1] for w in wanted],
-            "code": [w[2] for w in wanted],
-            "dmc_key": pa.array([w[3] for w in wanted], pa.int64()),
-        }
+            "finding": ("BIGINT", [w[0] for w in wanted]),
+            "region": ("VARCHAR", [w[1] for w in wanted]),
+            "code": ("VARCHAR", [w[2] for w in wanted]),
+            "dmc_key": ("BIGINT", [w[3] for w in wanted]),
+        },
     )
-    con.register("wanted", table)
     rows: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(findings))}
     query = sql.drilldown(request.supplier, rules.drilldown_limit)
     for index, device_id, installation, supplier, count in con.execute(query).fetchall():
@@ -170,7 +170,6 @@ def _drilldowns(
                 "superfluous_alerts": int(count),
             }
         )
-    con.unregister("wanted")
     return rows
 
 

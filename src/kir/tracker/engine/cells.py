@@ -12,11 +12,10 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 from numpy.typing import NDArray
-from scipy.stats import poisson
 
 from kir.tracker.engine import sql, stats
+from kir.tracker.engine.connection import create_table
 from kir.tracker.engine.rules import Rules
 
 IntArray = NDArray[np.int64]
@@ -129,17 +128,16 @@ def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules)
         ],
         dtype=np.float64,
     )
-    thresholds = np.maximum(poisson.isf(rules.affected_tail, typical) + 1, 2) if keys else typical
-    table = pa.table(
+    thresholds = stats.poisson_threshold(typical, rules.affected_tail)
+    create_table(
+        con,
+        "affected_threshold",
         {
-            "region": [k[0] for k in keys],
-            "code": [k[1] for k in keys],
-            "threshold": pa.array(thresholds.astype(np.int64), pa.int64()),
-        }
+            "region": ("VARCHAR", [k[0] for k in keys]),
+            "code": ("VARCHAR", [k[1] for k in keys]),
+            "threshold": ("BIGINT", thresholds.astype(np.int64).tolist()),
+        },
     )
-    con.register("threshold_arrow", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE affected_threshold AS SELECT * FROM threshold_arrow")
-    con.unregister("threshold_arrow")
 
 
 def _fill_daily(con: duckdb.DuckDBPyConnection, table: CellTable) -> None:

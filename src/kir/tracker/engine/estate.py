@@ -7,10 +7,10 @@ from functools import cached_property
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from kir.identifiers import Component, dmc_identifier
 from kir.tracker.engine import sql
+from kir.tracker.engine.connection import create_table
 from kir.tracker.engine.inputs import inventory_relation
 
 
@@ -49,16 +49,15 @@ def _register_dmcs(con: duckdb.DuckDBPyConnection) -> dict[int, Dmc]:
     for key, signature in enumerate(signatures, start=1):
         components = _parse_signature(signature)
         dmcs[key] = Dmc(key, dmc_identifier(components), components)
-    table = pa.table(
+    create_table(
+        con,
+        "dmc",
         {
-            "dmc_key": pa.array(list(dmcs), pa.int32()),
-            "dmc_id": [d.dmc_id for d in dmcs.values()],
-            "signature": signatures,
-        }
+            "dmc_key": ("INTEGER", list(dmcs)),
+            "dmc_id": ("VARCHAR", [d.dmc_id for d in dmcs.values()]),
+            "signature": ("VARCHAR", signatures),
+        },
     )
-    con.register("dmc_arrow", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE dmc AS SELECT * FROM dmc_arrow")
-    con.unregister("dmc_arrow")
     return dmcs
 
 

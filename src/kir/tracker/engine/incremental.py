@@ -37,7 +37,7 @@ from kir.tracker.engine.scan import ScanSummary, split_scan_groups, summarise_sc
 
 def rules_fingerprint(rules: Rules) -> str:
     data = rules.to_json()
-    for key in ("memory_limit", "threads", "source"):
+    for key in ("memory_limit", "threads", "day_pass_min_rows", "source"):
         data.pop(key, None)
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 

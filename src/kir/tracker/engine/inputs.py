@@ -107,16 +107,21 @@ class AlertInputs:
     # and rescans if that left any alert unmatched that normalising would have matched.
     trust_canonical: bool = True
 
-    def source_sql(self) -> str:
+    def source_sql(self, raw_filter: str | None = None) -> str:
+        """Typed alert rows of every file; raw_filter applies to the files' own columns."""
         parts = [
             sql.normalised_alerts(
-                group.relation(store_rejects=True),
+                _filtered(group.relation(store_rejects=True), raw_filter),
                 has_throttled=group.has_throttled,
                 trust_canonical=self.trust_canonical and group.fmt == "parquet",
             )
             for group in self.groups
         ]
         return "\nUNION ALL\n".join(parts)
+
+
+def _filtered(relation: str, raw_filter: str | None) -> str:
+    return f"(SELECT * FROM {relation} WHERE {raw_filter})" if raw_filter else relation
 
 
 def prepare_alerts(patterns: Sequence[str | Path], work_dir: Path) -> AlertInputs:

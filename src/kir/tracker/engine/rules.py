@@ -49,6 +49,7 @@ class Rules:
     drilldown_limit: int
     memory_limit: str
     threads: int
+    day_pass_min_rows: int
     source: str = "defaults"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -151,6 +152,7 @@ def _build(data: dict[str, Any], source: str) -> Rules:
         drilldown_limit=int(disclosure["drilldown_limit"]),
         memory_limit=str(engine["memory_limit"]),
         threads=int(engine["threads"]),
+        day_pass_min_rows=int(engine["day_pass_min_rows"]),
         source=source,
     )
 

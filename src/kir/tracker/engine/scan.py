@@ -8,9 +8,11 @@ After `scan_alerts` the connection holds:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from kir.tracker.engine import sql
 from kir.tracker.engine.codes import is_valid_alert_code
@@ -39,10 +41,10 @@ def scan_range_sql(rules: Rules, day_from: date | None, day_to: date | None) -> 
     terms = ["NOT valid"]
     bounds = []
     if day_from:
-        bounds.append(f"ts_us >= epoch_us(TIMESTAMPTZ '{day_from.isoformat()}') - {margin}")
+        bounds.append(f"ts_us >= epoch_us({sql.utc_midnight(day_from.isoformat())}) - {margin}")
     if day_to:
         end = (day_to + timedelta(days=1)).isoformat()
-        bounds.append(f"ts_us < epoch_us(TIMESTAMPTZ '{end}') + {margin}")
+        bounds.append(f"ts_us < epoch_us({sql.utc_midnight(end)}) + {margin}")
     if not bounds:
         return "true"
     return "(" + " OR ".join([*terms, " AND ".join(bounds)]) + ")"
@@ -56,17 +58,23 @@ def scan_alerts(
     day_from: date | None = None,
     day_to: date | None = None,
 ) -> ScanSummary:
-    source = (
-        f"SELECT * FROM ({inputs.source_sql()}) WHERE {scan_range_sql(rules, day_from, day_to)}"
-    )
-    flagged = sql.flagged_alerts(source, rules, with_carry=False)
-    aggregated = sql.aggregates(
-        flagged,
-        day_from=day_from.isoformat() if day_from else None,
-        day_to=day_to.isoformat() if day_to else None,
-        by_day=False,
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
+    passes = day_passes(inputs, rules) if day_from is None and day_to is None else []
+    if passes:
+        for number, day in enumerate(passes):
+            query = _day_pass_sql(inputs, rules, day, first=number == 0)
+            into = "INSERT INTO scan_groups" if number else "CREATE TEMP TABLE scan_groups AS"
+            con.execute(f"{into} {query}")
+    else:
+        source = (
+            f"SELECT * FROM ({inputs.source_sql()}) WHERE {scan_range_sql(rules, day_from, day_to)}"
+        )
+        aggregated = sql.aggregates(
+            sql.flagged_alerts(source, rules, with_carry=False),
+            day_from=day_from.isoformat() if day_from else None,
+            day_to=day_to.isoformat() if day_to else None,
+            by_day=False,
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
     split_scan_groups(con, by_day=False)
     summary = summarise_scan(con)
     if summary.unknown_device_alerts:
@@ -79,6 +87,71 @@ def scan_alerts(
         unknown = [raw for raw, _n, malformed, known in unmatched if not (malformed or known)]
         summary.unknown_device_sample = unknown[:UNKNOWN_SAMPLE]
     return summary
+
+
+def day_passes(inputs: AlertInputs, rules: Rules) -> list[date]:
+    """The days to scan one by one, or [] for a single pass over everything.
+
+    Day by day only when it can pay: every file Parquet with a TIMESTAMPTZ raised_at and
+    row-group statistics for it (so a pass skips the other days' row groups), and at least
+    rules.day_pass_min_rows rows (below that one pass fits in memory anyway).
+    """
+    rows, first, last = 0, None, None
+    for group in inputs.groups:
+        if group.fmt != "parquet":
+            return []
+        for path in group.paths:
+            span = _parquet_time_span(path)
+            if span is None:
+                return []
+            count, low, high = span
+            rows += count
+            if low is not None and high is not None:
+                first = low if first is None else min(first, low)
+                last = high if last is None else max(last, high)
+    if rows < rules.day_pass_min_rows or first is None or last is None:
+        return []
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _parquet_time_span(path: str) -> tuple[int, date | None, date | None] | None:
+    """Rows and the first and last UTC day of raised_at, from the file's metadata alone."""
+    meta = pq.ParquetFile(path).metadata
+    names = meta.schema.to_arrow_schema()
+    if "raised_at" not in names.names:
+        return None
+    kind = names.field("raised_at").type
+    if not (pa.types.is_timestamp(kind) and kind.tz is not None):
+        return None
+    column = names.get_field_index("raised_at")
+    low: date | None = None
+    high: date | None = None
+    for index in range(meta.num_row_groups):
+        chunk = meta.row_group(index)
+        stats = chunk.column(column).statistics
+        if chunk.num_rows == 0 or (stats is not None and stats.null_count == chunk.num_rows):
+            continue  # no times here: rows without a time go to the first pass
+        if stats is None or not stats.has_min_max:
+            return None
+        start, end = _utc_day(stats.min), _utc_day(stats.max)
+        low = start if low is None else min(low, start)
+        high = end if high is None else max(high, end)
+    return meta.num_rows, low, high
+
+
+def _utc_day(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date()
+    raise TypeError(f"unexpected raised_at statistic {value!r}")
+
+
+def _day_pass_sql(inputs: AlertInputs, rules: Rules, day: date, *, first: bool) -> str:
+    next_day = (day + timedelta(days=1)).isoformat()
+    raw = sql.day_pass_filter(day.isoformat(), next_day, rules.max_window_seconds(), first=first)
+    flagged = sql.flagged_alerts(inputs.source_sql(raw), rules, with_carry=False)
+    return sql.aggregates(
+        flagged, day_from=None, day_to=None, by_day=False, pass_day=day.isoformat()
+    )
 
 
 def unmatched_ids(

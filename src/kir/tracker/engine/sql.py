@@ -177,6 +177,24 @@ def flagged_alerts(source: str, rules: Rules, *, with_carry: bool) -> str:
 _DAY_US = 86_400 * _MICROS
 
 
+def utc_midnight(day: str) -> str:
+    """A TIMESTAMPTZ literal for midnight UTC, whatever the session's time zone."""
+    return f"TIMESTAMPTZ {quote(day + ' 00:00:00+00')}"
+
+
+def day_pass_filter(day: str, next_day: str, margin_seconds: int, *, first: bool) -> str:
+    """The raw rows one pass of a day-by-day scan reads: its day and a rule window either side.
+
+    On the raw TIMESTAMPTZ column, so that Parquet row groups outside it are skipped. Rows
+    without a time belong to no day: the first pass takes them.
+    """
+    rows = (
+        f"(raised_at >= {utc_midnight(day)} - INTERVAL {int(margin_seconds)} SECOND "
+        f"AND raised_at < {utc_midnight(next_day)} + INTERVAL {int(margin_seconds)} SECOND)"
+    )
+    return f"({rows} OR raised_at IS NULL)" if first else rows
+
+
 def _day_number(day: str) -> int:
     """Days since 1970-01-01 (UTC), the integer the pass groups by instead of a DATE."""
     from datetime import date
@@ -184,13 +202,22 @@ def _day_number(day: str) -> int:
     return (date.fromisoformat(day) - date(1970, 1, 1)).days
 
 
-def aggregates(flagged: str, *, day_from: str | None, day_to: str | None, by_day: bool) -> str:
+def aggregates(
+    flagged: str,
+    *,
+    day_from: str | None,
+    day_to: str | None,
+    by_day: bool,
+    pass_day: str | None = None,
+) -> str:
     """Reduce flagged alerts to the two small tables the statistics need.
 
     Grouping set 1: alerts and superfluous alerts per day, region, DMC and code.
     Grouping set 2: superfluous alerts per device (only devices with any; alerts from devices
     missing from the inventory keep their device key so they can be reported).
     Days are integers until the groups are formed: a DATE per alert row costs far more.
+    With pass_day (one pass of a day-by-day scan) only the rows raised on that day count, valid
+    or not, and rows without a time; the rest of the pass is context for the window functions.
     """
     window = []
     if day_from:
@@ -198,6 +225,12 @@ def aggregates(flagged: str, *, day_from: str | None, day_to: str | None, by_day
     if day_to:
         window.append(f"day_number <= {_day_number(day_to)}")
     in_window = " AND ".join(window) or "true"
+    own_day = f", f.ts_us // {_DAY_US} AS own_day" if pass_day else ""
+    keep = (
+        f"coalesce(own_day = {_day_number(pass_day)}, true)"
+        if pass_day
+        else f"NOT (region <> {quote(REJECTED_REGION)} AND NOT ({in_window}))"
+    )
     device_set = (
         "(day_number, region, dmc_key, code, sup_dev)"
         if by_day
@@ -216,10 +249,10 @@ def aggregates(flagged: str, *, day_from: str | None, day_to: str | None, by_day
                             ELSE coalesce(d.region, {quote(UNKNOWN_REGION)}) END AS region,
                        d.dmc_key,
                        CASE WHEN f.valid AND (d.region IS NULL OR f.sup > 0)
-                            THEN f.dev_key END AS sup_dev
+                            THEN f.dev_key END AS sup_dev{own_day}
                 FROM ({flagged}) f LEFT JOIN device d ON f.dev_key = d.dev_key
             )
-            WHERE NOT (region <> {quote(REJECTED_REGION)} AND NOT ({in_window}))
+            WHERE {keep}
             GROUP BY GROUPING SETS ((day_number, region, dmc_key, code), {device_set}))"""
 
 
@@ -389,18 +422,23 @@ def region_traffic() -> str:
 
 
 def drilldown(supplier: str | None, limit: int) -> str:
-    """The devices behind each finding, most superfluous first; `wanted` lists finding x DMC."""
-    only = f" AND n.supplier = {quote(supplier)}" if supplier else ""
+    """The devices behind each finding, most superfluous first; `wanted` lists finding x DMC.
+
+    A device may have several dev_sup rows (one per pass of a day-by-day scan): they are summed.
+    """
+    only = f" WHERE n.supplier = {quote(supplier)}" if supplier else ""
     return f"""
         SELECT finding, device_id, installation_id, supplier, superfluous FROM (
-            SELECT w.finding, d.device_id, n.installation_id, n.supplier, s.superfluous,
-                   row_number() OVER (PARTITION BY w.finding
+            SELECT s.finding, d.device_id, n.installation_id, n.supplier, s.superfluous,
+                   row_number() OVER (PARTITION BY s.finding
                                       ORDER BY s.superfluous DESC, d.device_id) AS position
-            FROM wanted w
-            JOIN dev_sup s ON s.region = w.region AND s.code = w.code AND s.dmc_key = w.dmc_key
+            FROM (SELECT w.finding, s.dev_key, sum(s.superfluous) AS superfluous
+                  FROM wanted w
+                  JOIN dev_sup s
+                    ON s.region = w.region AND s.code = w.code AND s.dmc_key = w.dmc_key
+                  WHERE s.superfluous > 0 GROUP BY ALL) s
             JOIN device d ON d.dev_key = s.dev_key
-            JOIN installation_dmc n ON n.inst_key = d.inst_key
-            WHERE s.superfluous > 0{only})
+            JOIN installation_dmc n ON n.inst_key = d.inst_key{only})
         WHERE position <= {int(limit)} ORDER BY finding, position"""
 
 

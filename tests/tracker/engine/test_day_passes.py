@@ -1,0 +1,97 @@
+"""A one-shot analysis scanned day by day gives exactly the report of a single pass."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from kir.tracker.engine.analyse import AnalyseRequest, analyse
+from kir.tracker.engine.inputs import prepare_alerts
+from kir.tracker.engine.rules import load_rules
+from kir.tracker.engine.scan import day_passes
+from tests.tracker.engine.builders import alert, at, device_id
+from tests.tracker.engine.scenarios import DAYS, grid_estate, planted_rows
+
+
+def _write_timestamped(path, rows):
+    """Parquet with raised_at as TIMESTAMPTZ (the form day passes need), throttled counts kept."""
+    times = [
+        r["raised_at"]
+        if r["raised_at"] is None
+        else datetime.fromisoformat(str(r["raised_at"]).replace("Z", "+00:00"))
+        for r in rows
+    ]
+    table = pa.table(
+        {
+            "device_id": [r["device_id"] for r in rows],
+            "alert_code": [r["alert_code"] for r in rows],
+            "raised_at": pa.array(times, pa.timestamp("us", tz="UTC")),
+            "throttled_count": pa.array([r.get("throttled_count") for r in rows], pa.int32()),
+        }
+    )
+    pq.write_table(table, path, row_group_size=500)
+    return path
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("day-passes")
+    estate = grid_estate(per_dmc=20)
+    rows = planted_rows(estate, seed=11)
+    rng = random.Random(5)
+    for inst in estate.installations[::4]:  # repeats and flaps straddling midnight
+        meter = inst.devices["ESME"]
+        day = rng.randrange(0, DAYS - 1)
+        rows += [alert(meter, "8F35", at(day, 86_390)), alert(meter, "8F35", at(day + 1, 30))]
+        rows += [alert(meter, "81A3", at(day, 86_395)), alert(meter, "81A2", at(day + 1, 5))]
+        rows.append(alert(meter, "8F0C", at(day, 43_200), throttled=4))
+    known = estate.installations[0].devices["ESME"]
+    rows += [
+        alert("not-an-eui64", "8F35", at(1, 100)),  # malformed device id
+        alert(known, "ZZZZ", at(2, 100)),  # not an alert code
+        {**alert(known, "8F35", at(0, 0)), "raised_at": None},  # no time at all
+        alert(device_id(999_999), "8F35", at(3, 100)),  # absent from the inventory
+        alert(known, "8F35", at(DAYS - 1, 86_399)),  # the very last instant
+    ]
+    rng.shuffle(rows)  # files hold mixed days: a pass must pick its rows out of every file
+    half = len(rows) // 2
+    files = [
+        _write_timestamped(tmp_path / "a.parquet", rows[:half]),
+        _write_timestamped(tmp_path / "b.parquet", rows[half:]),
+    ]
+    inventory = estate.write(tmp_path / "inventory.parquet")
+    day_by_day = tmp_path / "day-by-day.toml"
+    day_by_day.write_text("[engine]\nday_pass_min_rows = 0\n")
+    return tmp_path, inventory, files, day_by_day
+
+
+def test_day_passes_are_used_only_above_the_row_threshold(data):
+    tmp_path, _inventory, files, day_by_day = data
+    inputs = prepare_alerts(files, tmp_path)
+    assert len(day_passes(inputs, load_rules(day_by_day))) == DAYS
+    assert day_passes(inputs, load_rules()) == []
+
+
+def test_day_by_day_equals_a_single_pass(data):
+    _tmp_path, inventory, files, day_by_day = data
+    single = analyse(AnalyseRequest(inventory=inventory, alerts=files))
+    by_day = analyse(AnalyseRequest(inventory=inventory, alerts=files, rules_path=day_by_day))
+    assert single["findings"], "the planted problems are found"
+    assert any(f.get("devices") for f in single["findings"]), "device drill-down is compared"
+    inputs = single["inputs"]["alerts"]
+    assert inputs["rejected_rows"] == 3  # bad id, bad code, no time: each counted once
+    assert inputs["unknown_device_alerts"] == 1
+    for key in ("findings", "region_traffic", "window", "inputs", "notes"):
+        assert by_day[key] == single[key], key
+
+
+def test_csv_inputs_are_never_scanned_day_by_day(data, tmp_path):
+    _tmp_path, _inventory, _files, day_by_day = data
+    csv_file = tmp_path / "alerts.csv"
+    csv_file.write_text("device_id,alert_code,raised_at\n" + f"{device_id(1)},8F35,{at(0, 5)}\n")
+    inputs = prepare_alerts([csv_file], tmp_path)
+    assert day_passes(inputs, load_rules(day_by_day)) == []
