@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -327,6 +328,19 @@ def test_it_sorts(cast):
     assert order("-impact") == order("impact") == [one, two, three]
     assert order("human_id") == [one, two, three]
     assert order("no-such-sort") == order("-updated")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL query plan")
+@pytest.mark.parametrize(("sort", "index"), [("-impact", "impact"), ("-evidence", "evidence")])
+def test_the_ranked_sorts_can_read_their_index_on_postgresql(cast, sort, index):
+    """Migration 0004 indexes the CASE that `_ranked` builds; if either changes alone, the
+    planner can no longer use the index and every such page sorts all visible issues."""
+    query = issue_search_queryset(user=cast.users["secas"], sort=sort).values("pk")[:25]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        plan = query.explain()
+    assert f"register_issue_{index}_sort" in plan
 
 
 def test_it_paginates_and_clamps_pages(cast):
