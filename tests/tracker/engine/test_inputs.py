@@ -5,6 +5,8 @@ import gzip
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from kir.tracker.engine.analyse import AnalyseRequest, analyse
@@ -190,20 +192,30 @@ def test_it_fails_past_max_rejects_and_writes_no_report(tmp_path, estate):
     assert report["inputs"]["alerts"]["rejected_rows"] == 4
 
 
-def test_it_rejects_bad_inventory_rows(tmp_path, estate):
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_it_rejects_bad_inventory_rows(tmp_path, estate, suffix):
     rows = [dict(r) for r in estate.rows]
     rows.append({**rows[0]})  # duplicate device
     rows.append({**rows[1], "device_id": "00-DB-00-00-00-00-00-99", "region": "mars"})
     rows.append({**rows[1], "device_id": "00-DB-00-00-00-00-00-98", "manufacturer": "XYZ"})
-    path = tmp_path / "inventory.csv"
-    write_csv(path, rows[0].keys(), rows)
+    path = tmp_path / f"inventory{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.Table.from_pylist(rows), path)
+    else:
+        write_csv(path, rows[0].keys(), rows)
     alerts = write_alerts(tmp_path / "alerts.csv", _rows(estate))
     report = analyse(
         AnalyseRequest(inventory=path, alerts=[alerts], rejects_path=tmp_path / "r.csv")
     )
     assert report["inputs"]["inventory"]["rejected_rows"] == 3
-    text = (tmp_path / "r.csv").read_text()
-    assert "duplicate of row 1" in text and "region: expected" in text and "manufacturer" in text
+    with (tmp_path / "r.csv").open() as handle:
+        rejects = {int(r["row"]): r["reason"] for r in csv.DictReader(handle)}
+    # Rows count from 1 after the header, in either format: the three appended rows.
+    n = len(estate.rows)
+    assert sorted(rejects) == [n + 1, n + 2, n + 3]
+    assert rejects[n + 1] == "device_id: duplicate of row 1"
+    assert rejects[n + 2].startswith("region: expected")
+    assert rejects[n + 3].startswith("manufacturer")
 
 
 def test_it_counts_csv_lines_that_do_not_split(tmp_path, estate):

@@ -11,6 +11,7 @@ import duckdb
 from kir.identifiers import Component, dmc_identifier
 from kir.tracker.engine import sql
 from kir.tracker.engine.connection import create_table
+from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.inputs import inventory_relation
 
 
@@ -44,7 +45,16 @@ def _parse_signature(signature: str) -> tuple[Component, ...]:
 
 
 def _register_dmcs(con: duckdb.DuckDBPyConnection) -> dict[int, Dmc]:
-    signatures = [row[0] for row in con.execute(sql.DISTINCT_SIGNATURES).fetchall()]
+    """Number the distinct DMCs (in signature order) and give each its catalogue id."""
+    names: dict[int, str] = {}
+    for component, part in con.execute(sql.COMPONENTS).fetchall():
+        if names.setdefault(part, component) != component:
+            raise TrackerError(f"components {names[part]} and {component} share a hash")
+    found = {
+        "|".join(sorted(names[part] for part in parts)): parts
+        for (parts,) in con.execute(sql.DISTINCT_PARTS).fetchall()
+    }
+    signatures = sorted(found)
     dmcs: dict[int, Dmc] = {}
     for key, signature in enumerate(signatures, start=1):
         components = _parse_signature(signature)
@@ -56,6 +66,7 @@ def _register_dmcs(con: duckdb.DuckDBPyConnection) -> dict[int, Dmc]:
             "dmc_key": ("INTEGER", list(dmcs)),
             "dmc_id": ("VARCHAR", [d.dmc_id for d in dmcs.values()]),
             "signature": ("VARCHAR", signatures),
+            "parts": ("UBIGINT[]", [found[s] for s in signatures]),
         },
     )
     return dmcs

@@ -149,7 +149,8 @@ def inventory_relation(path: Path) -> str:
     header = read_header(checked)
     check_columns(checked, header, INVENTORY_COLUMNS)
     if file_format(checked) == "parquet":
-        return sql.read_parquet([str(checked)])
+        relation = sql.read_parquet([str(checked)], row_numbers=True)
+        return sql.numbered_rows(relation, parquet=True)
     if file_format(checked) == "csv":
-        return sql.read_csv([str(checked)], header)
+        return sql.numbered_rows(sql.read_csv([str(checked)], header), parquet=False)
     raise InputFileError(checked, "the inventory must be CSV or Parquet")

@@ -25,8 +25,19 @@ def file_list(paths: Sequence[str]) -> str:
     return "[" + ", ".join(quote(p) for p in paths) + "]"
 
 
-def read_parquet(paths: Sequence[str]) -> str:
-    return f"read_parquet({file_list(paths)}, union_by_name = true)"
+def read_parquet(paths: Sequence[str], *, row_numbers: bool = False) -> str:
+    numbered = ", file_row_number = true" if row_numbers else ""
+    return f"read_parquet({file_list(paths)}, union_by_name = true{numbered})"
+
+
+def numbered_rows(relation: str, *, parquet: bool) -> str:
+    """The relation with kir_row_no, each row's 1-based number in its file, for reject messages.
+
+    Parquet numbers its rows as it reads them, in parallel; a CSV needs row_number() over the
+    whole file, which runs in one thread.
+    """
+    number = "file_row_number + 1" if parquet else "row_number() OVER ()"
+    return f"(SELECT *, {number} AS kir_row_no FROM {relation})"
 
 
 def read_csv(paths: Sequence[str], header: Sequence[str], *, store_rejects: bool = False) -> str:
@@ -260,7 +271,7 @@ def checked_inventory(source: str) -> str:
     """Inventory rows normalised, each with the reason it is rejected (NULL when it is fine)."""
     return f"""
         WITH raw AS (
-            SELECT row_number() OVER () AS row_no, CAST(device_id AS VARCHAR) AS raw_device_id,
+            SELECT kir_row_no AS row_no, CAST(device_id AS VARCHAR) AS raw_device_id,
                    CAST(installation_id AS VARCHAR) AS installation_id,
                    CAST(region AS VARCHAR) AS region, CAST(supplier AS VARCHAR) AS supplier,
                    CAST(device_type AS VARCHAR) AS device_type,
@@ -318,22 +329,28 @@ INVENTORY_DUPLICATES = """
       AND inventory_checked.reason IS NULL"""
 
 
-# An installation's DMC signature: its distinct components in a fixed order. Python turns each
-# distinct signature into the catalogue's DMC id (there are few), so no per-device Python runs.
+# An installation's DMC: its distinct components, as a sorted list of their hashes (a list of
+# integers groups far faster than a string per installation). Python turns each distinct list
+# into the catalogue's DMC id and a readable signature (there are few), so no per-device Python
+# runs.
 INSTALLATIONS = """
     CREATE OR REPLACE TEMP TABLE installation AS
     SELECT hash(installation_id) AS inst_key, installation_id,
            min(region) AS region, min(supplier) AS supplier,
-           array_to_string(list_sort(list_distinct(list(component))), '|') AS signature
+           list_sort(list_distinct(list(hash(component)))) AS parts
     FROM inventory_checked WHERE reason IS NULL
     GROUP BY installation_id"""
 
-DISTINCT_SIGNATURES = "SELECT DISTINCT signature FROM installation ORDER BY signature"
+COMPONENTS = """
+    SELECT component, hash(component) AS part
+    FROM (SELECT DISTINCT component FROM inventory_checked WHERE reason IS NULL)"""
+
+DISTINCT_PARTS = "SELECT DISTINCT parts FROM installation"
 
 INSTALLATION_DMCS = """
     CREATE OR REPLACE TEMP TABLE installation_dmc AS
     SELECT n.inst_key, n.installation_id, n.region, n.supplier, s.dmc_key
-    FROM installation n JOIN dmc s ON s.signature = n.signature"""
+    FROM installation n JOIN dmc s ON s.parts = n.parts"""
 
 DEVICES = """
     CREATE OR REPLACE TEMP TABLE device AS
