@@ -30,7 +30,7 @@ from kir.register.selectors import (
     issues_visible_to,
     statements_visible_to,
 )
-from kir.register.selectors.issues import public_issues_visible_to
+from kir.register.selectors.issues import FEW_VERSIONS, public_issues_visible_to
 from kir.register.workflow import PUBLIC_STATES
 from tests.factories import (
     AffectedProductFactory,
@@ -257,7 +257,12 @@ def catalogue_issues(cast):
         (IssueFilters(dmc="DMC-FFFFFFFFFFFF"), set()),
     ],
 )
-def test_it_filters_by_product(cast, catalogue_issues, filters, expected):
+# 0: every version filter takes the broad path (hashed sets) instead of collecting issues first.
+@pytest.mark.parametrize("few_versions", [FEW_VERSIONS, 0])
+def test_it_filters_by_product(
+    cast, catalogue_issues, filters, expected, few_versions, monkeypatch
+):
+    monkeypatch.setattr("kir.register.selectors.issues.FEW_VERSIONS", few_versions)
     names = dict(zip(["on_version", "on_dmc", "unrelated"], catalogue_issues, strict=True))
     found = set(human_ids(issue_search_queryset(user=cast.users["secas"], filters=filters)))
     assert found == {names[name].human_id for name in expected}

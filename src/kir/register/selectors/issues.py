@@ -309,11 +309,34 @@ def _issues_with_products(versions: QuerySet[Any], *more: QuerySet[Any]) -> Q:
     return _issues_naming(versions, dmcs, *more)
 
 
+def _issues_with_products_each(versions: QuerySet[Any]) -> Q:
+    """The issues of `_issues_with_products(versions)`, tested issue by issue: two IN subqueries
+    joined by OR stay two hashed sets that each issue is looked up in, as the list is walked in
+    its order, so a broad filter stops once it has found enough (see `_product_filter_q`)."""
+    products = AffectedProduct.objects.order_by()
+    dmcs = DMC.members.through.objects.filter(deviceversion_id__in=versions).values("dmc_id")
+    return Q(pk__in=products.filter(device_version_id__in=versions).values("issue_id")) | Q(
+        pk__in=products.filter(dmc_id__in=dmcs).values("issue_id")
+    )
+
+
+# A manufacturer, model or firmware filter naming at most this many device versions collects
+# the issues they name first (a few hundred at most); a broader one (a whole manufacturer names
+# a third of the register) tests each issue against hashed sets while walking the list order,
+# and stops at the page and the count cap. Either way the same issues match.
+FEW_VERSIONS = 50
+
+
 def _product_filter_q(filters: IssueFilters) -> Q:
     q = Q()
     version_q = _version_q(filters)
     if version_q is not None:
-        q &= _issues_with_products(DeviceVersion.objects.filter(version_q).values("pk"))
+        versions = DeviceVersion.objects.filter(version_q).values("pk")
+        few = list(versions.values_list("pk", flat=True)[: FEW_VERSIONS + 1])
+        if len(few) <= FEW_VERSIONS:
+            q &= _issues_with_products(DeviceVersion.objects.filter(pk__in=few).values("pk"))
+        else:
+            q &= _issues_with_products_each(versions)
     if filters.dmc:
         dmc = DMC.objects.filter(identifier=filters.dmc.strip().upper()).values("pk")
         members = DMC.members.through.objects.filter(dmc_id__in=dmc).values("deviceversion_id")
