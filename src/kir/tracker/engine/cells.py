@@ -97,12 +97,6 @@ def _contiguous_groups(region: list[str], code: list[str]) -> dict[tuple[str, st
     }
 
 
-def _weighted_median(values: FloatArray, weights: FloatArray) -> float:
-    order = np.argsort(values)
-    cumulative = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
-
-
 def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules) -> None:
     """Per region and code, how many superfluous alerts make an installation "affected".
 
@@ -112,22 +106,9 @@ def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules)
     typical rate is the installation-weighted median of the DMCs' rates, so that problem DMCs
     (a minority) do not raise the bar they are measured against.
     """
-    by_code: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for region, code, installations, capped in con.execute(
-        sql.dmc_code_superfluous(cap)
-    ).fetchall():
-        by_code.setdefault((region, code), []).append((installations, capped))
-    keys = list(by_code)
-    typical = np.asarray(
-        [
-            _weighted_median(
-                np.asarray([c / n for n, c in by_code[k]], dtype=np.float64),
-                np.asarray([n for n, _c in by_code[k]], dtype=np.float64),
-            )
-            for k in keys
-        ],
-        dtype=np.float64,
-    )
+    found = con.execute(sql.typical_rates(cap)).fetchall()
+    keys = [(region, code) for region, code, _typical in found]
+    typical = np.asarray([rate for _r, _c, rate in found], dtype=np.float64)
     thresholds = stats.poisson_threshold(typical, rules.affected_tail)
     create_table(
         con,

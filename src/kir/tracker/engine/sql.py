@@ -407,19 +407,33 @@ def cells(cap: int, excluded: list[str]) -> str:
         ORDER BY c.region, c.code, p.dmc_key"""
 
 
-def dmc_code_superfluous(cap: int) -> str:
-    """Capped superfluous alerts per region, code and DMC, beside every DMC's installations."""
+def typical_rates(cap: int) -> str:
+    """Per region and code, the installation-weighted median of its DMCs' capped rates.
+
+    Every DMC of the region counts, those without any superfluous alert at rate 0: the median
+    is the first rate, in ascending order, at which half the region's installations are reached.
+    """
     return f"""
         WITH sup AS (
             SELECT region, code, dmc_key, sum(least(superfluous, {int(cap)})) AS capped
             FROM inst_sup GROUP BY ALL),
         pop AS (SELECT region, dmc_key, count(*) AS installations
-                FROM installation_dmc GROUP BY ALL)
-        SELECT c.region, c.code, p.installations, coalesce(s.capped, 0) AS capped
-        FROM (SELECT DISTINCT region, code FROM sup) c
-        JOIN pop p ON p.region = c.region
-        LEFT JOIN sup s ON s.region = c.region AND s.code = c.code AND s.dmc_key = p.dmc_key
-        ORDER BY c.region, c.code"""
+                FROM installation_dmc GROUP BY ALL),
+        grid AS (
+            SELECT c.region, c.code, p.installations,
+                   coalesce(s.capped, 0) / p.installations AS rate
+            FROM (SELECT DISTINCT region, code FROM sup) c
+            JOIN pop p ON p.region = c.region
+            LEFT JOIN sup s
+              ON s.region = c.region AND s.code = c.code AND s.dmc_key = p.dmc_key),
+        ranked AS (
+            SELECT region, code, rate,
+                   sum(installations) OVER (PARTITION BY region, code ORDER BY rate
+                                            ROWS UNBOUNDED PRECEDING) AS reached,
+                   sum(installations) OVER (PARTITION BY region, code) AS total
+            FROM grid)
+        SELECT region, code, min(rate) FILTER (WHERE reached >= total / 2) AS typical
+        FROM ranked GROUP BY ALL ORDER BY ALL"""
 
 
 def cell_days(first_day: str) -> str:
