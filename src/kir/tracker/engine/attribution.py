@@ -57,8 +57,9 @@ class _Region:
         self.table, self.cells, self.rules = table, cells, rules
         members, positions = _component_index(table, cells, dmcs)
         self.parts = dict(zip(cells.tolist(), members, strict=True))
+        self.component_cells = {component: cells[at] for component, at in positions.items()}
         self.by_component: dict[Component, set[int]] = {
-            component: set(cells[at].tolist()) for component, at in positions.items()
+            component: set(held.tolist()) for component, held in self.component_cells.items()
         }
         self._total: tuple[int, int] | None = None
         self._follows: dict[frozenset[int], bool] = {}
@@ -152,13 +153,17 @@ class _Region:
         Small DMCs rarely pass a test on their own; a component over many of them can. The
         screen is Bonferroni-corrected over the components tried, all tested in one call.
         """
-        groups = [sorted(h) for h in self.by_component.values() if len(h) < len(self.parts)]
+        groups = [h for h in self.component_cells.values() if len(h) < len(self.parts)]
         if not groups:
             return set()
         s_all, n_all = self._totals()
-        s1 = np.asarray([self.table.capped[g].sum() for g in groups], dtype=np.float64)
-        n1 = np.asarray([self.table.installations[g].sum() for g in groups], dtype=np.float64)
-        affected = np.asarray([self.table.affected[g].sum() for g in groups])
+        # Every component's sums in one pass: its cells laid end to end, summed per run.
+        flat = np.concatenate(groups)
+        starts = np.cumsum([0] + [len(g) for g in groups[:-1]])
+        s1, n1, affected = (
+            np.add.reduceat(values[flat], starts).astype(np.float64)
+            for values in (self.table.capped, self.table.installations, self.table.affected)
+        )
         ratio = stats.rate_ratio(s1, n1, s_all - s1, n_all - n1)
         p = stats.rate_excess_p(s1, n1, s_all - s1, n_all - n1)
         alpha = self.rules.alpha / len(groups)
@@ -167,7 +172,8 @@ class _Region:
             & (np.nan_to_num(ratio, nan=0.0) >= self.rules.min_rate_ratio)
             & (p <= alpha)
         )
-        return {i for g, k in zip(groups, keep, strict=True) if k for i in g if self.table.sup[i]}
+        kept = [g[self.table.sup[g] > 0] for g, k in zip(groups, keep, strict=True) if k]
+        return {int(i) for g in kept for i in g}
 
 
 def _components(region: _Region, flagged: set[int]) -> list[Attribution]:

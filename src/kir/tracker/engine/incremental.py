@@ -124,9 +124,7 @@ def _ingest(
     source = sql.with_carry(inputs.source_sql(), str(carry) if carry else None)
     flagged = sql.flagged_alerts(source, rules, with_carry=True)
     con.execute(f"CREATE OR REPLACE TEMP TABLE flagged_rows AS {flagged}")
-    aggregated = sql.aggregates(
-        "SELECT * FROM flagged_rows", day_from=None, day_to=None, by_day=True
-    )
+    aggregated = sql.aggregates("SELECT * FROM flagged_rows", day_from=None, day_to=None)
     con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
     split_scan_groups(con, by_day=True)
     summary = summarise_scan(con)

@@ -3,6 +3,7 @@
 After `scan_alerts` the connection holds:
   agg_day(day, region, dmc_key, code, messages, alerts, superfluous)
   dev_sup([day,] region, dmc_key, code, dev_key, superfluous)   superfluous > 0 or unknown device
+Both may hold several rows for one key (a device's days, say): every reader sums them.
 """
 
 from __future__ import annotations
@@ -72,7 +73,6 @@ def scan_alerts(
             sql.flagged_alerts(source, rules, with_carry=False),
             day_from=day_from.isoformat() if day_from else None,
             day_to=day_to.isoformat() if day_to else None,
-            by_day=False,
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
     split_scan_groups(con, by_day=False)
@@ -149,9 +149,7 @@ def _day_pass_sql(inputs: AlertInputs, rules: Rules, day: date, *, first: bool) 
     next_day = (day + timedelta(days=1)).isoformat()
     raw = sql.day_pass_filter(day.isoformat(), next_day, rules.max_window_seconds(), first=first)
     flagged = sql.flagged_alerts(inputs.source_sql(raw), rules, with_carry=False)
-    return sql.aggregates(
-        flagged, day_from=None, day_to=None, by_day=False, pass_day=day.isoformat()
-    )
+    return sql.aggregates(flagged, day_from=None, day_to=None, pass_day=day.isoformat())
 
 
 def unmatched_ids(
@@ -170,12 +168,11 @@ def split_scan_groups(con: duckdb.DuckDBPyConnection, *, by_day: bool) -> None:
     day = "day, " if by_day else ""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE agg_day AS SELECT day, region, dmc_key, code, "
-        "messages, alerts, superfluous FROM scan_groups WHERE NOT device_level"
+        "messages, alerts, superfluous FROM scan_groups"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE dev_sup AS SELECT {day}region, dmc_key, code, "
-        "sup_dev AS dev_key, superfluous FROM scan_groups "
-        "WHERE device_level AND sup_dev IS NOT NULL"
+        "sup_dev AS dev_key, superfluous FROM scan_groups WHERE sup_dev IS NOT NULL"
     )
     con.execute("DROP TABLE scan_groups")
     mark_invalid_codes(con)

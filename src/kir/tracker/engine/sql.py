@@ -214,18 +214,14 @@ def _day_number(day: str) -> int:
 
 
 def aggregates(
-    flagged: str,
-    *,
-    day_from: str | None,
-    day_to: str | None,
-    by_day: bool,
-    pass_day: str | None = None,
+    flagged: str, *, day_from: str | None, day_to: str | None, pass_day: str | None = None
 ) -> str:
-    """Reduce flagged alerts to the two small tables the statistics need.
+    """Reduce flagged alerts to alerts and superfluous alerts per day, region, DMC, code and
+    sup_dev, the device for rows that need one later: alerts with a superfluous count, and
+    alerts from devices missing from the inventory (kept so that they can be reported).
 
-    Grouping set 1: alerts and superfluous alerts per day, region, DMC and code.
-    Grouping set 2: superfluous alerts per device (only devices with any; alerts from devices
-    missing from the inventory keep their device key so they can be reported).
+    Rows without sup_dev (most) collapse into one group per day, region, DMC and code. One
+    GROUP BY on that grain costs less than two grouping sets, which materialise every row first.
     Days are integers until the groups are formed: a DATE per alert row costs far more.
     With pass_day (one pass of a day-by-day scan) only the rows raised on that day count, valid
     or not, and rows without a time; the rest of the pass is context for the window functions.
@@ -242,17 +238,12 @@ def aggregates(
         if pass_day
         else f"NOT (region <> {quote(REJECTED_REGION)} AND NOT ({in_window}))"
     )
-    device_set = (
-        "(day_number, region, dmc_key, code, sup_dev)"
-        if by_day
-        else "(region, dmc_key, code, sup_dev)"
-    )
     return f"""
-        SELECT device_level, CAST(DATE '1970-01-01' + CAST(day_number AS INTEGER) AS DATE) AS day,
+        SELECT CAST(DATE '1970-01-01' + CAST(day_number AS INTEGER) AS DATE) AS day,
                region, dmc_key, code, sup_dev, messages, alerts, superfluous
         FROM (
-            SELECT GROUPING(sup_dev) = 0 AS device_level, day_number, region, dmc_key, code,
-                   sup_dev, count(*) AS messages, sum(alerts) AS alerts, sum(sup) AS superfluous
+            SELECT day_number, region, dmc_key, code, sup_dev, count(*) AS messages,
+                   sum(alerts) AS alerts, sum(sup) AS superfluous
             FROM (
                 SELECT f.code, f.alerts, f.sup,
                        CASE WHEN f.valid THEN f.ts_us // {_DAY_US} END AS day_number,
@@ -264,7 +255,7 @@ def aggregates(
                 FROM ({flagged}) f LEFT JOIN device d ON f.dev_key = d.dev_key
             )
             WHERE {keep}
-            GROUP BY GROUPING SETS ((day_number, region, dmc_key, code), {device_set}))"""
+            GROUP BY day_number, region, dmc_key, code, sup_dev)"""
 
 
 def checked_inventory(source: str) -> str:
@@ -455,7 +446,7 @@ def region_traffic() -> str:
 def drilldown(supplier: str | None, limit: int) -> str:
     """The devices behind each finding, most superfluous first; `wanted` lists finding x DMC.
 
-    A device may have several dev_sup rows (one per pass of a day-by-day scan): they are summed.
+    A device has a dev_sup row per day (see scan.py): they are summed.
     """
     only = f" WHERE n.supplier = {quote(supplier)}" if supplier else ""
     return f"""
