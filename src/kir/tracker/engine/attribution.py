@@ -58,14 +58,19 @@ class _Region:
         members, positions = _component_index(table, cells, dmcs)
         self.parts = dict(zip(cells.tolist(), members, strict=True))
         self.component_cells = {component: cells[at] for component, at in positions.items()}
-        self.by_component: dict[Component, set[int]] = {
-            component: set(held.tolist()) for component, held in self.component_cells.items()
-        }
+        # As sets only for the components attribution asks about: building them all costs more.
+        self._holding: dict[Component, set[int]] = {}
         self._total: tuple[int, int] | None = None
         self._follows: dict[frozenset[int], bool] = {}
 
+    def _held_by(self, component: Component) -> set[int]:
+        if component not in self._holding:
+            held = self.component_cells.get(component)
+            self._holding[component] = set() if held is None else set(held.tolist())
+        return self._holding[component]
+
     def holding(self, *components: Component) -> set[int]:
-        sets = [self.by_component.get(c, set()) for c in components]
+        sets = [self._held_by(c) for c in components]
         return set.intersection(*sets) if sets else set()
 
     def _sums(self, cells: set[int]) -> tuple[int, int]:

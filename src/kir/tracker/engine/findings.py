@@ -98,12 +98,11 @@ def _mark_regions(found: list[Finding], table: CellTable, dmcs: dict[int, Dmc]) 
     for f in found:
         regions_of[(f.code, f.attribution.components)].add(f.region)
     # Each region's installed DMCs once, not once per finding.
-    installed: dict[str, set[int]] = defaultdict(set)
-    for region, key, n in zip(
-        table.region, table.dmc_key.tolist(), table.installations, strict=True
-    ):
-        if n > 0:
-            installed[region].add(key)
+    installed: dict[str, set[int]] = {}
+    for (region, _code), cells in table.groups.items():
+        if region not in installed:  # every code of a region lists the same DMCs
+            held = cells[table.installations[cells] > 0]
+            installed[region] = set(table.dmc_key[held].tolist())
     for f in found:
         f.found_in_regions = sorted(regions_of[(f.code, f.attribution.components)])
         wanted = set(f.attribution.components)
