@@ -348,6 +348,19 @@ def test_the_ranked_sorts_can_read_their_index_on_postgresql(cast, sort, index):
     assert f"register_issue_{index}_sort" in plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL query plan")
+def test_visibility_can_be_answered_from_the_list_columns_index_on_postgresql(cast):
+    """Migration 0005 copies the columns `visibility_q` reads into a narrow index, so a text
+    search joins the visible issues without decoding every wide row; a rule reading another
+    column would silently lose that."""
+    query = issues_visible_to(user=cast.users["small_supplier"]).order_by()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = query.values_list("pk", "updated_at").explain()
+    assert "Index Only Scan using register_issue_list_columns" in plan
+
+
 def test_it_paginates_and_clamps_pages(cast):
     for _ in range(7):
         cast.issue(IssueState.PUBLISHED)
