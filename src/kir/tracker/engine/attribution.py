@@ -89,8 +89,9 @@ class _Region:
         (s1, n1), (s_all, n_all) = self._sums(cells), self._totals()
         s0, n0 = s_all - s1, n_all - n1
         ratio = stats.rate_ratio(s1, n1, s0, n0)[0]
-        p = stats.rate_excess_p(s1, n1, s0, n0)[0]
-        return bool(ratio >= self.rules.min_rate_ratio and p <= self.rules.alpha)
+        if not ratio >= self.rules.min_rate_ratio:
+            return False  # most candidates stop here, before the costlier test
+        return bool(stats.rate_excess_p(s1, n1, s0, n0)[0] <= self.rules.alpha)
 
     def any_clearly_normal(self, cells: set[int]) -> bool:
         """Some cell's interval rules out min_rate_ratio against the cells outside `cells`.

@@ -154,6 +154,12 @@ def flagged_alerts(source: str, rules: Rules, *, with_carry: bool) -> str:
 
     A message standing for n throttled alerts contributes n - 1 superfluous alerts by itself.
     Carried rows (yesterday's last alerts) only add what today's first alert reveals about them.
+
+    The window is partitioned by device alone and ordered by stream first: DuckDB runs that
+    about twice as fast as partitioning by device and stream, and it is equivalent, because
+    every flag compares a row's code with its neighbour's, and two streams never share a code,
+    so a neighbour from the next stream never matches. Invalid rows (stream NULL, sorted last)
+    show their neighbours no code (live_code), so they never match either.
     """
     back, fwd = backward_flag(rules), forward_flag(rules)
     if with_carry:
@@ -176,12 +182,13 @@ def flagged_alerts(source: str, rules: Rules, *, with_carry: bool) -> str:
         SELECT dev_key, code, ts_us, n, valid, {carry_cols}stream, {sup} AS sup,
                {alerts} AS alerts, {back} AS back_flag
         FROM (
-            SELECT *,
-                   lag(code) OVER w AS prev_code, lag(ts_us) OVER w AS prev_ts,
-                   lead(code) OVER w AS next_code, lead(ts_us) OVER w AS next_ts
-            FROM (SELECT *, CASE WHEN valid THEN {_stream(rules)} END AS stream
+            SELECT * EXCLUDE (live_code),
+                   lag(live_code) OVER w AS prev_code, lag(ts_us) OVER w AS prev_ts,
+                   lead(live_code) OVER w AS next_code, lead(ts_us) OVER w AS next_ts
+            FROM (SELECT *, CASE WHEN valid THEN {_stream(rules)} END AS stream,
+                         CASE WHEN valid THEN code END AS live_code
                   FROM ({source}))
-            WINDOW w AS (PARTITION BY dev_key, stream ORDER BY ts_us, code)
+            WINDOW w AS (PARTITION BY dev_key ORDER BY stream, ts_us, code)
         )"""
 
 
