@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from datetime import datetime
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from kir.tracker.engine.analyse import AnalyseRequest, analyse
 from kir.tracker.engine.inputs import prepare_alerts
 from kir.tracker.engine.rules import load_rules
-from kir.tracker.engine.scan import day_passes
+from kir.tracker.engine.scan import code_keys, day_passes
 from tests.tracker.engine.builders import alert, at, device_id
 from tests.tracker.engine.scenarios import DAYS, grid_estate, planted_rows
 
@@ -95,3 +97,30 @@ def test_csv_inputs_are_never_scanned_day_by_day(data, tmp_path):
     csv_file.write_text("device_id,alert_code,raised_at\n" + f"{device_id(1)},8F35,{at(0, 5)}\n")
     inputs = prepare_alerts([csv_file], tmp_path)
     assert day_passes(inputs, load_rules(day_by_day)) == []
+
+
+def _code_keys(files, work):
+    with duckdb.connect() as con:
+        return code_keys(con, prepare_alerts(files, work))
+
+
+def test_integer_code_keys_give_the_report_of_string_codes(data, tmp_path):
+    # Parquet inputs run the pass on integer code keys; a CSV of the same rows keeps strings.
+    _tmp, inventory, files, _day_by_day = data
+    rows = pa.concat_tables([pq.read_table(f) for f in files]).to_pylist()
+    csv_file = tmp_path / "same-rows.csv"
+    with csv_file.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["device_id", "alert_code", "raised_at", "throttled_count"])
+        for r in rows:
+            when = r["raised_at"].isoformat() if r["raised_at"] else ""
+            writer.writerow([r["device_id"], r["alert_code"], when, r["throttled_count"] or ""])
+    assert "8F35" in (_code_keys(files, tmp_path).codes or [])
+    assert _code_keys([csv_file], tmp_path).codes is None
+    from_parquet = analyse(AnalyseRequest(inventory=inventory, alerts=files))
+    from_csv = analyse(AnalyseRequest(inventory=inventory, alerts=[csv_file]))
+    assert from_parquet["findings"], "the planted problems are found"
+    assert from_parquet["findings"] == from_csv["findings"]
+    assert from_parquet["region_traffic"] == from_csv["region_traffic"]
+    for key in ("messages", "alerts", "rejected_rows", "unknown_device_alerts"):
+        assert from_parquet["inputs"]["alerts"][key] == from_csv["inputs"]["alerts"][key], key

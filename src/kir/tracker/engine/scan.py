@@ -59,10 +59,11 @@ def scan_alerts(
     day_from: date | None = None,
     day_to: date | None = None,
 ) -> ScanSummary:
+    keys = code_keys(con, inputs)
     passes = day_passes(inputs, rules) if day_from is None and day_to is None else []
     if passes:
         for number, day in enumerate(passes):
-            query = _day_pass_sql(inputs, rules, day, first=number == 0)
+            query = _day_pass_sql(inputs, rules, day, first=number == 0, keys=keys)
             into = "INSERT INTO scan_groups" if number else "CREATE TEMP TABLE scan_groups AS"
             con.execute(f"{into} {query}")
     else:
@@ -70,9 +71,10 @@ def scan_alerts(
             f"SELECT * FROM ({inputs.source_sql()}) WHERE {scan_range_sql(rules, day_from, day_to)}"
         )
         aggregated = sql.aggregates(
-            sql.flagged_alerts(source, rules, with_carry=False),
+            sql.flagged_alerts(source, rules, with_carry=False, keys=keys),
             day_from=day_from.isoformat() if day_from else None,
             day_to=day_to.isoformat() if day_to else None,
+            keys=keys,
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
     split_scan_groups(con, by_day=False)
@@ -145,11 +147,30 @@ def _utc_day(value: object) -> date:
     raise TypeError(f"unexpected raised_at statistic {value!r}")
 
 
-def _day_pass_sql(inputs: AlertInputs, rules: Rules, day: date, *, first: bool) -> str:
+def _day_pass_sql(
+    inputs: AlertInputs, rules: Rules, day: date, *, first: bool, keys: sql.CodeKeys
+) -> str:
     next_day = (day + timedelta(days=1)).isoformat()
     raw = sql.day_pass_filter(day.isoformat(), next_day, rules.max_window_seconds(), first=first)
-    flagged = sql.flagged_alerts(inputs.source_sql(raw), rules, with_carry=False)
-    return sql.aggregates(flagged, day_from=None, day_to=None, pass_day=day.isoformat())
+    flagged = sql.flagged_alerts(inputs.source_sql(raw), rules, with_carry=False, keys=keys)
+    return sql.aggregates(flagged, day_from=None, day_to=None, pass_day=day.isoformat(), keys=keys)
+
+
+MAX_CODE_KEYS = 512
+
+
+def code_keys(con: duckdb.DuckDBPyConnection, inputs: AlertInputs) -> sql.CodeKeys:
+    """Integer keys for the codes when listing them first is cheap: Parquet reads the one
+    column, and dictionary-encoded at that. A CSV would be parsed twice: it keeps strings."""
+    if any(group.fmt != "parquet" for group in inputs.groups):
+        return sql.STRING_CODES
+    found = con.execute(
+        f"SELECT DISTINCT code FROM ({inputs.source_sql()}) WHERE code IS NOT NULL "
+        f"LIMIT {MAX_CODE_KEYS + 1}"
+    ).fetchall()
+    if len(found) > MAX_CODE_KEYS:
+        return sql.STRING_CODES
+    return sql.CodeKeys([code for (code,) in found])
 
 
 def unmatched_ids(

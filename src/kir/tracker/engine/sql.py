@@ -107,49 +107,86 @@ def normalised_alerts(source: str, *, has_throttled: bool, trust_canonical: bool
         )"""
 
 
-def _stream(rules: Rules) -> str:
-    """Codes of a flapping pair share one ordered stream so that one can follow the other."""
+class CodeKeys:
+    """How the pass writes alert codes: as they are, or as small integers.
+
+    DuckDB sorts and groups a small integer far faster than a string, so when the codes are
+    known before the pass (Parquet inputs, see scan.py) each becomes its position in the sorted
+    list of codes, and the strings come back after the GROUP BY. Sorted, so that the integers
+    order ties exactly as the strings do.
+    """
+
+    def __init__(self, codes: Sequence[str] | None = None):
+        self.codes = sorted(set(codes)) if codes is not None else None
+
+    def _array(self) -> str:
+        return "[" + ", ".join(quote(c) for c in self.codes or ()) + "]"
+
+    def literal(self, code: str) -> str:
+        if self.codes is None:
+            return quote(code)
+        return str(self.codes.index(code) + 1) if code in self.codes else "0"
+
+    def encode(self, source: str) -> str:
+        """The source with its code column as the key the pass works on."""
+        if self.codes is None:
+            return source
+        return f"SELECT * REPLACE (list_position({self._array()}, code) AS code) FROM ({source})"
+
+    def decode(self, expr: str) -> str:
+        return expr if self.codes is None else f"list_extract({self._array()}, {expr})"
+
+
+STRING_CODES = CodeKeys()
+
+
+def _stream(rules: Rules, keys: CodeKeys) -> str:
+    """Codes of a flapping pair share one ordered stream (named by the first) so that one can
+    follow the other."""
     if not rules.flapping:
         return "code"
     cases = " ".join(
-        f"WHEN code IN ({quote(p.first)}, {quote(p.second)}) THEN {quote(p.first + '>' + p.second)}"
+        f"WHEN code IN ({keys.literal(p.first)}, {keys.literal(p.second)}) "
+        f"THEN {keys.literal(p.first)}"
         for p in rules.flapping
     )
     return f"CASE {cases} ELSE code END"
 
 
-def _repeat_window_us(rules: Rules) -> str:
+def _repeat_window_us(rules: Rules, keys: CodeKeys) -> str:
     cases = " ".join(
-        f"WHEN {quote(code)} THEN {seconds * _MICROS}"
+        f"WHEN {keys.literal(code)} THEN {seconds * _MICROS}"
         for code, seconds in sorted(rules.code_windows.items())
     )
     default = rules.repeat_window_seconds * _MICROS
     return f"CASE code {cases} ELSE {default} END" if cases else str(default)
 
 
-def backward_flag(rules: Rules) -> str:
+def backward_flag(rules: Rules, keys: CodeKeys = STRING_CODES) -> str:
     """Superfluous by what came before: a repeat, or the second alert of a flapping pair."""
-    window = _repeat_window_us(rules)
+    window = _repeat_window_us(rules, keys)
     terms = [f"(prev_code = code AND ts_us - prev_ts <= {window} AND {window} > 0)"]
     for pair in rules.flapping:
         terms.append(
-            f"(code = {quote(pair.second)} AND prev_code = {quote(pair.first)} "
+            f"(code = {keys.literal(pair.second)} AND prev_code = {keys.literal(pair.first)} "
             f"AND ts_us - prev_ts <= {pair.window_seconds * _MICROS})"
         )
     return "coalesce(" + " OR ".join(terms) + ", false)"
 
 
-def forward_flag(rules: Rules) -> str:
+def forward_flag(rules: Rules, keys: CodeKeys = STRING_CODES) -> str:
     """Superfluous by what came after: the first alert of a flapping pair that was undone."""
     terms = [
-        f"(code = {quote(p.first)} AND next_code = {quote(p.second)} "
+        f"(code = {keys.literal(p.first)} AND next_code = {keys.literal(p.second)} "
         f"AND next_ts - ts_us <= {p.window_seconds * _MICROS})"
         for p in rules.flapping
     ]
     return "coalesce(" + " OR ".join(terms) + ", false)" if terms else "false"
 
 
-def flagged_alerts(source: str, rules: Rules, *, with_carry: bool) -> str:
+def flagged_alerts(
+    source: str, rules: Rules, *, with_carry: bool, keys: CodeKeys = STRING_CODES
+) -> str:
     """Each alert with its neighbours in its device's stream and its superfluous count.
 
     A message standing for n throttled alerts contributes n - 1 superfluous alerts by itself.
@@ -161,7 +198,7 @@ def flagged_alerts(source: str, rules: Rules, *, with_carry: bool) -> str:
     so a neighbour from the next stream never matches. Invalid rows (stream NULL, sorted last)
     show their neighbours no code (live_code), so they never match either.
     """
-    back, fwd = backward_flag(rules), forward_flag(rules)
+    back, fwd = backward_flag(rules, keys), forward_flag(rules, keys)
     if with_carry:
         carry_cols = "carried, carried_flag, "
         sup = (
@@ -185,9 +222,9 @@ def flagged_alerts(source: str, rules: Rules, *, with_carry: bool) -> str:
             SELECT * EXCLUDE (live_code),
                    lag(live_code) OVER w AS prev_code, lag(ts_us) OVER w AS prev_ts,
                    lead(live_code) OVER w AS next_code, lead(ts_us) OVER w AS next_ts
-            FROM (SELECT *, CASE WHEN valid THEN {_stream(rules)} END AS stream,
+            FROM (SELECT *, CASE WHEN valid THEN {_stream(rules, keys)} END AS stream,
                          CASE WHEN valid THEN code END AS live_code
-                  FROM ({source}))
+                  FROM ({keys.encode(source)}))
             WINDOW w AS (PARTITION BY dev_key ORDER BY stream, ts_us, code)
         )"""
 
@@ -221,7 +258,12 @@ def _day_number(day: str) -> int:
 
 
 def aggregates(
-    flagged: str, *, day_from: str | None, day_to: str | None, pass_day: str | None = None
+    flagged: str,
+    *,
+    day_from: str | None,
+    day_to: str | None,
+    pass_day: str | None = None,
+    keys: CodeKeys = STRING_CODES,
 ) -> str:
     """Reduce flagged alerts to alerts and superfluous alerts per day, region, DMC, code and
     sup_dev, the device for rows that need one later: alerts with a superfluous count, and
@@ -247,7 +289,8 @@ def aggregates(
     )
     return f"""
         SELECT CAST(DATE '1970-01-01' + CAST(day_number AS INTEGER) AS DATE) AS day,
-               region, dmc_key, code, sup_dev, messages, alerts, superfluous
+               region, dmc_key, {keys.decode("code")} AS code, sup_dev, messages, alerts,
+               superfluous
         FROM (
             SELECT day_number, region, dmc_key, code, sup_dev, count(*) AS messages,
                    sum(alerts) AS alerts, sum(sup) AS superfluous
