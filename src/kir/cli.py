@@ -8,6 +8,16 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kir.settings")
+    if sys.argv[1:2] == ["tracker"]:
+        # The tracker engine needs no database, apps or secrets: Django's own defaults will do,
+        # and skipping the project's set-up saves a third of a second on every run.
+        from django.conf import settings
+
+        from kir.tracker.management.commands.tracker import Command
+
+        settings.configure()
+        Command().run_from_argv(sys.argv)
+        return
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -114,3 +114,36 @@ def test_it_generates_synthetic_data(tmp_path):
     assert "synthetic data written" in out
     assert (tmp_path / "syn" / "planted.json").exists()
     assert list((tmp_path / "syn" / "alerts").iterdir())
+
+
+def _console(*args, tmp_path):
+    """`kir tracker ...` as a user runs it: a new process with no project settings or secrets."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KIR_", "DJANGO_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "kir.cli", "tracker", *[str(a) for a in args]],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
+def test_the_console_script_runs_the_tracker_without_project_settings(files, tmp_path):
+    inventory, alerts = files
+    target = tmp_path / "report.json"
+    done = _console(
+        "analyse", "--inventory", inventory, "--alerts", alerts, "--out", target, tmp_path=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(target.read_text())["findings"]
+    failed = _console(
+        "analyse", "--inventory", tmp_path / "missing.csv", "--alerts", alerts, tmp_path=tmp_path
+    )
+    assert failed.returncode == 1
+    assert "missing.csv: file not found" in failed.stderr
+    assert "Traceback" not in failed.stderr

@@ -285,27 +285,27 @@ def aggregates(
     keep = (
         f"coalesce(own_day = {_day_number(pass_day)}, true)"
         if pass_day
-        else f"NOT (region <> {quote(REJECTED_REGION)} AND NOT ({in_window}))"
+        else f"NOT (region_no <> 0 AND NOT ({in_window}))"
     )
     return f"""
         SELECT CAST(DATE '1970-01-01' + CAST(day_number AS INTEGER) AS DATE) AS day,
-               region, dmc_key, {keys.decode("code")} AS code, sup_dev, messages, alerts,
-               superfluous
+               list_extract({_region_names()}, region_no + 1) AS region, dmc_key,
+               {keys.decode("code")} AS code, sup_dev, messages, alerts, superfluous
         FROM (
-            SELECT day_number, region, dmc_key, code, sup_dev, count(*) AS messages,
+            SELECT day_number, region_no, dmc_key, code, sup_dev, count(*) AS messages,
                    sum(alerts) AS alerts, sum(sup) AS superfluous
             FROM (
                 SELECT f.code, f.alerts, f.sup,
                        CASE WHEN f.valid THEN f.ts_us // {_DAY_US} END AS day_number,
-                       CASE WHEN NOT f.valid THEN {quote(REJECTED_REGION)}
-                            ELSE coalesce(d.region, {quote(UNKNOWN_REGION)}) END AS region,
+                       CASE WHEN NOT f.valid THEN 0
+                            ELSE coalesce(d.region_no, {len(REGIONS) + 1}) END AS region_no,
                        d.dmc_key,
-                       CASE WHEN f.valid AND (d.region IS NULL OR f.sup > 0)
+                       CASE WHEN f.valid AND (d.region_no IS NULL OR f.sup > 0)
                             THEN f.dev_key END AS sup_dev{own_day}
                 FROM ({flagged}) f LEFT JOIN device d ON f.dev_key = d.dev_key
             )
             WHERE {keep}
-            GROUP BY day_number, region, dmc_key, code, sup_dev)"""
+            GROUP BY day_number, region_no, dmc_key, code, sup_dev)"""
 
 
 def checked_inventory(source: str) -> str:
@@ -393,9 +393,12 @@ INSTALLATION_DMCS = """
     SELECT n.inst_key, n.installation_id, n.region, n.supplier, s.dmc_key
     FROM installation n JOIN dmc s ON s.parts = n.parts"""
 
-DEVICES = """
+# The pass groups by region number (an integer is cheaper per alert than a string); aggregates()
+# turns the numbers back into names, with 0 and 4 for rejected rows and unknown devices.
+DEVICES = f"""
     CREATE OR REPLACE TEMP TABLE device AS
-    SELECT i.dev_key, i.device_id, n.inst_key, n.region, n.dmc_key
+    SELECT i.dev_key, i.device_id, n.inst_key, n.region, n.dmc_key,
+           list_position([{", ".join(quote(r) for r in REGIONS)}], n.region)::UTINYINT AS region_no
     FROM inventory_checked i JOIN installation_dmc n ON n.installation_id = i.installation_id
     WHERE i.reason IS NULL"""
 
@@ -410,6 +413,11 @@ INVENTORY_REJECTS = """
 
 def _regions_list() -> str:
     return ", ".join(quote(r) for r in REGIONS)
+
+
+def _region_names() -> str:
+    """Region names by number: 0 rejected rows, 1-3 the regions, 4 devices not in the inventory."""
+    return "[" + ", ".join(quote(r) for r in (REJECTED_REGION, *REGIONS, UNKNOWN_REGION)) + "]"
 
 
 def installation_superfluous() -> str:

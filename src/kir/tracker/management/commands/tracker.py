@@ -40,6 +40,7 @@ def _engine_options(parser: argparse.ArgumentParser) -> None:
 
 class Command(BaseCommand):
     help = "Superfluous alerts tracker: analyse alert logs, ingest days, generate synthetic data."
+    requires_system_checks: list[str] = []  # no models or database: kir.cli runs it without set-up
 
     def add_arguments(self, parser: Any) -> None:
         commands = parser.add_subparsers(dest="subcommand", required=True)
