@@ -53,15 +53,32 @@ def _component_index(
 class _Region:
     """The cells of one region and code, with the components of each cell's DMC."""
 
-    def __init__(self, table: CellTable, cells: IntArray, dmcs: dict[int, Dmc], rules: Rules):
-        self.table, self.cells, self.rules = table, cells, rules
-        members, positions = _component_index(table, cells, dmcs)
-        self.parts = dict(zip(cells.tolist(), members, strict=True))
-        self.component_cells = {component: cells[at] for component, at in positions.items()}
+    def __init__(
+        self,
+        table: CellTable,
+        parts: dict[int, frozenset[Component]],
+        component_cells: dict[Component, IntArray],
+        rules: Rules,
+    ):
+        self.table, self.rules = table, rules
+        self.parts, self.component_cells = parts, component_cells
         # As sets only for the components attribution asks about: building them all costs more.
         self._holding: dict[Component, set[int]] = {}
         self._total: tuple[int, int] | None = None
         self._follows: dict[frozenset[int], bool] = {}
+
+    @classmethod
+    def of(cls, table: CellTable, cells: IntArray, dmcs: dict[int, Dmc], rules: Rules) -> _Region:
+        members, positions = _component_index(table, cells, dmcs)
+        parts = dict(zip(cells.tolist(), members, strict=True))
+        return cls(table, parts, {c: cells[at] for c, at in positions.items()}, rules)
+
+    def without(self, cells: set[int]) -> _Region:
+        """The same region less some cells, derived from this one's index, not rebuilt."""
+        gone = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        held = {c: h[~np.isin(h, gone)] for c, h in self.component_cells.items()}
+        parts = {i: p for i, p in self.parts.items() if i not in cells}
+        return _Region(self.table, parts, {c: h for c, h in held.items() if len(h)}, self.rules)
 
     def _held_by(self, component: Component) -> set[int]:
         if component not in self._holding:
@@ -236,16 +253,15 @@ def attribute(
     table: CellTable, cells: IntArray, flagged: set[int], dmcs: dict[int, Dmc], rules: Rules
 ) -> list[Attribution]:
     """Attributions for the flagged cells of one region and code."""
-    region = _Region(table, cells, dmcs, rules)
+    region = _Region.of(table, cells, dmcs, rules)
     seeds = set(flagged) | region.screened()
     found = _components(region, seeds)
     # What a component explains leaves the picture: a component often installed with it must
     # not look guilty by association, so screening starts again without those DMCs.
     explained = {cell for a in found for cell in a.members}
-    left = np.asarray([i for i in cells if int(i) not in explained], dtype=np.int64)
-    if not len(left):
+    if len(explained) == len(region.parts):
         return found
-    rest = _Region(table, left, dmcs, rules)
+    rest = region.without(explained) if explained else region
     seeds = (set(flagged) & set(rest.parts)) | rest.screened()
     found += _pairs(rest, seeds)
     # A DMC alone is a finding only when its own test flagged it; screening only seeds groups.
