@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -20,10 +19,12 @@ class Dmc:
     key: int
     dmc_id: str
     components: tuple[Component, ...]
+    members: frozenset[Component] = field(init=False, repr=False)
 
-    @cached_property
-    def members(self) -> frozenset[Component]:
-        return frozenset(self.components)
+    def __post_init__(self) -> None:
+        # A field, not a cached_property: attribution reads it for every DMC of a region, and
+        # cached_property's lock (Python 3.11) costs more than the frozenset.
+        self.members = frozenset(self.components)
 
 
 @dataclass

@@ -98,27 +98,28 @@ def day_passes(inputs: AlertInputs, rules: Rules) -> list[date]:
     row-group statistics for it (so a pass skips the other days' row groups), and at least
     rules.day_pass_min_rows rows (below that one pass fits in memory anyway).
     """
-    rows, first, last = 0, None, None
-    for group in inputs.groups:
-        if group.fmt != "parquet":
+    if any(group.fmt != "parquet" for group in inputs.groups):
+        return []
+    metadata = [pq.read_metadata(path) for group in inputs.groups for path in group.paths]
+    if sum(meta.num_rows for meta in metadata) < rules.day_pass_min_rows:
+        return []  # one pass fits in memory: no need to read the row-group statistics
+    first: date | None = None
+    last: date | None = None
+    for meta in metadata:
+        span = _parquet_time_span(meta)
+        if span is None:
             return []
-        for path in group.paths:
-            span = _parquet_time_span(path)
-            if span is None:
-                return []
-            count, low, high = span
-            rows += count
-            if low is not None and high is not None:
-                first = low if first is None else min(first, low)
-                last = high if last is None else max(last, high)
-    if rows < rules.day_pass_min_rows or first is None or last is None:
+        low, high = span
+        if low is not None and high is not None:
+            first = low if first is None else min(first, low)
+            last = high if last is None else max(last, high)
+    if first is None or last is None:
         return []
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _parquet_time_span(path: str) -> tuple[int, date | None, date | None] | None:
-    """Rows and the first and last UTC day of raised_at, from the file's metadata alone."""
-    meta = pq.ParquetFile(path).metadata
+def _parquet_time_span(meta: pq.FileMetaData) -> tuple[date | None, date | None] | None:
+    """The first and last UTC day of raised_at, from the file's metadata alone."""
     names = meta.schema.to_arrow_schema()
     if "raised_at" not in names.names:
         return None
@@ -138,7 +139,7 @@ def _parquet_time_span(path: str) -> tuple[int, date | None, date | None] | None
         start, end = _utc_day(stats.min), _utc_day(stats.max)
         low = start if low is None else min(low, start)
         high = end if high is None else max(high, end)
-    return meta.num_rows, low, high
+    return low, high
 
 
 def _utc_day(value: object) -> date:
