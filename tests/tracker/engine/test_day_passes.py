@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -89,6 +89,16 @@ def test_day_by_day_equals_a_single_pass(data):
     assert inputs["unknown_device_alerts"] == 1
     for key in ("findings", "region_traffic", "window", "inputs", "notes"):
         assert by_day[key] == single[key], key
+
+
+def test_a_stray_time_years_off_means_one_pass(data, tmp_path):
+    _tmp, _inventory, files, day_by_day = data
+    meter = device_id(1)
+    stray = _write_timestamped(
+        tmp_path / "stray.parquet", [alert(meter, "8F35", at(0, 0) - timedelta(days=3650))]
+    )
+    inputs = prepare_alerts([*files, stray], tmp_path)
+    assert day_passes(inputs, load_rules(day_by_day)) == []
 
 
 def test_csv_inputs_are_never_scanned_day_by_day(data, tmp_path):

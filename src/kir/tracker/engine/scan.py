@@ -91,6 +91,9 @@ def scan_alerts(
     return summary
 
 
+MAX_DAY_PASSES = 92
+
+
 def day_passes(inputs: AlertInputs, rules: Rules) -> list[date]:
     """The days to scan one by one, or [] for a single pass over everything.
 
@@ -113,7 +116,8 @@ def day_passes(inputs: AlertInputs, rules: Rules) -> list[date]:
         if low is not None and high is not None:
             first = low if first is None else min(first, low)
             last = high if last is None else max(last, high)
-    if first is None or last is None:
+    # A stray time years off (a meter whose clock reset) would make thousands of passes.
+    if first is None or last is None or (last - first).days >= MAX_DAY_PASSES:
         return []
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -136,16 +140,12 @@ def _parquet_time_span(meta: pq.FileMetaData) -> tuple[date | None, date | None]
             continue  # no times here: rows without a time go to the first pass
         if stats is None or not stats.has_min_max:
             return None
-        start, end = _utc_day(stats.min), _utc_day(stats.max)
+        if not (isinstance(stats.min, datetime) and isinstance(stats.max, datetime)):
+            return None  # out of Python's date range: let one pass deal with it
+        start, end = stats.min.astimezone(UTC).date(), stats.max.astimezone(UTC).date()
         low = start if low is None else min(low, start)
         high = end if high is None else max(high, end)
     return low, high
-
-
-def _utc_day(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).date()
-    raise TypeError(f"unexpected raised_at statistic {value!r}")
 
 
 def _day_pass_sql(
