@@ -254,3 +254,75 @@ def test_a_window_still_sees_the_alert_just_before_it(tmp_path, estate):
     assert report["region_traffic"] == {"north": 1}  # only the window's alert is counted...
     counts, _summary = _scan_files(tmp_path, estate, [alerts], day_from=day, day_to=day)
     assert counts == {"8F35": (1, 1)}  # ...and it is a repeat of the one before the window
+
+
+def _write_text(path, text):
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "wt", newline="", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def _rejects_by_row(tmp_path, estate, path):
+    inventory = estate.write(tmp_path / "inventory.csv")
+    rejects_path = tmp_path / "rejects.csv"
+    report = analyse(AnalyseRequest(inventory=inventory, alerts=[path], rejects_path=rejects_path))
+    with rejects_path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    return report, [(int(r["row"]), r["reason"].split(":")[0], r["file"]) for r in rows]
+
+
+@pytest.mark.parametrize("name", ["alerts.csv", "alerts.csv.gz"])
+def test_reject_rows_after_lines_that_do_not_split_keep_their_own_numbers(tmp_path, estate, name):
+    meter = estate.installations[0].devices["ESME"]
+    lines = [
+        "device_id,alert_code,raised_at",
+        f"{meter},8F35,2024-03-01T10:00:00Z",  # row 1
+        f"{meter},8F35,2024-03-01T10:00:10Z,extra,fields",  # row 2: too many fields
+        f"{meter},8F35",  # row 3: too few
+        f"{meter},8F35,2024-03-01T10:00:20Z",  # row 4
+        f"{meter},8F35,yesterday",  # row 5: bad raised_at
+        "not-a-device,8F35,2024-03-01T10:00:30Z",  # row 6: bad device id
+        f"{meter},8F35,2024-03-01T10:00:40Z",  # row 7
+    ]
+    path = _write_text(tmp_path / name, "\n".join(lines) + "\n")
+    report, rejects = _rejects_by_row(tmp_path, estate, path)
+    assert [(row, reason) for row, reason, _file in rejects] == [
+        (2, "malformed CSV line"),
+        (3, "malformed CSV line"),
+        (5, "raised_at"),
+        (6, "device_id"),
+    ]
+    assert {file for _row, _reason, file in rejects} == {str(path)}
+    assert report["inputs"]["alerts"]["rejected_rows"] == 4
+    assert report["region_traffic"] == {"north": 3}
+
+
+def test_reject_rows_count_records_not_empty_lines_or_quoted_line_breaks(tmp_path, estate):
+    """Row N is the N-th record after the header: DuckDB skips empty lines, so they are not
+    rows, and a quoted value running over two lines is one row."""
+    meter = estate.installations[0].devices["ESME"]
+    lines = [
+        "device_id,alert_code,raised_at,note",
+        f"{meter},8F35,2024-03-01T10:00:00Z,",  # row 1
+        "",
+        f'{meter},8F35,2024-03-01T10:00:05Z,"two\nlines"',  # row 2: read fine
+        f"{meter},8F35,2024-03-01T10:00:10Z,,extra",  # row 3: too many fields
+        "",
+        "",
+        f"{meter},8F35,yesterday,",  # row 4
+        f'{meter},8F35,2024-03-01T10:00:15Z,"two\nlines",extra',  # row 5: too many fields
+        f"{meter},8F35,2024-03-01T10:00:20Z,",  # row 6
+        "",
+        f"{meter},ZZZZZ,2024-03-01T10:00:30Z,",  # row 7: bad code
+        "",
+    ]
+    path = _write_text(tmp_path / "alerts.csv", "\n".join(lines) + "\n")
+    report, rejects = _rejects_by_row(tmp_path, estate, path)
+    assert [(row, reason) for row, reason, _file in rejects] == [
+        (3, "malformed CSV line"),
+        (4, "raised_at"),
+        (5, "malformed CSV line"),
+        (7, "alert_code"),
+    ]
+    assert report["region_traffic"] == {"north": 3}
