@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import random
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from kir.tracker.engine.analyse import AnalyseRequest, analyse
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.incremental import IngestRequest, ingest
-from tests.tracker.engine.builders import alert, at, write_alerts
+from tests.tracker.engine.builders import CHF_A, ESME_X, Estate, alert, at, write_alerts
 from tests.tracker.engine.scenarios import DAYS, grid_estate, planted_rows
 
 
@@ -88,3 +89,53 @@ def test_it_refuses_a_day_twice(data, tmp_path):
     with pytest.raises(TrackerError, match="already ingested"):
         ingest(IngestRequest(inventory=inventory, alerts=[files[0]], state_dir=state))
     assert len(list(state.iterdir())) == 1  # nothing half-written
+
+
+def _alerts_of(files, devices, days=None):
+    count = 0
+    for path in files:
+        with path.open() as handle:
+            for row in csv.DictReader(handle):
+                in_window = days is None or row["raised_at"][:10] in days
+                count += row["device_id"] in devices and in_window
+    return count
+
+
+def test_history_of_a_dmc_no_longer_in_the_inventory_is_counted_and_left_out(data):
+    tmp_path, inventory, files = data
+    state = tmp_path / "retired"
+    for path in files:
+        ingest(IngestRequest(inventory=inventory, alerts=[path], state_dir=state))
+    # The same estate as the fixture's, less every installation of one DMC (CHF A + ESME X).
+    estate = grid_estate(per_dmc=20)
+    gone = {i.installation_id for i in estate.installations if i.components == (CHF_A, ESME_X)}
+    gone_devices = {
+        dev for i in estate.installations if i.installation_id in gone for dev in i.devices.values()
+    }
+    reduced = Estate(rows=[r for r in estate.rows if r["installation_id"] not in gone])
+    smaller = reduced.write(tmp_path / "inventory-without-one-dmc.parquet")
+
+    for window, days in (
+        ({}, None),
+        (
+            {"day_from": at(2, 0).date(), "day_to": at(4, 0).date()},
+            {str(at(d, 0).date()) for d in (2, 3, 4)},
+        ),
+    ):
+        expected = _alerts_of(files, gone_devices, days)
+        assert expected > 0
+        from_state = analyse(AnalyseRequest(inventory=smaller, state_dir=state, **window))
+        counts = from_state["inputs"]["alerts"]
+        assert counts["unmapped_history_alerts"] == expected
+        assert counts["unmapped_history_dmcs"] == 1
+        assert any(
+            note.startswith(f"{expected} alerts from 1 DMC signature no longer in the inventory")
+            for note in from_state["notes"]
+        ), from_state["notes"]
+        # Left out of everything else, exactly as a one-shot run with that inventory leaves
+        # out the alerts of devices it does not know.
+        one_shot = analyse(AnalyseRequest(inventory=smaller, alerts=files, **window))
+        assert one_shot["inputs"]["alerts"]["unknown_device_alerts"] == expected
+        assert from_state["findings"]
+        assert _comparable(from_state) == _comparable(one_shot)
+        assert counts["alerts"] == one_shot["inputs"]["alerts"]["alerts"]

@@ -187,6 +187,14 @@ def _notes(
             f"{summary.unknown_device_alerts} alerts came from {summary.unknown_devices} "
             "devices missing from the inventory; they are left out of the tests"
         )
+    unmapped_alerts, unmapped_dmcs = _unmapped_history(summary)
+    if unmapped_alerts:
+        signatures = "signature" if unmapped_dmcs == 1 else "signatures"
+        notes.append(
+            f"{unmapped_alerts} alerts from {unmapped_dmcs} DMC {signatures} no longer in the "
+            "inventory were left out of the tests and of region_traffic (ingested days name "
+            "DMCs by signature; the current inventory defines the estate)"
+        )
     if rejected or estate.rejected_rows:
         where = f" (see {request.rejects_path})" if request.rejects_path else ""
         notes.append(
@@ -194,6 +202,14 @@ def _notes(
             f"malformed and left out{where}"
         )
     return notes
+
+
+def _unmapped_history(summary: ScanSummary) -> tuple[int, int]:
+    """Alerts and DMC signatures of ingested days whose DMC the inventory no longer has
+    (analyse --state only: incremental.WindowSummary)."""
+    alerts = getattr(summary, "unmapped_history_alerts", 0)
+    dmcs = getattr(summary, "unmapped_history_dmcs", 0)
+    return int(alerts), int(dmcs)
 
 
 def _inputs(
@@ -216,6 +232,8 @@ def _inputs(
             "unknown_device_alerts": summary.unknown_device_alerts,
             "unknown_devices": summary.unknown_devices,
             "unknown_device_sample": summary.unknown_device_sample,
+            "unmapped_history_alerts": _unmapped_history(summary)[0],
+            "unmapped_history_dmcs": _unmapped_history(summary)[1],
         },
         "rejects_file": str(request.rejects_path) if written else None,
         "rejects_sample": [_reject_text(r) for r in rejects.rows[:REJECT_SAMPLE]],

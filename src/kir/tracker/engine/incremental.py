@@ -5,6 +5,9 @@ A state directory holds one sub-directory per ingest ("batch") with:
   devices.parquet  superfluous alerts per day, device and code (and alerts of unknown devices)
   carry.parquet    each device stream's last alert near the batch's final midnight
   meta.json        the days covered, counts, and the rules fingerprint
+Partials name a DMC by its signature, so a later inventory re-maps them. History of a signature
+the inventory no longer has is counted and reported (WindowSummary), and left out of the region
+traffic and the tests: the current inventory defines the estate.
 Batches are written to a temporary directory and renamed into place, so a failed ingest leaves
 nothing behind. A batch starting the day after an earlier batch ends reads that batch's carry, so
 a repeat or flap spanning midnight counts exactly as it would in a one-shot run.
@@ -195,6 +198,17 @@ def _write_batch(
     return target
 
 
+UNMAPPED_REGION = "?dmc-not-in-inventory"
+
+
+@dataclass
+class WindowSummary(ScanSummary):
+    """A scan summary from ingested days, with the history the inventory no longer maps."""
+
+    unmapped_history_alerts: int = 0  # alerts of DMC signatures absent from the inventory
+    unmapped_history_dmcs: int = 0  # how many such signatures
+
+
 def load_window(
     con: duckdb.DuckDBPyConnection,
     state_dir: Path,
@@ -202,7 +216,10 @@ def load_window(
     day_from: date | None,
     day_to: date | None,
 ) -> ScanSummary:
-    """Fill agg_day and dev_sup from the batches covering the window, as a scan would."""
+    """Fill agg_day and dev_sup from the batches covering the window, as a scan would.
+
+    The summary is a WindowSummary: it also counts the history the inventory no longer maps.
+    """
     found = batches(state_dir)
     if not found:
         raise TrackerError(f"{state_dir}: no ingested days")
@@ -221,6 +238,37 @@ def load_window(
         day_files, device_files, lo.isoformat(), hi.isoformat()
     ):
         con.execute(statement)
-    summary = summarise_scan(con)
+    alerts, dmcs = _set_aside_unmapped_history(con, day_files, lo, hi)
+    summary = WindowSummary(
+        **vars(summarise_scan(con)), unmapped_history_alerts=alerts, unmapped_history_dmcs=dmcs
+    )
     summary.first_day, summary.last_day = lo, hi
     return summary
+
+
+def _set_aside_unmapped_history(
+    con: duckdb.DuckDBPyConnection, day_files: list[str], lo: date, hi: date
+) -> tuple[int, int]:
+    """Move the history of DMCs the inventory no longer has out of the regions.
+
+    Their rows came out of window_from_partials with a region but no DMC; left there, the
+    region traffic would count them while no cell could. In a region of their own they still
+    count in the report's alert totals (never silently dropped), but in no region's traffic and
+    no test, as a one-shot run counts alerts of devices missing from its inventory.
+    Returns the alerts and the number of DMC signatures set aside.
+    """
+    regions = ", ".join(sql.quote(r) for r in sql.REGIONS)
+    unmapped = f"dmc_key IS NULL AND region IN ({regions})"
+    row = con.execute(f"SELECT coalesce(sum(alerts), 0) FROM agg_day WHERE {unmapped}").fetchone()
+    alerts = int(row[0]) if row else 0
+    if not alerts:
+        return 0, 0
+    signatures = con.execute(
+        f"SELECT count(DISTINCT a.signature) FROM read_parquet({sql.file_list(day_files)}) a "
+        "LEFT JOIN dmc m ON m.signature = a.signature "
+        f"WHERE a.day BETWEEN ? AND ? AND m.dmc_key IS NULL AND a.region IN ({regions})",
+        [lo, hi],
+    ).fetchone()
+    for table in ("agg_day", "dev_sup"):
+        con.execute(f"UPDATE {table} SET region = {sql.quote(UNMAPPED_REGION)} WHERE {unmapped}")
+    return alerts, int(signatures[0]) if signatures else 0
