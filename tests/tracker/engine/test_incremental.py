@@ -41,6 +41,8 @@ def _comparable(report):
         "findings": report["findings"],
         "traffic": report["region_traffic"],
         "window": report["window"],
+        # Messages too: a row carried over midnight must not count again as the next day's.
+        "counts": {k: report["inputs"]["alerts"][k] for k in ("messages", "alerts")},
     }
 
 

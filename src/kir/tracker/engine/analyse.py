@@ -187,7 +187,7 @@ def _notes(
             f"{summary.unknown_device_alerts} alerts came from {summary.unknown_devices} "
             "devices missing from the inventory; they are left out of the tests"
         )
-    unmapped_alerts, unmapped_dmcs = _unmapped_history(summary)
+    unmapped_alerts, unmapped_dmcs = summary.unmapped_history_alerts, summary.unmapped_history_dmcs
     if unmapped_alerts:
         signatures = "signature" if unmapped_dmcs == 1 else "signatures"
         notes.append(
@@ -202,14 +202,6 @@ def _notes(
             f"malformed and left out{where}"
         )
     return notes
-
-
-def _unmapped_history(summary: ScanSummary) -> tuple[int, int]:
-    """Alerts and DMC signatures of ingested days whose DMC the inventory no longer has
-    (analyse --state only: incremental.WindowSummary)."""
-    alerts = getattr(summary, "unmapped_history_alerts", 0)
-    dmcs = getattr(summary, "unmapped_history_dmcs", 0)
-    return int(alerts), int(dmcs)
 
 
 def _inputs(
@@ -232,8 +224,8 @@ def _inputs(
             "unknown_device_alerts": summary.unknown_device_alerts,
             "unknown_devices": summary.unknown_devices,
             "unknown_device_sample": summary.unknown_device_sample,
-            "unmapped_history_alerts": _unmapped_history(summary)[0],
-            "unmapped_history_dmcs": _unmapped_history(summary)[1],
+            "unmapped_history_alerts": summary.unmapped_history_alerts,
+            "unmapped_history_dmcs": summary.unmapped_history_dmcs,
         },
         "rejects_file": str(request.rejects_path) if written else None,
         "rejects_sample": [_reject_text(r) for r in rejects.rows[:REJECT_SAMPLE]],

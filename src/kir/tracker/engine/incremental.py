@@ -6,8 +6,8 @@ A state directory holds one sub-directory per ingest ("batch") with:
   carry.parquet    each device stream's last alert near the batch's final midnight
   meta.json        the days covered, counts, and the rules fingerprint
 Partials name a DMC by its signature, so a later inventory re-maps them. History of a signature
-the inventory no longer has is counted and reported (WindowSummary), and left out of the region
-traffic and the tests: the current inventory defines the estate.
+the inventory no longer has is counted and reported (ScanSummary.unmapped_history_*), and left
+out of the region traffic and the tests: the current inventory defines the estate.
 Batches are written to a temporary directory and renamed into place, so a failed ingest leaves
 nothing behind. A batch starting the day after an earlier batch ends reads that batch's carry, so
 a repeat or flap spanning midnight counts exactly as it would in a one-shot run.
@@ -201,14 +201,6 @@ def _write_batch(
 UNMAPPED_REGION = "?dmc-not-in-inventory"
 
 
-@dataclass
-class WindowSummary(ScanSummary):
-    """A scan summary from ingested days, with the history the inventory no longer maps."""
-
-    unmapped_history_alerts: int = 0  # alerts of DMC signatures absent from the inventory
-    unmapped_history_dmcs: int = 0  # how many such signatures
-
-
 def load_window(
     con: duckdb.DuckDBPyConnection,
     state_dir: Path,
@@ -216,10 +208,8 @@ def load_window(
     day_from: date | None,
     day_to: date | None,
 ) -> ScanSummary:
-    """Fill agg_day and dev_sup from the batches covering the window, as a scan would.
-
-    The summary is a WindowSummary: it also counts the history the inventory no longer maps.
-    """
+    """Fill agg_day and dev_sup from the batches covering the window, as a scan would; the
+    summary also counts the history the inventory no longer maps."""
     found = batches(state_dir)
     if not found:
         raise TrackerError(f"{state_dir}: no ingested days")
@@ -239,9 +229,8 @@ def load_window(
     ):
         con.execute(statement)
     alerts, dmcs = _set_aside_unmapped_history(con, day_files, lo, hi)
-    summary = WindowSummary(
-        **vars(summarise_scan(con)), unmapped_history_alerts=alerts, unmapped_history_dmcs=dmcs
-    )
+    summary = summarise_scan(con)
+    summary.unmapped_history_alerts, summary.unmapped_history_dmcs = alerts, dmcs
     summary.first_day, summary.last_day = lo, hi
     return summary
 

@@ -34,6 +34,9 @@ class ScanSummary:
     unknown_device_sample: list[str] = field(default_factory=list)
     first_day: date | None = None
     last_day: date | None = None
+    # analyse --state only: ingested history of DMCs the inventory no longer has (left out).
+    unmapped_history_alerts: int = 0
+    unmapped_history_dmcs: int = 0
 
 
 def scan_range_sql(rules: Rules, day_from: date | None, day_to: date | None) -> str:

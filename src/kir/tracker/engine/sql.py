@@ -207,6 +207,7 @@ def flagged_alerts(
             f"ELSE n - 1 + CASE WHEN {back} OR {fwd} THEN 1 ELSE 0 END END"
         )
         alerts = "CASE WHEN carried OR NOT valid THEN 0 ELSE n END"
+        message = "CASE WHEN carried THEN 0 ELSE 1 END"  # yesterday's row is not today's message
     else:
         # A one-shot run has no carried rows: no constant columns riding through the sort.
         carry_cols = ""
@@ -215,9 +216,10 @@ def flagged_alerts(
             f"ELSE n - 1 + CASE WHEN {back} OR {fwd} THEN 1 ELSE 0 END END"
         )
         alerts = "CASE WHEN valid THEN n ELSE 0 END"
+        message = "1"
     return f"""
         SELECT dev_key, code, ts_us, n, valid, {carry_cols}stream, {sup} AS sup,
-               {alerts} AS alerts, {back} AS back_flag
+               {alerts} AS alerts, {message} AS message, {back} AS back_flag
         FROM (
             SELECT * EXCLUDE (live_code),
                    lag(live_code) OVER w AS prev_code, lag(ts_us) OVER w AS prev_ts,
@@ -292,10 +294,10 @@ def aggregates(
                list_extract({_region_names()}, region_no + 1) AS region, dmc_key,
                {keys.decode("code")} AS code, sup_dev, messages, alerts, superfluous
         FROM (
-            SELECT day_number, region_no, dmc_key, code, sup_dev, count(*) AS messages,
+            SELECT day_number, region_no, dmc_key, code, sup_dev, sum(message) AS messages,
                    sum(alerts) AS alerts, sum(sup) AS superfluous
             FROM (
-                SELECT f.code, f.alerts, f.sup,
+                SELECT f.code, f.alerts, f.sup, f.message,
                        CASE WHEN f.valid THEN f.ts_us // {_DAY_US} END AS day_number,
                        CASE WHEN NOT f.valid THEN 0
                             ELSE coalesce(d.region_no, {len(REGIONS) + 1}) END AS region_no,
