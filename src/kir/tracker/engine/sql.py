@@ -1,8 +1,12 @@
-"""Every SQL statement of the tracker, in one place.
+"""The analysis's SQL, in one place: the estate, the pass over the alerts, the cells.
 
-The statements stick to window functions, GROUPING SETS and CASE so that the same analysis can be
-moved to Spark SQL; the DuckDB-only pieces are the table functions (read_csv, read_parquet) and the
-hex cast ('0x...'::UBIGINT), each produced by one small function below.
+Small bookkeeping queries (reading reject tables, counting set-aside history) sit beside the
+Python that uses them in rejects.py, scan.py and incremental.py.
+
+The statements stick to window functions, GROUP BY and CASE so that the same analysis can be
+moved to Spark SQL; the DuckDB-only pieces are the table functions (read_csv, read_parquet),
+`hash`, `regexp_*` and the list functions (list_position, list_extract), each produced by one
+small function or constant below.
 """
 
 from __future__ import annotations
