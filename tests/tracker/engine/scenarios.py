@@ -84,6 +84,22 @@ def planted_rows(estate: Estate, seed: int = 7) -> list[dict[str, object]]:
     return rows
 
 
+def across_midnight(
+    estate: Estate, rng: random.Random, every: int, throttled: bool = False
+) -> list[dict[str, object]]:
+    """A repeat and a flap straddling midnight on every `every`-th installation's meter, and
+    with `throttled` a throttled alert earlier that day: what a day-by-day run must not miss."""
+    rows = []
+    for inst in estate.installations[::every]:
+        meter = inst.devices["ESME"]
+        day = rng.randrange(0, DAYS - 1)
+        rows += [alert(meter, "8F35", at(day, 86_390)), alert(meter, "8F35", at(day + 1, 30))]
+        rows += [alert(meter, "81A3", at(day, 86_395)), alert(meter, "81A2", at(day + 1, 5))]
+        if throttled:
+            rows.append(alert(meter, "8F0C", at(day, 43_200), throttled=4))
+    return rows
+
+
 def write(tmp_path: Path, estate: Estate, rows, name: str = "alerts.parquet") -> tuple[Path, Path]:
     return estate.write(tmp_path / "inventory.csv"), write_alerts(tmp_path / name, rows)
 

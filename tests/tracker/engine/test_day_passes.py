@@ -16,7 +16,7 @@ from kir.tracker.engine.inputs import prepare_alerts
 from kir.tracker.engine.rules import load_rules
 from kir.tracker.engine.scan import code_keys, day_passes
 from tests.tracker.engine.builders import alert, at, device_id
-from tests.tracker.engine.scenarios import DAYS, grid_estate, planted_rows
+from tests.tracker.engine.scenarios import DAYS, across_midnight, grid_estate, planted_rows
 
 
 def _write_timestamped(path, rows):
@@ -45,12 +45,7 @@ def data(tmp_path_factory):
     estate = grid_estate(per_dmc=20)
     rows = planted_rows(estate, seed=11)
     rng = random.Random(5)
-    for inst in estate.installations[::4]:  # repeats and flaps straddling midnight
-        meter = inst.devices["ESME"]
-        day = rng.randrange(0, DAYS - 1)
-        rows += [alert(meter, "8F35", at(day, 86_390)), alert(meter, "8F35", at(day + 1, 30))]
-        rows += [alert(meter, "81A3", at(day, 86_395)), alert(meter, "81A2", at(day + 1, 5))]
-        rows.append(alert(meter, "8F0C", at(day, 43_200), throttled=4))
+    rows += across_midnight(estate, rng, every=4, throttled=True)
     known = estate.installations[0].devices["ESME"]
     rows += [
         alert("not-an-eui64", "8F35", at(1, 100)),  # malformed device id

@@ -8,8 +8,8 @@ import pytest
 from kir.tracker.engine.analyse import AnalyseRequest, analyse
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.incremental import IngestRequest, ingest
-from tests.tracker.engine.builders import CHF_A, ESME_X, Estate, alert, at, write_alerts
-from tests.tracker.engine.scenarios import DAYS, grid_estate, planted_rows
+from tests.tracker.engine.builders import CHF_A, ESME_X, Estate, at, write_alerts
+from tests.tracker.engine.scenarios import across_midnight, grid_estate, planted_rows
 
 
 def _day_of(row):
@@ -21,12 +21,7 @@ def data(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("incremental")
     estate = grid_estate(per_dmc=20)
     rows = planted_rows(estate, seed=9)
-    rng = random.Random(4)
-    for inst in estate.installations[::3]:  # repeats and flaps straddling midnight
-        meter = inst.devices["ESME"]
-        day = rng.randrange(0, DAYS - 1)
-        rows += [alert(meter, "8F35", at(day, 86_390)), alert(meter, "8F35", at(day + 1, 30))]
-        rows += [alert(meter, "81A3", at(day, 86_395)), alert(meter, "81A2", at(day + 1, 5))]
+    rows += across_midnight(estate, random.Random(4), every=3)
     inventory = estate.write(tmp_path / "inventory.parquet")
     days = sorted({_day_of(r) for r in rows})
     files = [
