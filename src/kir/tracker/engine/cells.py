@@ -24,8 +24,8 @@ FloatArray = NDArray[np.float64]
 
 @dataclass
 class CellTable:
-    region: list[str]
-    code: list[str]
+    group_id: IntArray  # each cell's index into group_keys
+    group_keys: list[tuple[str, str]]  # (region, code) of each group
     dmc_key: IntArray
     installations: IntArray
     alerts: IntArray
@@ -41,10 +41,10 @@ class CellTable:
     component_index: dict[bytes, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
-        return len(self.region)
+        return len(self.dmc_key)
 
     def group_of(self, index: int) -> IntArray:
-        return self.groups[(self.region[index], self.code[index])]
+        return self.groups[self.group_keys[int(self.group_id[index])]]
 
 
 def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -> CellTable:
@@ -54,20 +54,29 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cell AS " + sql.cells(cap, sorted(rules.excluded_codes))
     )
+    # Region and code travel as a group number per cell (strings for 700,000 cells cost more
+    # than everything else here); the few groups' names come separately.
     found = con.execute(
-        "SELECT region, code, dmc_key, installations, alerts, sup, affected, capped, top "
-        "FROM cell ORDER BY idx"
+        "SELECT dense_rank() OVER (ORDER BY region, code) - 1 AS group_id, dmc_key, "
+        "installations, alerts, sup, affected, capped, top FROM cell ORDER BY idx"
     ).fetchnumpy()
-    region = [str(r) for r in found["region"]]
-    code = [str(c) for c in found["code"]]
-    dmc_key, installations, alerts, sup, affected, capped, top = (
+    group_id, dmc_key, installations, alerts, sup, affected, capped, top = (
         np.asarray(found[name], dtype=np.int64)
-        for name in ("dmc_key", "installations", "alerts", "sup", "affected", "capped", "top")
+        for name in (
+            "group_id",
+            "dmc_key",
+            "installations",
+            "alerts",
+            "sup",
+            "affected",
+            "capped",
+            "top",
+        )
     )
-    groups = _contiguous_groups(region, code)
+    keys = [(str(r), str(c)) for r, c in con.execute(sql.CELL_GROUPS).fetchall()]
     table = CellTable(
-        region=region,
-        code=code,
+        group_id=group_id,
+        group_keys=keys,
         dmc_key=dmc_key,
         installations=installations,
         alerts=alerts,
@@ -75,24 +84,25 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
         affected=affected,
         capped=capped,
         top=top,
-        daily=np.zeros((len(region), len(days))),
+        daily=np.zeros((len(dmc_key), len(days))),
         days=days,
-        groups=groups,
+        groups=_contiguous_groups(group_id, keys),
         region_alerts={r: int(a) for r, a, _ in con.execute(sql.region_traffic()).fetchall()},
     )
     _fill_daily(con, table)
     return table
 
 
-def _contiguous_groups(region: list[str], code: list[str]) -> dict[tuple[str, str], IntArray]:
+def _contiguous_groups(
+    group_id: IntArray, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], IntArray]:
     """Cell indices per region and code: the cells come ordered by both, so each is a run."""
-    if not region:
+    if not len(group_id):
         return {}
-    r, c = np.asarray(region, dtype=object), np.asarray(code, dtype=object)
-    starts = np.flatnonzero(np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])])
-    ends = np.r_[starts[1:], len(region)]
+    starts = np.flatnonzero(np.r_[True, group_id[1:] != group_id[:-1]])
+    ends = np.r_[starts[1:], len(group_id)]
     return {
-        (region[s], code[s]): np.arange(s, e, dtype=np.int64)
+        keys[int(group_id[s])]: np.arange(s, e, dtype=np.int64)
         for s, e in zip(starts.tolist(), ends.tolist(), strict=True)
     }
 
@@ -213,10 +223,8 @@ class CellTests:
 
 def _rest(table: CellTable, values: IntArray) -> IntArray:
     """For each cell, the sum of `values` over the other cells of its region and code."""
-    group_id = np.zeros(len(table), dtype=np.int64)
-    for g, members in enumerate(table.groups.values()):
-        group_id[members] = g
-    totals = np.bincount(group_id, weights=values, minlength=len(table.groups))
+    group_id = table.group_id
+    totals = np.bincount(group_id, weights=values, minlength=len(table.group_keys))
     return np.asarray(totals[group_id] - values, dtype=np.int64)
 
 

@@ -462,6 +462,10 @@ def cells(cap: int, excluded: list[str]) -> str:
         ORDER BY c.region, c.code, p.dmc_key"""
 
 
+# The (region, code) of each cell group, numbered as load_cells numbers them (dense_rank).
+CELL_GROUPS = "SELECT DISTINCT region, code FROM cell ORDER BY region, code"
+
+
 def typical_rates(cap: int) -> str:
     """Per region and code, the installation-weighted median of its DMCs' capped rates.
 
