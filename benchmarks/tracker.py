@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -109,19 +110,23 @@ def measure(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    timed_out = False
-    while True:
-        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-        if pid:
-            break
-        if timeout is not None and time.perf_counter() - start > timeout:
-            os.killpg(child.pid, signal.SIGKILL)  # its own session: the child and its children
-            timed_out = True
-            _, status, usage = os.wait4(child.pid, 0)
-            break
-        time.sleep(0.2)
-    child.returncode = os.waitstatus_to_exitcode(status)
+    killed: list[bool] = []
+
+    def kill() -> None:
+        killed.append(True)
+        os.killpg(child.pid, signal.SIGKILL)  # its own session: the child and its children
+
+    # A blocking wait (a timer thread does the killing), so the wall time ends when the child
+    # does, not at the next poll.
+    timer = threading.Timer(timeout, kill) if timeout is not None else None
+    if timer is not None:
+        timer.start()
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
+    if timer is not None:
+        timer.cancel()
+    timed_out = bool(killed)
+    child.returncode = os.waitstatus_to_exitcode(status)
     result = {
         "label": label,
         "command": " ".join(command),
