@@ -9,6 +9,7 @@ neither explains stays a finding about that one DMC. One component over twenty D
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -87,6 +88,9 @@ class _Region:
         return self._holding[component]
 
     def holding(self, *components: Component) -> set[int]:
+        """The cells holding all `components` (not to be changed: one component's is shared)."""
+        if len(components) == 1:
+            return self._held_by(components[0])
         sets = [self._held_by(c) for c in components]
         return set.intersection(*sets) if sets else set()
 
@@ -105,9 +109,11 @@ class _Region:
             return False
         (s1, n1), (s_all, n_all) = self._sums(cells), self._totals()
         s0, n0 = s_all - s1, n_all - n1
-        ratio = stats.rate_ratio(s1, n1, s0, n0)[0]
+        # The ratio in plain floats (the same IEEE arithmetic as stats.rate_ratio, without its
+        # array overhead): most candidates stop here, before the costlier exact test.
+        ratio = (s1 / n1) / (s0 / n0) if s0 else (math.inf if s1 else math.nan)
         if not ratio >= self.rules.min_rate_ratio:
-            return False  # most candidates stop here, before the costlier test
+            return False
         return bool(stats.rate_excess_p(s1, n1, s0, n0)[0] <= self.rules.alpha)
 
     def any_clearly_normal(self, cells: set[int]) -> bool:
