@@ -246,8 +246,7 @@ def _set_aside_unmapped_history(
     no test, as a one-shot run counts alerts of devices missing from its inventory.
     Returns the alerts and the number of DMC signatures set aside.
     """
-    regions = ", ".join(sql.quote(r) for r in sql.REGIONS)
-    unmapped = f"dmc_key IS NULL AND region IN ({regions})"
+    unmapped = f"dmc_key IS NULL AND region IN ({sql.REGIONS_SQL})"
     row = con.execute(f"SELECT coalesce(sum(alerts), 0) FROM agg_day WHERE {unmapped}").fetchone()
     alerts = int(row[0]) if row else 0
     if not alerts:
@@ -255,7 +254,7 @@ def _set_aside_unmapped_history(
     signatures = con.execute(
         f"SELECT count(DISTINCT a.signature) FROM read_parquet({sql.file_list(day_files)}) a "
         "LEFT JOIN dmc m ON m.signature = a.signature "
-        f"WHERE a.day BETWEEN ? AND ? AND m.dmc_key IS NULL AND a.region IN ({regions})",
+        f"WHERE a.day BETWEEN ? AND ? AND m.dmc_key IS NULL AND a.region IN ({sql.REGIONS_SQL})",
         [lo, hi],
     ).fetchone()
     for table in ("agg_day", "dev_sup"):

@@ -85,7 +85,7 @@ def _file_rejects(
     rows = [dict(zip(REJECT_FIELDS, (label, *v), strict=True)) for v in values]
     if group.fmt != "csv":
         return rows
-    unsplit = _unsplit_lines(con, "reject_errors", "reject_scans", since)
+    unsplit = _unsplit_lines(con, since)
     if not unsplit:
         return rows  # nothing was dropped: the n-th row DuckDB returned is the n-th record
     # DuckDB dropped the lines it could not split, so row_number() counts only the rows it
@@ -137,9 +137,7 @@ def _last_scan_id(con: duckdb.DuckDBPyConnection) -> int:
     return -1 if result is None or result[0] is None else int(result[0])
 
 
-def _unsplit_lines(
-    con: duckdb.DuckDBPyConnection, errors: str, scans: str, since: int
-) -> dict[int, str]:
+def _unsplit_lines(con: duckdb.DuckDBPyConnection, since: int) -> dict[int, str]:
     """The lines DuckDB's CSV reader rejected in the scans after `since`: {line: message}.
 
     DuckDB's line numbers count the header and every record (a quoted value over several lines
@@ -147,7 +145,7 @@ def _unsplit_lines(
     """
     try:
         found = con.execute(
-            f"SELECT e.line, e.error_message FROM {errors} e JOIN {scans} s "
+            "SELECT e.line, e.error_message FROM reject_errors e JOIN reject_scans s "
             "USING (scan_id, file_id) WHERE e.scan_id > ? ORDER BY e.line, e.byte_position",
             [since],
         ).fetchall()

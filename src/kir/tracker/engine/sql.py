@@ -25,6 +25,10 @@ def quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# The regions as an SQL list, for `region IN (...)` and list functions.
+REGIONS_SQL = ", ".join(quote(r) for r in REGIONS)
+
+
 def file_list(paths: Sequence[str]) -> str:
     return "[" + ", ".join(quote(p) for p in paths) + "]"
 
@@ -349,7 +353,7 @@ def checked_inventory(source: str) -> str:
                 CASE WHEN n.device_id IS NULL
                           THEN 'device_id: expected an EUI-64 (16 hex digits)'
                      WHEN n.installation_id IS NULL THEN 'installation_id: empty'
-                     WHEN n.region IS NULL OR n.region NOT IN ({_regions_list()})
+                     WHEN n.region IS NULL OR n.region NOT IN ({REGIONS_SQL})
                           THEN 'region: expected north, central or south'
                      WHEN n.supplier IS NULL THEN 'supplier: empty'
                      WHEN n.device_type IS NULL THEN 'device_type: empty'
@@ -404,7 +408,7 @@ INSTALLATION_DMCS = """
 DEVICES = f"""
     CREATE OR REPLACE TEMP TABLE device AS
     SELECT i.dev_key, i.device_id, n.inst_key, n.region, n.dmc_key,
-           list_position([{", ".join(quote(r) for r in REGIONS)}], n.region)::UTINYINT AS region_no
+           list_position([{REGIONS_SQL}], n.region)::UTINYINT AS region_no
     FROM inventory_checked i JOIN installation_dmc n ON n.installation_id = i.installation_id
     WHERE i.reason IS NULL"""
 
@@ -417,10 +421,6 @@ INVENTORY_REJECTS = """
     WHERE reason IS NOT NULL ORDER BY row_no"""
 
 
-def _regions_list() -> str:
-    return ", ".join(quote(r) for r in REGIONS)
-
-
 def _region_names() -> str:
     """Region names by number: 0 rejected rows, 1-3 the regions, 4 devices not in the inventory."""
     return "[" + ", ".join(quote(r) for r in (REJECTED_REGION, *REGIONS, UNKNOWN_REGION)) + "]"
@@ -431,7 +431,7 @@ def installation_superfluous() -> str:
         CREATE OR REPLACE TEMP TABLE inst_sup AS
         SELECT s.region, s.dmc_key, s.code, d.inst_key, sum(s.superfluous) AS superfluous
         FROM dev_sup s JOIN device d ON d.dev_key = s.dev_key
-        WHERE s.region IN ({_regions_list()}) AND s.superfluous > 0
+        WHERE s.region IN ({REGIONS_SQL}) AND s.superfluous > 0
         GROUP BY ALL"""
 
 
@@ -441,7 +441,7 @@ def cells(cap: int, excluded: list[str]) -> str:
     return f"""
         WITH traffic AS (
             SELECT region, dmc_key, code, sum(alerts) AS alerts, sum(superfluous) AS sup
-            FROM agg_day WHERE region IN ({_regions_list()}){skip} GROUP BY ALL),
+            FROM agg_day WHERE region IN ({REGIONS_SQL}){skip} GROUP BY ALL),
         inst AS (
             SELECT s.region, s.dmc_key, s.code,
                    count(*) FILTER (WHERE s.superfluous >= t.threshold) AS affected,
@@ -508,7 +508,7 @@ def cell_days(first_day: str) -> str:
 def region_traffic() -> str:
     return f"""
         SELECT region, sum(alerts) AS alerts, sum(superfluous) AS sup
-        FROM agg_day WHERE region IN ({_regions_list()}) GROUP BY region"""
+        FROM agg_day WHERE region IN ({REGIONS_SQL}) GROUP BY region"""
 
 
 def drilldown(supplier: str | None, limit: int) -> str:
