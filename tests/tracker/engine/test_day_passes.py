@@ -11,11 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from kir.tracker.engine import scan
 from kir.tracker.engine.analyse import AnalyseRequest, analyse
 from kir.tracker.engine.inputs import prepare_alerts
 from kir.tracker.engine.rules import load_rules
 from kir.tracker.engine.scan import code_keys, day_passes
-from tests.tracker.engine.builders import alert, at, device_id
+from tests.tracker.engine.builders import alert, at, device_id, write_alerts
 from tests.tracker.engine.scenarios import DAYS, across_midnight, grid_estate, planted_rows
 
 
@@ -102,6 +103,21 @@ def test_csv_inputs_are_never_scanned_day_by_day(data, tmp_path):
     csv_file.write_text("device_id,alert_code,raised_at\n" + f"{device_id(1)},8F35,{at(0, 5)}\n")
     inputs = prepare_alerts([csv_file], tmp_path)
     assert day_passes(inputs, load_rules(day_by_day)) == []
+
+
+def test_parquet_with_times_as_text_is_scanned_in_one_pass(data, tmp_path):
+    # Row-group statistics of text cannot place a row in a day: no pass may skip it.
+    _tmp_path, _inventory, _files, day_by_day = data
+    text_times = tmp_path / "text-times.parquet"
+    write_alerts(text_times, [alert(device_id(1), "8F35", at(0, 5))])
+    assert pq.read_schema(text_times).field("raised_at").type == pa.string()
+    assert day_passes(prepare_alerts([text_times], tmp_path), load_rules(day_by_day)) == []
+
+
+def test_too_many_distinct_codes_keep_strings(data, tmp_path, monkeypatch):
+    _tmp_path, _inventory, files, _day_by_day = data
+    monkeypatch.setattr(scan, "MAX_CODE_KEYS", 3)
+    assert _code_keys(files, tmp_path).codes is None
 
 
 def _code_keys(files, work):
