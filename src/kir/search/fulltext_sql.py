@@ -59,6 +59,51 @@ POSTGRES_DROP_STORED_VECTOR = (
 )
 POSTGRES_DROP = ("DROP INDEX IF EXISTS search_document_body_tsv",)
 
+# Migration 0004 moves the vector onto the issue row. With it in the document table, a search
+# joined its matches back to the visible issues: PostgreSQL either probed the issue table once per
+# match or, with the simpler visibility filter, hashed every issue row, and either cost more than
+# the text match. On the issue row, one bitmap scan finds the matching issues and tests
+# visibility and filters on the row it reads. A trigger keeps it in step with the document table,
+# as the SQLite triggers keep FTS5 in step, so every writer of documents (index_issue,
+# reindex_all) stays as it is. The column is unknown to the Issue model, so ordinary issue reads
+# and writes never carry it.
+ISSUE_TABLE = "register_issue"
+ISSUE_VECTOR_COLUMN = "search_vector"
+ISSUE_VECTOR_INDEX = "register_issue_search_vector"
+POSTGRES_ISSUE_VECTOR = (
+    f"ALTER TABLE {ISSUE_TABLE} ADD COLUMN {ISSUE_VECTOR_COLUMN} tsvector",
+    f"""CREATE FUNCTION search_document_to_issue() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            UPDATE {ISSUE_TABLE} SET {ISSUE_VECTOR_COLUMN} = NULL WHERE id = OLD.issue_id;
+            RETURN OLD;
+        END IF;
+        IF TG_OP = 'UPDATE' AND OLD.issue_id <> NEW.issue_id THEN
+            UPDATE {ISSUE_TABLE} SET {ISSUE_VECTOR_COLUMN} = NULL WHERE id = OLD.issue_id;
+        END IF;
+        UPDATE {ISSUE_TABLE} SET {ISSUE_VECTOR_COLUMN} = to_tsvector('english'::regconfig, NEW.body)
+        WHERE id = NEW.issue_id;
+        RETURN NEW;
+    END $$""",
+    f"""CREATE TRIGGER search_document_to_issue
+        AFTER INSERT OR UPDATE OR DELETE ON {DOCUMENT_TABLE}
+        FOR EACH ROW EXECUTE FUNCTION search_document_to_issue()""",
+    f"""UPDATE {ISSUE_TABLE} i SET {ISSUE_VECTOR_COLUMN} = to_tsvector('english'::regconfig, d.body)
+        FROM {DOCUMENT_TABLE} d WHERE d.issue_id = i.id""",
+    f"CREATE INDEX {ISSUE_VECTOR_INDEX} ON {ISSUE_TABLE} "
+    f"USING gin ({ISSUE_VECTOR_COLUMN}) WITH (fastupdate = off)",
+    # The document's own vector and index are no longer read.
+    *POSTGRES_DROP,
+    f"ALTER TABLE {DOCUMENT_TABLE} DROP COLUMN {POSTGRES_VECTOR_COLUMN}",
+)
+POSTGRES_DROP_ISSUE_VECTOR = (
+    f"DROP TRIGGER IF EXISTS search_document_to_issue ON {DOCUMENT_TABLE}",
+    "DROP FUNCTION IF EXISTS search_document_to_issue()",
+    f"DROP INDEX IF EXISTS {ISSUE_VECTOR_INDEX}",
+    f"ALTER TABLE {ISSUE_TABLE} DROP COLUMN IF EXISTS {ISSUE_VECTOR_COLUMN}",
+    *POSTGRES_STORED_VECTOR,
+)
+
 
 def create_fulltext(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
@@ -87,4 +132,16 @@ def store_postgres_vector(apps: Any, schema_editor: Any) -> None:
 def unstore_postgres_vector(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor == "postgresql":
         for sql in POSTGRES_DROP_STORED_VECTOR:
+            schema_editor.execute(sql)
+
+
+def move_postgres_vector_to_issue(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in POSTGRES_ISSUE_VECTOR:
+            schema_editor.execute(sql)
+
+
+def move_postgres_vector_to_document(apps: Any, schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in POSTGRES_DROP_ISSUE_VECTOR:
             schema_editor.execute(sql)

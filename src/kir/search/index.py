@@ -7,9 +7,10 @@ issue it describes. Evidence descriptions are deliberately left out: installatio
 must not become findable by users who may see the issue but not that evidence.
 
 SQLite: an FTS5 table (porter stemming) over the documents, kept in step by triggers created in the
-search migration. PostgreSQL: a stored generated tsvector column with a GIN index, queried with
-websearch_to_tsquery. `search_issue_ids` hides the difference; it returns a subquery of issue ids
-for `pk__in=`, so the search combines with the visibility filter inside one SQL statement.
+search migration. PostgreSQL: a tsvector of the document stored on the issue row, kept in step by a
+trigger on the document table, with a GIN index, queried with websearch_to_tsquery. `search_match`
+hides the difference: a filter over Issue, so the search combines with the visibility filter
+inside one SQL statement.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, FloatField, Func, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from kir.register.models import AffectedProduct, Issue, Statement
-from kir.search.fulltext_sql import DOCUMENT_TABLE, FTS_TABLE, POSTGRES_VECTOR_COLUMN
+from kir.search.fulltext_sql import FTS_TABLE, ISSUE_VECTOR_COLUMN
 from kir.search.models import IssueSearchDocument
 
 TEXT_SEARCH_CONFIG = "english"
@@ -112,51 +113,65 @@ def _product_words(issue_ids: list[int]) -> dict[int, list[str]]:
     return words
 
 
-def search_issue_ids(query: str) -> QuerySet[Any]:
-    """Ids of issues whose document matches `query`: a subquery for `Issue.objects.filter(pk__in=)`.
+def search_match(query: str) -> Q:
+    """A filter over Issue: the issue's document matches `query`.
 
     The query takes the web-search syntax on both engines: words (all must match, stemmed),
     "quoted phrases", `or` between alternatives and `-word` to exclude. Nothing a user types can
-    make the database raise a syntax error.
+    make the database raise a syntax error. On PostgreSQL the test reads the vector stored on the
+    issue row itself (kir.search.fulltext_sql), so it composes with visibility and filters in one
+    scan; on SQLite it is an id subquery over the FTS5 table.
     """
-    documents = IssueSearchDocument.objects.all()
     if connection.vendor == "postgresql":
         if not query.strip():
-            return documents.none().values("issue_id")
-        return documents.filter(_WebSearchMatch(F("body"), Value(query))).values("issue_id")
+            return Q(pk__in=[])
+        return Q(_WebSearchMatch(F("pk"), Value(query)))
     match = fts5_query(query)
     if not match:
-        return documents.none().values("issue_id")
+        return Q(pk__in=[])
     matching_rowids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", (match,))
-    return documents.filter(issue_id__in=matching_rowids).values("issue_id")
+    documents = IssueSearchDocument.objects.filter(issue_id__in=matching_rowids)
+    return Q(pk__in=documents.values("issue_id"))
+
+
+def search_issue_ids(query: str) -> QuerySet[Any]:
+    """Ids of the issues `search_match(query)` selects, as a subquery for `pk__in=`."""
+    return Issue.objects.filter(search_match(query)).values("pk")
+
+
+def _issue_vector(compiler: Any, issue_pk: Any) -> str:
+    """The stored vector column of the issue whose resolved primary key column is `issue_pk`;
+    the column is unknown to the model, so it is addressed through the issue table's alias."""
+    column = ISSUE_VECTOR_COLUMN
+    identifiers = (issue_pk.alias, column) if issue_pk.alias else (column,)
+    return ".".join(map(compiler.quote_name_unless_alias, identifiers))
+
+
+def _tsquery(compiler: Any, query: Any) -> tuple[str, tuple[Any, ...]]:
+    """websearch_to_tsquery of the query text: it never raises on malformed input, unlike
+    to_tsquery."""
+    query_sql, query_params = compiler.compile(query)
+    config = f"'{TEXT_SEARCH_CONFIG}'::regconfig"
+    return f"websearch_to_tsquery({config}, {query_sql})", tuple(query_params)
 
 
 class _WebSearchMatch(Func):
-    """`<document>.body_tsv @@ websearch_to_tsquery('english', q)` on PostgreSQL.
-
-    body_tsv is a stored generated column (to_tsvector of body) with a GIN index, created by a
-    migration and unknown to the model, so it is addressed here through the alias of the resolved
-    `body` column. websearch_to_tsquery never raises on malformed input, unlike to_tsquery.
-    """
+    """`<issue>.search_vector @@ websearch_to_tsquery('english', q)` on PostgreSQL."""
 
     output_field = BooleanField()
 
     def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
-        body, query = self.get_source_expressions()
-        column = POSTGRES_VECTOR_COLUMN
-        identifiers = (body.alias, column) if body.alias else (column,)
-        vector_sql = ".".join(map(compiler.quote_name_unless_alias, identifiers))
-        query_sql, query_params = compiler.compile(query)
-        config = f"'{TEXT_SEARCH_CONFIG}'::regconfig"
-        return f"{vector_sql} @@ websearch_to_tsquery({config}, {query_sql})", tuple(query_params)
+        issue_pk, query = self.get_source_expressions()
+        tsquery, params = _tsquery(compiler, query)
+        return f"{_issue_vector(compiler, issue_pk)} @@ {tsquery}", params
 
 
 def search_rank(query: str) -> Func:
     """An expression over Issue: how well its document matches `query`, higher is better.
 
-    For ordering issues already filtered with `search_issue_ids(query)`; a correlated subquery,
-    so only matching issues are ranked. PostgreSQL ranks with ts_rank over the stored vector,
-    SQLite with FTS5's bm25 (negated: FTS5 ranks better matches lower).
+    For ordering issues already filtered with `search_match(query)`. PostgreSQL ranks with
+    ts_rank over the vector on the issue row; SQLite with FTS5's bm25 (negated: FTS5 ranks better
+    matches lower), in a correlated subquery, so only matching issues are ranked.
     """
     text = query if connection.vendor == "postgresql" else fts5_query(query)
     if not text.strip():
@@ -168,20 +183,17 @@ class _SearchRank(Func):
     output_field = FloatField()
 
     def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
-        (issue_sql, issue_params), (query_sql, query_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
+        issue_pk, query = self.get_source_expressions()
         if connection.vendor == "postgresql":
-            config = f"'{TEXT_SEARCH_CONFIG}'::regconfig"
-            sql = (
-                f"(SELECT ts_rank(d.{POSTGRES_VECTOR_COLUMN}, websearch_to_tsquery({config}, "
-                f"{query_sql})) FROM {DOCUMENT_TABLE} d WHERE d.issue_id = {issue_sql})"
-            )
-        else:
-            sql = (
-                f"(SELECT -rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {query_sql} "
-                f"AND rowid = {issue_sql})"
-            )
+            tsquery, params = _tsquery(compiler, query)
+            return f"ts_rank({_issue_vector(compiler, issue_pk)}, {tsquery})", params
+        (issue_sql, issue_params), (query_sql, query_params) = (
+            compiler.compile(expression) for expression in (issue_pk, query)
+        )
+        sql = (
+            f"(SELECT -rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH {query_sql} "
+            f"AND rowid = {issue_sql})"
+        )
         return sql, (*query_params, *issue_params)
 
 

@@ -16,8 +16,10 @@ Anything hidden answers 404 (`issue_get_visible`), exactly as if it did not exis
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
@@ -26,22 +28,20 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    F,
-    Func,
     IntegerField,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
 from kir.accounts.models import Organisation, PartyCategory
 from kir.accounts.selectors import user_is_member
-from kir.catalogue.models import DMC, DeviceVersion
+from kir.catalogue.models import DMC, DeviceModel, DeviceVersion, Manufacturer
 from kir.identifiers import IdentifierError, normalise_firmware_version, normalise_hex
 from kir.register.models import (
     AffectedProduct,
@@ -54,7 +54,7 @@ from kir.register.models import (
     Statement,
 )
 from kir.register.workflow import PUBLIC_STATES
-from kir.search.index import search_issue_ids, search_rank
+from kir.search.index import search_match, search_rank
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -76,71 +76,100 @@ def _organisation_of(user: User | AnonymousUser) -> Organisation | None:
     return user.organisation  # type: ignore[union-attr]
 
 
-def named_manufacturer_q(organisation_id: int) -> Q:
-    """Issues naming a manufacturer that `organisation_id` speaks for, as a filter over Issue.
+@functools.cache
+def _named_issue_ids_sql() -> str:
+    """Issues in manufacturer-notified naming a manufacturer that an organisation speaks for:
+    through an affected device version, through an affected DMC containing one of its versions,
+    or through an involvement as manufacturer. Parameters: state, organisation, organisation,
+    role. Plain SQL, the same on both engines, composed once: as an ORM subquery inside every
+    list query it cost more to build and for PostgreSQL to plan than the list itself."""
+    version, model, maker = (m._meta.db_table for m in (DeviceVersion, DeviceModel, Manufacturer))
+    product, issue = AffectedProduct._meta.db_table, Issue._meta.db_table
+    members, involvement = DMC.members.through._meta.db_table, Involvement._meta.db_table
+    return f"""
+        WITH spoken_for AS (
+            SELECT v.id FROM {version} v
+            JOIN {model} m ON m.id = v.device_model_id
+            JOIN {maker} f ON f.id = m.manufacturer_id
+            WHERE f.organisation_id = %s
+        )
+        SELECT i.id FROM {issue} i WHERE i.state = %s AND i.id IN (
+            SELECT p.issue_id FROM {product} p
+            WHERE p.device_version_id IN (SELECT id FROM spoken_for)
+            UNION ALL
+            SELECT p.issue_id FROM {product} p JOIN {members} d ON d.dmc_id = p.dmc_id
+            WHERE d.deviceversion_id IN (SELECT id FROM spoken_for)
+            UNION ALL
+            SELECT n.issue_id FROM {involvement} n WHERE n.organisation_id = %s AND n.role = %s
+        )"""
 
-    Built from the manufacturer's side (its versions, then the DMCs containing them) so that the
-    database walks the small catalogue and then the affected-product indexes.
-    """
-    versions = DeviceVersion.objects.filter(
-        device_model__manufacturer__organisation_id=organisation_id
-    ).values("pk")
-    involvements = Involvement.objects.filter(
-        organisation_id=organisation_id, role=InvolvementRole.MANUFACTURER
-    ).order_by()
-    return _issues_with_products(versions, involvements.values("issue_id"))
+
+def named_manufacturer_issue_ids(organisation_id: int) -> list[int]:
+    """Ids of the manufacturer-notified issues that name `organisation_id` as a manufacturer."""
+    params = (
+        organisation_id,
+        IssueState.MANUFACTURER_NOTIFIED.value,
+        organisation_id,
+        InvolvementRole.MANUFACTURER.value,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_named_issue_ids_sql(), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def issue_id_among(ids: Collection[int]) -> Q:
+    """Issue id among `ids`. PostgreSQL takes the ids as one array value: a list of thousands of
+    separate literals (IN (...)) cost it more to parse and plan than to run the query."""
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    column = f'"{Issue._meta.db_table}"."{Issue._meta.pk.column}"'
+    return Q(RawSQL(f"{column} = ANY(%s::bigint[])", (sorted(ids),), BooleanField()))
 
 
 def visibility_q(user: User | AnonymousUser) -> Q:
-    """The visibility rules as one filter over Issue; matches nothing for non-members."""
+    """The visibility rules as one filter over Issue; matches nothing for non-members.
+
+    The issues naming the organisation as manufacturer are read first, as a list (usually empty:
+    only manufacturers are named, and only issues in manufacturer-notified count), so the filter
+    every list, search and count carries stays three plain column tests and, at most, an id list.
+    The state is tested again in the filter itself, so an issue that moved on in between does not
+    stay visible through the list.
+    """
     organisation = _organisation_of(user)
     if organisation is None:
         return Q(pk__in=[])
     if organisation.category in OVERSIGHT_CATEGORIES:
         return Q()
-    own = Q(reporter_organisation_id=organisation.pk) | Q(
-        coordinator_organisation_id=organisation.pk
+    visible = (
+        Q(state__in=PUBLIC_STATES)
+        | Q(reporter_organisation_id=organisation.pk)
+        | Q(coordinator_organisation_id=organisation.pk)
     )
-    notified = Q(state=IssueState.MANUFACTURER_NOTIFIED)
-    named = notified & named_manufacturer_q(organisation.pk)
-    if connection.vendor == "postgresql":
-        # The same rows, as one array of ids computed once per query (an InitPlan). Left as
-        # subqueries inside the OR, PostgreSQL keeps them as hashed SubPlans that it prices as
-        # rebuilt on every probe of an index, so every search, filter and count fell back to a
-        # sequential scan of all issues; with the array it walks the matches through the index.
-        named = notified & Q(
-            _IdAmong(F("pk"), Subquery(Issue.objects.filter(named).order_by().values("pk")))
-        )
-    return Q(state__in=PUBLIC_STATES) | own | named
-
-
-class _IdAmong(Func):
-    """`<id> = ANY(ARRAY(<subquery>))` (PostgreSQL): membership in an array built once."""
-
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
-        (column, column_params), (ids, ids_params) = (
-            compiler.compile(expression) for expression in self.get_source_expressions()
-        )
-        return f"{column} = ANY(ARRAY{ids})", (*column_params, *ids_params)
+    named = named_manufacturer_issue_ids(organisation.pk)
+    if named:
+        visible |= Q(state=IssueState.MANUFACTURER_NOTIFIED) & issue_id_among(named)
+    return visible
 
 
 def issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
     return Issue.objects.filter(visibility_q(user))
 
 
-def public_issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
+def public_issue_q(user: User | AnonymousUser, *, via: str = "") -> Q:
     """The issues on the public register (published, resolved, closed, withdrawn) that `user`
-    sees: every one for a member of any organisation, none otherwise.
+    sees, as a filter: every one for a member of any organisation, none otherwise. Over Issue,
+    or with `via` (such as "issue__") over a model that points to an issue.
 
-    The same rows as `issues_visible_to(user=user).filter(state__in=PUBLIC_STATES)`, without the
-    reporter/manufacturer subqueries of `visibility_q`, which cannot widen a public-state filter
-    but which PostgreSQL still evaluates for every candidate row.
+    The same rows as `visibility_q(user) & Q(state__in=PUBLIC_STATES)`, without the reporter and
+    manufacturer tests, which cannot widen a public-state filter.
     """
     if _organisation_of(user) is None:
-        return Issue.objects.none()
-    return Issue.objects.filter(state__in=PUBLIC_STATES)
+        return Q(pk__in=[])
+    return Q(**{f"{via}state__in": PUBLIC_STATES})
+
+
+def public_issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
+    return Issue.objects.filter(public_issue_q(user))
 
 
 def issue_get_visible(*, user: User | AnonymousUser, human_id: str) -> Issue:
@@ -290,9 +319,9 @@ def _version_q(filters: IssueFilters) -> Q | None:
     return q or None
 
 
-def _issues_naming(versions: QuerySet[Any], dmcs: QuerySet[Any], *more: QuerySet[Any]) -> Q:
+def _issues_naming(versions: QuerySet[Any], dmcs: QuerySet[Any]) -> Q:
     """Issues with an affected product that is one of `versions` or one of `dmcs` (querysets of
-    ids), or among the issue ids of `more`.
+    ids).
 
     One IN over a UNION ALL of index lookups: the database collects the few issues named and
     then reads them. As separate IN subqueries joined by OR it tested every issue against each.
@@ -300,13 +329,13 @@ def _issues_naming(versions: QuerySet[Any], dmcs: QuerySet[Any], *more: QuerySet
     products = AffectedProduct.objects.order_by()
     by_version = products.filter(device_version_id__in=versions).values("issue_id")
     by_dmc = products.filter(dmc_id__in=dmcs).values("issue_id")
-    return Q(pk__in=by_version.union(by_dmc, *more, all=True))
+    return Q(pk__in=by_version.union(by_dmc, all=True))
 
 
-def _issues_with_products(versions: QuerySet[Any], *more: QuerySet[Any]) -> Q:
-    """Issues naming one of `versions` directly or through a DMC containing it (or in `more`)."""
+def _issues_with_products(versions: QuerySet[Any]) -> Q:
+    """Issues naming one of `versions` directly or through a DMC containing it."""
     dmcs = DMC.members.through.objects.filter(deviceversion_id__in=versions).values("dmc_id")
-    return _issues_naming(versions, dmcs, *more)
+    return _issues_naming(versions, dmcs)
 
 
 def _issues_with_products_each(versions: QuerySet[Any]) -> Q:
@@ -381,7 +410,7 @@ def filters_q(filters: IssueFilters) -> Q:
 
 def text_search_q(query: str) -> Q:
     """Full text over the search documents; a typed human id also matches that issue exactly."""
-    q = Q(pk__in=search_issue_ids(query))
+    q = search_match(query)
     if _HUMAN_ID.match(query):
         q |= Q(human_id=query.strip().upper())
     return q

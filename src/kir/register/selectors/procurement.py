@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from django.db import connection
-from django.db.models import BooleanField, F, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Q, Window
+from django.db.models.functions import DenseRank
 
 from kir.catalogue.models import DMC, DeviceVersion
 from kir.identifiers import (
@@ -30,7 +29,7 @@ from kir.identifiers import (
     normalise_model_id,
 )
 from kir.register.models import AffectedProduct, Issue, IssueState, RootCauseStatus
-from kir.register.selectors.issues import public_issues_visible_to
+from kir.register.selectors.issues import issue_id_among, public_issue_q, public_issues_visible_to
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -187,7 +186,18 @@ class _Targets:
     dmcs: set[int] = field(default_factory=set)
 
 
-def _version_targets(items: list[ProcurementItem]) -> dict[ProcurementItem, _Targets]:
+@dataclass
+class _Labels:
+    """MANUFACTURER/MODEL/FIRMWARE by device version id and identifier by DMC id: what the
+    catalogue reads already told us, so that labelling a page rarely needs another query."""
+
+    versions: dict[int, str] = field(default_factory=dict)
+    dmcs: dict[int, str] = field(default_factory=dict)
+
+
+def _version_targets(
+    items: list[ProcurementItem], labels: _Labels
+) -> dict[ProcurementItem, _Targets]:
     targets: dict[ProcurementItem, _Targets] = {item: _Targets() for item in items}
     wanted = [item for item in items if item.kind != "dmc"]
     if not wanted:
@@ -201,6 +211,7 @@ def _version_targets(items: list[ProcurementItem]) -> dict[ProcurementItem, _Tar
         "pk", "device_model__manufacturer__identifier", "device_model__model_id", "firmware_version"
     )
     for pk, manufacturer, model, firmware in rows:
+        labels.versions[pk] = f"{manufacturer}/{model}/{firmware}"
         for item in wanted:
             same_model = (item.manufacturer, item.model) == (manufacturer, model)
             if same_model and item.firmware in ("", firmware):
@@ -208,22 +219,26 @@ def _version_targets(items: list[ProcurementItem]) -> dict[ProcurementItem, _Tar
     return targets
 
 
-def _add_dmc_targets(targets: dict[ProcurementItem, _Targets]) -> None:
+def _add_dmc_targets(targets: dict[ProcurementItem, _Targets], labels: _Labels) -> None:
     """DMC items gain their DMC and its members; version items gain the DMCs containing them."""
     dmc_items = {item.dmc: item for item in targets if item.kind == "dmc"}
     for pk, identifier in DMC.objects.filter(identifier__in=dmc_items).values_list(
         "pk", "identifier"
     ):
         targets[dmc_items[identifier]].dmcs.add(pk)
+        labels.dmcs[pk] = identifier
     membership = DMC.members.through.objects
     dmc_ids = {pk for t in targets.values() if t.dmcs for pk in t.dmcs}
     version_ids = {pk for t in targets.values() for pk in t.versions}
     pairs = membership.filter(Q(dmc_id__in=dmc_ids) | Q(deviceversion_id__in=version_ids))
     members: dict[int, set[int]] = defaultdict(set)
     containing: dict[int, set[int]] = defaultdict(set)
-    for dmc_id, version_id in pairs.values_list("dmc_id", "deviceversion_id"):
+    for dmc_id, version_id, identifier in pairs.values_list(
+        "dmc_id", "deviceversion_id", "dmc__identifier"
+    ):
         members[dmc_id].add(version_id)
         containing[version_id].add(dmc_id)
+        labels.dmcs[dmc_id] = identifier
     for item, target in targets.items():
         if item.kind == "dmc":
             target.versions = {v for dmc_id in target.dmcs for v in members[dmc_id]}
@@ -243,15 +258,6 @@ MAX_PROCUREMENT_PAGE_SIZE = 500
 _ProductRow = tuple[int, int, int | None, int | None, str]
 
 
-def _issue_ids_q(ids: set[int]) -> Q | RawSQL:
-    """Issue id among `ids`. PostgreSQL takes the ids as one array value: a list of thousands of
-    separate literals (IN (...)) cost it more to parse and plan than to run the query."""
-    if connection.vendor != "postgresql":
-        return Q(pk__in=ids)
-    column = f'"{Issue._meta.db_table}"."{Issue._meta.pk.column}"'
-    return RawSQL(f"{column} = ANY(%s::bigint[])", (sorted(ids),), output_field=BooleanField())
-
-
 def _register_rows(
     user: User | AnonymousUser, versions: set[int], dmcs: set[int]
 ) -> tuple[list[_ProductRow], dict[int, int]]:
@@ -259,26 +265,28 @@ def _register_rows(
     visible to `user`, as narrow tuples, with each such issue's rank in the display order:
     newest publication first (never-published issues last), then oldest issue first.
 
-    The rows come first, through the product indexes; visibility then filters the issues they
-    name (in SQL, through public_issues_visible_to), instead of joining every visible issue.
-    Nothing is made into a model object here: a dense check names thousands of rows, and only one
-    page of them per item is shown. The database ranks the issues, so no timestamp is read.
+    One query: the rows come through the product indexes and each joins its issue by id, whose
+    state and publication date an index holds beside the id (register migration 0006), so no
+    issue row is read. The database ranks the issues, so no timestamp reaches Python. Nothing is
+    made into a model object: a dense check names thousands of rows, and only one page of them
+    per item is shown.
     """
     if not versions and not dmcs:
         return [], {}
-    rows: list[_ProductRow] = list(
+    display_order = (F("issue__published_at").desc(nulls_last=True), F("issue_id").asc())
+    found = (
         AffectedProduct.objects.filter(Q(device_version_id__in=versions) | Q(dmc_id__in=dmcs))
+        .filter(public_issue_q(user, via="issue__"))
         .order_by()
-        .values_list("pk", "issue_id", "device_version_id", "dmc_id", "status")
+        .annotate(rank=Window(DenseRank(), order_by=display_order))
+        .values_list("pk", "issue_id", "device_version_id", "dmc_id", "status", "rank")
     )
-    ordered = (
-        public_issues_visible_to(user=user)
-        .filter(_issue_ids_q({row[1] for row in rows}))
-        .order_by(F("published_at").desc(nulls_last=True), "pk")
-        .values_list("pk", flat=True)
-    )
-    rank = {issue_id: position for position, issue_id in enumerate(ordered)}
-    return [row for row in rows if row[1] in rank], rank
+    rows: list[_ProductRow] = []
+    rank: dict[int, int] = {}
+    for pk, issue_id, version_id, dmc_id, status, position in found:
+        rows.append((pk, issue_id, version_id, dmc_id, status))
+        rank[issue_id] = position
+    return rows, rank
 
 
 @dataclass
@@ -330,6 +338,7 @@ class _Check:
     targets: dict[ProcurementItem, _Targets]
     pages: dict[ProcurementItem, _ItemPage]
     offset: int
+    labels: _Labels
 
     def issue_ids(self) -> set[int]:
         return {issue_id for page in self.pages.values() for issue_id in page.products}
@@ -344,8 +353,9 @@ def _check(
 ) -> _Check:
     offset = max(0, offset)
     limit = min(max(1, limit), MAX_PROCUREMENT_PAGE_SIZE)
-    targets = _version_targets(items)
-    _add_dmc_targets(targets)
+    labels = _Labels()
+    targets = _version_targets(items, labels)
+    _add_dmc_targets(targets, labels)
     rows, rank = _register_rows(
         user,
         {pk for t in targets.values() for pk in t.versions},
@@ -353,7 +363,7 @@ def _check(
     )
     order = rank.__getitem__
     pages = {item: _item_page(targets[item], rows, order, offset, limit) for item in items}
-    return _Check(targets, pages, offset)
+    return _Check(targets, pages, offset, labels)
 
 
 def procurement_check(
@@ -420,22 +430,19 @@ class ProcurementRowsResult:
         return max(0, self.total - self.offset - len(self.matches))
 
 
-def _product_labels(rows: list[_ProductRow]) -> tuple[dict[int, str], dict[int, str]]:
-    """MANUFACTURER/MODEL/FIRMWARE of each device version and the identifier of each DMC named
-    by `rows`, read as plain values."""
-    version_ids = {row[2] for row in rows if row[2] is not None}
-    dmc_ids = {row[3] for row in rows if row[3] is not None}
-    versions: dict[int, str] = {}
+def _label_products(rows: list[_ProductRow], labels: _Labels) -> None:
+    """Add to `labels` the device versions and DMCs named by `rows` that the catalogue reads of
+    the check did not already label (members of a checked DMC, mostly), read as plain values."""
+    version_ids = {row[2] for row in rows if row[2] is not None} - labels.versions.keys()
+    dmc_ids = {row[3] for row in rows if row[3] is not None} - labels.dmcs.keys()
     if version_ids:
         fields = ("device_model__manufacturer__identifier", "device_model__model_id")
         for pk, manufacturer, model, firmware in DeviceVersion.objects.filter(
             pk__in=version_ids
         ).values_list("pk", *fields, "firmware_version"):
-            versions[pk] = f"{manufacturer}/{model}/{firmware}"
-    dmcs: dict[int, str] = {}
+            labels.versions[pk] = f"{manufacturer}/{model}/{firmware}"
     if dmc_ids:
-        dmcs = dict(DMC.objects.filter(pk__in=dmc_ids).values_list("pk", "identifier"))
-    return versions, dmcs
+        labels.dmcs.update(DMC.objects.filter(pk__in=dmc_ids).values_list("pk", "identifier"))
 
 
 def procurement_check_rows(
@@ -452,9 +459,10 @@ def procurement_check_rows(
     issues = {}
     if issue_ids:
         fields = ("human_id", "title", "state", "root_cause_status", "published_at")
-        visible = public_issues_visible_to(user=user).filter(_issue_ids_q(issue_ids))
+        visible = public_issues_visible_to(user=user).filter(issue_id_among(issue_ids))
         issues = {row[0]: row[1:] for row in visible.order_by().values_list("pk", *fields)}
-    versions, dmcs = _product_labels(check.rows())
+    _label_products(check.rows(), check.labels)
+    versions, dmcs = check.labels.versions, check.labels.dmcs
 
     def match(issue_id: int, rows: list[_ProductRow]) -> ProcurementRow:
         human_id, title, state, root_cause, published_at = issues[issue_id]
