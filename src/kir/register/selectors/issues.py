@@ -155,21 +155,20 @@ def issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
     return Issue.objects.filter(visibility_q(user))
 
 
-def public_issue_q(user: User | AnonymousUser, *, via: str = "") -> Q:
-    """The issues on the public register (published, resolved, closed, withdrawn) that `user`
-    sees, as a filter: every one for a member of any organisation, none otherwise. Over Issue,
-    or with `via` (such as "issue__") over a model that points to an issue.
-
-    The same rows as `visibility_q(user) & Q(state__in=PUBLIC_STATES)`, without the reporter and
-    manufacturer tests, which cannot widen a public-state filter.
-    """
-    if _organisation_of(user) is None:
-        return Q(pk__in=[])
-    return Q(**{f"{via}state__in": PUBLIC_STATES})
+def public_states_for(user: User | AnonymousUser) -> frozenset[str]:
+    """The states of the issues on the public register that `user` sees: every public state
+    (published, resolved, closed, withdrawn) for a member of any organisation, none otherwise."""
+    return PUBLIC_STATES if _organisation_of(user) is not None else frozenset()
 
 
 def public_issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
-    return Issue.objects.filter(public_issue_q(user))
+    """The issues on the public register that `user` sees (`public_states_for`).
+
+    The same rows as `issues_visible_to(user=user).filter(state__in=PUBLIC_STATES)`, without the
+    reporter and manufacturer tests, which cannot widen a public-state filter.
+    """
+    states = public_states_for(user)
+    return Issue.objects.filter(state__in=states) if states else Issue.objects.none()
 
 
 def issue_get_visible(*, user: User | AnonymousUser, human_id: str) -> Issue:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from django.db.models import F, Q, Window
-from django.db.models.functions import DenseRank
+from django.db import connection
+from django.db.models import Q
 
 from kir.catalogue.models import DMC, DeviceVersion
 from kir.identifiers import (
@@ -29,7 +29,11 @@ from kir.identifiers import (
     normalise_model_id,
 )
 from kir.register.models import AffectedProduct, Issue, IssueState, RootCauseStatus
-from kir.register.selectors.issues import issue_id_among, public_issue_q, public_issues_visible_to
+from kir.register.selectors.issues import (
+    issue_id_among,
+    public_issues_visible_to,
+    public_states_for,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -202,19 +206,24 @@ def _version_targets(
     wanted = [item for item in items if item.kind != "dmc"]
     if not wanted:
         return targets
-    q = Q()
+    # Every version of the wanted model ids, matched to the items here: one IN lookup instead of
+    # an OR of (manufacturer, model) pairs, which cost more to build as a queryset than to run.
+    # A model id another manufacturer also uses only brings a few rows that match no item.
+    by_model: dict[tuple[str, str], list[ProcurementItem]] = defaultdict(list)
     for item in wanted:
-        q |= Q(device_model__manufacturer__identifier=item.manufacturer) & Q(
-            device_model__model_id=item.model
-        )
-    rows = DeviceVersion.objects.filter(q).values_list(
+        by_model[(item.manufacturer, item.model)].append(item)
+    rows = DeviceVersion.objects.filter(
+        device_model__model_id__in={item.model for item in wanted}
+    ).values_list(
         "pk", "device_model__manufacturer__identifier", "device_model__model_id", "firmware_version"
     )
     for pk, manufacturer, model, firmware in rows:
+        items_of_model = by_model.get((manufacturer, model))
+        if not items_of_model:
+            continue
         labels.versions[pk] = f"{manufacturer}/{model}/{firmware}"
-        for item in wanted:
-            same_model = (item.manufacturer, item.model) == (manufacturer, model)
-            if same_model and item.firmware in ("", firmware):
+        for item in items_of_model:
+            if item.firmware in ("", firmware):
                 targets[item].versions.add(pk)
     return targets
 
@@ -258,34 +267,60 @@ MAX_PROCUREMENT_PAGE_SIZE = 500
 _ProductRow = tuple[int, int, int | None, int | None, str]
 
 
+def _ids_among(column: str, ids: Collection[int]) -> tuple[str, list[Any]]:
+    """`column` among `ids` in plain SQL: one bigint array parameter on PostgreSQL (a list of
+    thousands of literals costs it more to plan than to run; untyped, small ids would arrive as
+    smallint[] and keep it off the covering indexes), placeholders on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [sorted(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", sorted(ids)
+
+
 def _register_rows(
     user: User | AnonymousUser, versions: set[int], dmcs: set[int]
 ) -> tuple[list[_ProductRow], dict[int, int]]:
     """Affected-product rows naming `versions` or `dmcs` whose issue is on the register and
-    visible to `user`, as narrow tuples, with each such issue's rank in the display order:
-    newest publication first (never-published issues last), then oldest issue first.
+    visible to `user` (`public_states_for`), as narrow tuples, with each such issue's rank in the
+    display order: newest publication first (never-published issues last), then oldest issue
+    first.
 
-    One query: the rows come through the product indexes and each joins its issue by id, whose
-    state and publication date an index holds beside the id (register migration 0006), so no
-    issue row is read. The database ranks the issues, so no timestamp reaches Python. Nothing is
-    made into a model object: a dense check names thousands of rows, and only one page of them
-    per item is shown.
+    One statement in plain SQL, the same on both engines. A product names a device version or a
+    DMC, never both (a check constraint), so the two lookups are disjoint and go through their
+    own index, from which PostgreSQL reads them alone (register migration 0007); each row then
+    joins its issue by id, whose state and publication date an index also holds (0006), and the
+    database ranks the issues. As one OR over both columns it read every product's table row; as
+    an ORM queryset it cost more to build than to run. Nothing is made into a model object: a
+    dense check names thousands of rows, and only one page of them per item is shown.
     """
-    if not versions and not dmcs:
+    states = public_states_for(user)
+    if not states or not (versions or dmcs):
         return [], {}
-    display_order = (F("issue__published_at").desc(nulls_last=True), F("issue_id").asc())
-    found = (
-        AffectedProduct.objects.filter(Q(device_version_id__in=versions) | Q(dmc_id__in=dmcs))
-        .filter(public_issue_q(user, via="issue__"))
-        .order_by()
-        .annotate(rank=Window(DenseRank(), order_by=display_order))
-        .values_list("pk", "issue_id", "device_version_id", "dmc_id", "status", "rank")
+    product, issue = AffectedProduct._meta.db_table, Issue._meta.db_table
+    # Each lookup gives the other column as NULL, which it is in every row found: read from the
+    # row, it would send PostgreSQL from the index to the table.
+    lookups = (
+        ("device_version_id", versions, "device_version_id, CAST(NULL AS BIGINT) AS dmc_id"),
+        ("dmc_id", dmcs, "CAST(NULL AS BIGINT) AS device_version_id, dmc_id"),
+    )
+    arms, params = [], []
+    for column, ids, named in lookups:
+        if ids:
+            condition, condition_params = _ids_among(column, ids)
+            arms.append(f"SELECT id, issue_id, {named}, status FROM {product} WHERE {condition}")
+            params += condition_params
+    sql = (
+        "SELECT p.id, p.issue_id, p.device_version_id, p.dmc_id, p.status, "
+        "DENSE_RANK() OVER (ORDER BY i.published_at DESC NULLS LAST, p.issue_id) "
+        f"FROM ({' UNION ALL '.join(arms)}) p JOIN {issue} i ON i.id = p.issue_id "
+        f"WHERE i.state IN ({', '.join(['%s'] * len(states))})"
     )
     rows: list[_ProductRow] = []
     rank: dict[int, int] = {}
-    for pk, issue_id, version_id, dmc_id, status, position in found:
-        rows.append((pk, issue_id, version_id, dmc_id, status))
-        rank[issue_id] = position
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *sorted(states)])
+        for pk, issue_id, version_id, dmc_id, status, position in cursor.fetchall():
+            rows.append((pk, issue_id, version_id, dmc_id, status))
+            rank[issue_id] = position
     return rows, rank
 
 
