@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connection
-from django.db.models import Q
 
 from kir.catalogue.models import DMC, DeviceVersion
 from kir.identifiers import (
@@ -199,60 +198,66 @@ class _Labels:
     dmcs: dict[int, str] = field(default_factory=dict)
 
 
-def _version_targets(
+def _catalogue_targets(
     items: list[ProcurementItem], labels: _Labels
 ) -> dict[ProcurementItem, _Targets]:
+    """Each item's device versions and DMCs: a model or firmware item its matching versions and
+    the DMCs containing them, a DMC item the DMC and its members. At most two reads, one for the
+    model and firmware items, one for the DMC items, each with the memberships beside it; they
+    also label every version and DMC they return."""
     targets: dict[ProcurementItem, _Targets] = {item: _Targets() for item in items}
-    wanted = [item for item in items if item.kind != "dmc"]
-    if not wanted:
-        return targets
-    # Every version of the wanted model ids, matched to the items here: one IN lookup instead of
-    # an OR of (manufacturer, model) pairs, which cost more to build as a queryset than to run.
-    # A model id another manufacturer also uses only brings a few rows that match no item.
-    by_model: dict[tuple[str, str], list[ProcurementItem]] = defaultdict(list)
-    for item in wanted:
-        by_model[(item.manufacturer, item.model)].append(item)
-    rows = DeviceVersion.objects.filter(
-        device_model__model_id__in={item.model for item in wanted}
-    ).values_list(
-        "pk", "device_model__manufacturer__identifier", "device_model__model_id", "firmware_version"
-    )
-    for pk, manufacturer, model, firmware in rows:
-        items_of_model = by_model.get((manufacturer, model))
-        if not items_of_model:
-            continue
-        labels.versions[pk] = f"{manufacturer}/{model}/{firmware}"
-        for item in items_of_model:
-            if item.firmware in ("", firmware):
-                targets[item].versions.add(pk)
+    _add_version_targets(targets, labels)
+    _add_dmc_targets(targets, labels)
     return targets
 
 
+def _add_version_targets(targets: dict[ProcurementItem, _Targets], labels: _Labels) -> None:
+    by_model: dict[tuple[str, str], list[ProcurementItem]] = defaultdict(list)
+    for item in targets:
+        if item.kind != "dmc":
+            by_model[(item.manufacturer, item.model)].append(item)
+    if not by_model:
+        return
+    # Every version of the wanted model ids, matched to the items here: one IN lookup instead of
+    # an OR of (manufacturer, model) pairs, which cost more to build as a queryset than to run.
+    # A model id another manufacturer also uses only brings a few rows that match no item.
+    rows = DeviceVersion.objects.filter(
+        device_model__model_id__in={model for _, model in by_model}
+    ).values_list(
+        "pk",
+        "device_model__manufacturer__identifier",
+        "device_model__model_id",
+        "firmware_version",
+        "dmcs__pk",
+        "dmcs__identifier",
+    )
+    for pk, manufacturer, model, firmware, dmc_id, dmc_identifier in rows:
+        items_of_model = by_model.get((manufacturer, model), ())
+        matching = [item for item in items_of_model if item.firmware in ("", firmware)]
+        if not matching:
+            continue
+        labels.versions[pk] = f"{manufacturer}/{model}/{firmware}"
+        if dmc_id is not None:
+            labels.dmcs[dmc_id] = dmc_identifier
+        for item in matching:
+            targets[item].versions.add(pk)
+            if dmc_id is not None:
+                targets[item].dmcs.add(dmc_id)
+
+
 def _add_dmc_targets(targets: dict[ProcurementItem, _Targets], labels: _Labels) -> None:
-    """DMC items gain their DMC and its members; version items gain the DMCs containing them."""
     dmc_items = {item.dmc: item for item in targets if item.kind == "dmc"}
-    for pk, identifier in DMC.objects.filter(identifier__in=dmc_items).values_list(
-        "pk", "identifier"
-    ):
-        targets[dmc_items[identifier]].dmcs.add(pk)
+    if not dmc_items:
+        return
+    rows = DMC.objects.filter(identifier__in=dmc_items).values_list(
+        "pk", "identifier", "members__pk"
+    )
+    for pk, identifier, member_id in rows:
+        target = targets[dmc_items[identifier]]
+        target.dmcs.add(pk)
         labels.dmcs[pk] = identifier
-    membership = DMC.members.through.objects
-    dmc_ids = {pk for t in targets.values() if t.dmcs for pk in t.dmcs}
-    version_ids = {pk for t in targets.values() for pk in t.versions}
-    pairs = membership.filter(Q(dmc_id__in=dmc_ids) | Q(deviceversion_id__in=version_ids))
-    members: dict[int, set[int]] = defaultdict(set)
-    containing: dict[int, set[int]] = defaultdict(set)
-    for dmc_id, version_id, identifier in pairs.values_list(
-        "dmc_id", "deviceversion_id", "dmc__identifier"
-    ):
-        members[dmc_id].add(version_id)
-        containing[version_id].add(dmc_id)
-        labels.dmcs[dmc_id] = identifier
-    for item, target in targets.items():
-        if item.kind == "dmc":
-            target.versions = {v for dmc_id in target.dmcs for v in members[dmc_id]}
-        else:
-            target.dmcs = {d for version_id in target.versions for d in containing[version_id]}
+        if member_id is not None:
+            target.versions.add(member_id)
 
 
 # The issue fields a procurement result shows; the long texts stay in the database.
@@ -331,18 +336,42 @@ class _ItemPage:
     products: dict[int, list[_ProductRow]]
 
 
+@dataclass
+class _RowsByProduct:
+    """The register's product rows of a check, by the device version or the DMC each names."""
+
+    by_version: dict[int, list[_ProductRow]] = field(default_factory=lambda: defaultdict(list))
+    by_dmc: dict[int, list[_ProductRow]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, rows: list[_ProductRow]) -> _RowsByProduct:
+        grouped = cls()
+        for row in rows:
+            if row[2] is not None:
+                grouped.by_version[row[2]].append(row)
+            else:
+                grouped.by_dmc[row[3]].append(row)  # type: ignore[index]
+        return grouped
+
+    def naming(self, target: _Targets) -> list[_ProductRow]:
+        """The rows naming one of the target's versions or DMCs (each row names exactly one)."""
+        empty: list[_ProductRow] = []
+        return [
+            *(row for pk in target.versions for row in self.by_version.get(pk, empty)),
+            *(row for pk in target.dmcs for row in self.by_dmc.get(pk, empty)),
+        ]
+
+
 def _item_page(
     target: _Targets,
-    rows: list[_ProductRow],
+    rows: _RowsByProduct,
     order: Callable[[int], int],
     offset: int,
     limit: int,
 ) -> _ItemPage:
     touching: dict[int, list[_ProductRow]] = defaultdict(list)
-    versions, dmcs = target.versions, target.dmcs
-    for row in rows:
-        if row[2] in versions or row[3] in dmcs:
-            touching[row[1]].append(row)
+    for row in rows.naming(target):
+        touching[row[1]].append(row)
     page = sorted(touching, key=order)[offset : offset + limit]
     return _ItemPage(len(touching), {issue_id: sorted(touching[issue_id]) for issue_id in page})
 
@@ -389,15 +418,14 @@ def _check(
     offset = max(0, offset)
     limit = min(max(1, limit), MAX_PROCUREMENT_PAGE_SIZE)
     labels = _Labels()
-    targets = _version_targets(items, labels)
-    _add_dmc_targets(targets, labels)
+    targets = _catalogue_targets(items, labels)
     rows, rank = _register_rows(
         user,
         {pk for t in targets.values() for pk in t.versions},
         {pk for t in targets.values() for pk in t.dmcs},
     )
-    order = rank.__getitem__
-    pages = {item: _item_page(targets[item], rows, order, offset, limit) for item in items}
+    order, grouped = rank.__getitem__, _RowsByProduct.of(rows)
+    pages = {item: _item_page(targets[item], grouped, order, offset, limit) for item in items}
     return _Check(targets, pages, offset, labels)
 
 
