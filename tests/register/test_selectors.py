@@ -350,10 +350,10 @@ def test_the_ranked_sorts_can_read_their_index_on_postgresql(cast, sort, index):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL query plan")
 def test_the_default_order_is_walked_from_its_index_alone_on_postgresql(cast):
-    """Migration 0006 puts the columns `visibility_q` and the category and region filters read
-    into the default order's index, so a list walks it without decoding wide rows; a rule or
-    filter reading another column would silently lose that."""
-    filters = IssueFilters(category="superfluous_alerts", region="north")
+    """Migration 0006 puts the columns `visibility_q` and the category, region and manufacturer
+    filters read into the default order's index, so a list walks it without decoding wide rows;
+    a rule or filter reading another column would silently lose that."""
+    filters = IssueFilters(category="superfluous_alerts", region="north", manufacturer="1A2B")
     query = issue_search_queryset(user=cast.users["small_supplier"], filters=filters)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
@@ -361,6 +361,7 @@ def test_the_default_order_is_walked_from_its_index_alone_on_postgresql(cast):
         cursor.execute("SET LOCAL enable_sort = off")
         plan = query.values_list("pk", flat=True)[:25].explain()
     assert "Index Only Scan using register_issue_updated_sort" in plan
+    assert "named_manufacturer_ids &&" in plan
 
 
 def test_it_paginates_and_clamps_pages(cast):

@@ -38,6 +38,6 @@ def uncover(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("register", "0006_issue_updated_sort_covering")]
+    dependencies = [("register", "0006_named_manufacturers_and_covering_sort")]
 
     operations = [migrations.RunPython(cover, uncover)]
