@@ -195,8 +195,8 @@ def test_a_model_id_is_matched_with_its_manufacturer(cast):
 
 
 def test_its_rows_label_each_product_through_which_an_issue_touches_an_item(cast):
-    """Labels come from the catalogue reads of the check (the items' versions, the DMCs
-    containing them) or, for the member versions of a checked DMC, from one more read."""
+    """Labels come from the catalogue reads of the check: the items' versions and the DMCs
+    containing them, a checked DMC and its members."""
     on_version = cast.issue(IssueState.PUBLISHED)
     on_dmc = IssueFactory(state=IssueState.PUBLISHED)
     AffectedProductFactory(issue=on_dmc, dmc=cast.combination, device_version=None)

@@ -191,8 +191,8 @@ class _Targets:
 
 @dataclass
 class _Labels:
-    """MANUFACTURER/MODEL/FIRMWARE by device version id and identifier by DMC id: what the
-    catalogue reads already told us, so that labelling a page rarely needs another query."""
+    """MANUFACTURER/MODEL/FIRMWARE by device version id and identifier by DMC id, of every
+    version and DMC the catalogue reads of a check return: enough to label its pages."""
 
     versions: dict[int, str] = field(default_factory=dict)
     dmcs: dict[int, str] = field(default_factory=dict)
@@ -250,14 +250,20 @@ def _add_dmc_targets(targets: dict[ProcurementItem, _Targets], labels: _Labels) 
     if not dmc_items:
         return
     rows = DMC.objects.filter(identifier__in=dmc_items).values_list(
-        "pk", "identifier", "members__pk"
+        "pk",
+        "identifier",
+        "members__pk",
+        "members__device_model__manufacturer__identifier",
+        "members__device_model__model_id",
+        "members__firmware_version",
     )
-    for pk, identifier, member_id in rows:
+    for pk, identifier, member_id, manufacturer, model, firmware in rows:
         target = targets[dmc_items[identifier]]
         target.dmcs.add(pk)
         labels.dmcs[pk] = identifier
         if member_id is not None:
             target.versions.add(member_id)
+            labels.versions[member_id] = f"{manufacturer}/{model}/{firmware}"
 
 
 # The issue fields a procurement result shows; the long texts stay in the database.
@@ -493,21 +499,6 @@ class ProcurementRowsResult:
         return max(0, self.total - self.offset - len(self.matches))
 
 
-def _label_products(rows: list[_ProductRow], labels: _Labels) -> None:
-    """Add to `labels` the device versions and DMCs named by `rows` that the catalogue reads of
-    the check did not already label (members of a checked DMC, mostly), read as plain values."""
-    version_ids = {row[2] for row in rows if row[2] is not None} - labels.versions.keys()
-    dmc_ids = {row[3] for row in rows if row[3] is not None} - labels.dmcs.keys()
-    if version_ids:
-        fields = ("device_model__manufacturer__identifier", "device_model__model_id")
-        for pk, manufacturer, model, firmware in DeviceVersion.objects.filter(
-            pk__in=version_ids
-        ).values_list("pk", *fields, "firmware_version"):
-            labels.versions[pk] = f"{manufacturer}/{model}/{firmware}"
-    if dmc_ids:
-        labels.dmcs.update(DMC.objects.filter(pk__in=dmc_ids).values_list("pk", "identifier"))
-
-
 def procurement_check_rows(
     *,
     user: User | AnonymousUser,
@@ -524,7 +515,8 @@ def procurement_check_rows(
         fields = ("human_id", "title", "state", "root_cause_status", "published_at")
         visible = public_issues_visible_to(user=user).filter(issue_id_among(issue_ids))
         issues = {row[0]: row[1:] for row in visible.order_by().values_list("pk", *fields)}
-    _label_products(check.rows(), check.labels)
+    # Every row of a page names one of its item's versions or DMCs, which the catalogue reads
+    # of the check labelled.
     versions, dmcs = check.labels.versions, check.labels.dmcs
 
     def match(issue_id: int, rows: list[_ProductRow]) -> ProcurementRow:
