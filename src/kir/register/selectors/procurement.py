@@ -221,15 +221,18 @@ def _add_version_targets(targets: dict[ProcurementItem, _Targets], labels: _Labe
     # Every version of the wanted model ids, matched to the items here: one IN lookup instead of
     # an OR of (manufacturer, model) pairs, which cost more to build as a queryset than to run.
     # A model id another manufacturer also uses only brings a few rows that match no item.
-    rows = DeviceVersion.objects.filter(
-        device_model__model_id__in={model for _, model in by_model}
-    ).values_list(
-        "pk",
-        "device_model__manufacturer__identifier",
-        "device_model__model_id",
-        "firmware_version",
-        "dmcs__pk",
-        "dmcs__identifier",
+    # Unordered: the catalogue's default order would only add a sort.
+    rows = (
+        DeviceVersion.objects.filter(device_model__model_id__in={model for _, model in by_model})
+        .order_by()
+        .values_list(
+            "pk",
+            "device_model__manufacturer__identifier",
+            "device_model__model_id",
+            "firmware_version",
+            "dmcs__pk",
+            "dmcs__identifier",
+        )
     )
     for pk, manufacturer, model, firmware, dmc_id, dmc_identifier in rows:
         items_of_model = by_model.get((manufacturer, model), ())
@@ -249,13 +252,17 @@ def _add_dmc_targets(targets: dict[ProcurementItem, _Targets], labels: _Labels) 
     dmc_items = {item.dmc: item for item in targets if item.kind == "dmc"}
     if not dmc_items:
         return
-    rows = DMC.objects.filter(identifier__in=dmc_items).values_list(
-        "pk",
-        "identifier",
-        "members__pk",
-        "members__device_model__manufacturer__identifier",
-        "members__device_model__model_id",
-        "members__firmware_version",
+    rows = (
+        DMC.objects.filter(identifier__in=dmc_items)
+        .order_by()
+        .values_list(
+            "pk",
+            "identifier",
+            "members__pk",
+            "members__device_model__manufacturer__identifier",
+            "members__device_model__model_id",
+            "members__firmware_version",
+        )
     )
     for pk, identifier, member_id, manufacturer, model, firmware in rows:
         target = targets[dmc_items[identifier]]
