@@ -160,18 +160,12 @@ def issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
 
 def public_states_for(user: User | AnonymousUser) -> frozenset[str]:
     """The states of the issues on the public register that `user` sees: every public state
-    (published, resolved, closed, withdrawn) for a member of any organisation, none otherwise."""
-    return PUBLIC_STATES if _organisation_of(user) is not None else frozenset()
+    (published, resolved, closed, withdrawn) for a member of any organisation, none otherwise.
 
-
-def public_issues_visible_to(*, user: User | AnonymousUser) -> QuerySet[Issue]:
-    """The issues on the public register that `user` sees (`public_states_for`).
-
-    The same rows as `issues_visible_to(user=user).filter(state__in=PUBLIC_STATES)`, without the
-    reporter and manufacturer tests, which cannot widen a public-state filter.
+    Filtering by these states alone gives the same issues as `visibility_q(user)` with a
+    public-state filter: the reporter and manufacturer rules cannot widen it.
     """
-    states = public_states_for(user)
-    return Issue.objects.filter(state__in=states) if states else Issue.objects.none()
+    return PUBLIC_STATES if _organisation_of(user) is not None else frozenset()
 
 
 def issue_get_visible(*, user: User | AnonymousUser, human_id: str) -> Issue:

@@ -29,8 +29,6 @@ from kir.identifiers import (
 )
 from kir.register.models import AffectedProduct, Issue, IssueState, RootCauseStatus
 from kir.register.selectors.issues import (
-    issue_id_among,
-    public_issues_visible_to,
     public_states_for,
 )
 
@@ -506,6 +504,26 @@ class ProcurementRowsResult:
         return max(0, self.total - self.offset - len(self.matches))
 
 
+def _page_issue_values(
+    user: User | AnonymousUser, ids: set[int]
+) -> dict[int, tuple[str, str, str, str, datetime | None]]:
+    """Human id, title, state, root-cause status and publication date of the issues on the
+    pages, read again through visibility: an issue gone from view since the rows were read is
+    left out."""
+    states = public_states_for(user)
+    if not ids or not states:
+        return {}
+    condition, params = _ids_among("id", ids)
+    sql = (
+        "SELECT id, human_id, title, state, root_cause_status, published_at "
+        f"FROM {Issue._meta.db_table} WHERE {condition} "
+        f"AND state IN ({', '.join(['%s'] * len(states))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *sorted(states)])
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
 def procurement_check_rows(
     *,
     user: User | AnonymousUser,
@@ -516,12 +534,7 @@ def procurement_check_rows(
     """`procurement_check` as plain values (for the API): the same items, totals and pages of the
     same visible issues, with only the fields the API answers, and no model object made."""
     check = _check(user, items, offset, limit)
-    issue_ids = check.issue_ids()
-    issues = {}
-    if issue_ids:
-        fields = ("human_id", "title", "state", "root_cause_status", "published_at")
-        visible = public_issues_visible_to(user=user).filter(issue_id_among(issue_ids))
-        issues = {row[0]: row[1:] for row in visible.order_by().values_list("pk", *fields)}
+    issues = _page_issue_values(user, check.issue_ids())
     # Every row of a page names one of its item's versions or DMCs, which the catalogue reads
     # of the check labelled.
     versions, dmcs = check.labels.versions, check.labels.dmcs
