@@ -83,8 +83,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No parallel workers for this connection. The register's reads are short, and starting two
     # workers took longer (about 8 ms on the benchmark machine) than a whole procurement check,
     # which PostgreSQL still chose to split once its estimate passed parallel_setup_cost.
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"]["options"] = "-c max_parallel_workers_per_gather=0"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = (
+        f"{options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

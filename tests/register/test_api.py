@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils.dateparse import parse_datetime
 
 from kir.accounts.services import token_create
 from kir.register.models import Issue, IssueState, RootCauseStatus, Statement
@@ -229,6 +232,11 @@ def test_it_runs_the_procurement_check(cast):
     assert first["matches"][0]["products"] == [
         {"product": "1A2B/00012345/01020304", "status": "known_affected"}
     ]
+    # An instant with its offset, on both engines (SQLite stores it naive, in UTC); the JSON
+    # keeps milliseconds.
+    published_at = parse_datetime(first["matches"][0]["published_at"])
+    assert published_at is not None and published_at.tzinfo is not None, published_at
+    assert abs(published_at - issue.published_at) < dt.timedelta(milliseconds=1)
     assert second["matches"] == []
     bad = api.post("/procurement-check", {"items": ["not an identifier"]})
     assert bad.status_code == 422 and "items[0]" in bad.json()["errors"]

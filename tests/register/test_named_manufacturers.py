@@ -12,7 +12,14 @@ from django.db import connection
 
 from kir.register.models import AffectedProduct
 from kir.register.selectors.issues import NAMED_MANUFACTURERS_COLUMN
-from tests.factories import AffectedProductFactory, DeviceVersionFactory, DMCFactory, IssueFactory
+from tests.factories import (
+    AffectedProductFactory,
+    DeviceVersionFactory,
+    DMCFactory,
+    IssueFactory,
+    OrganisationFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -64,3 +71,15 @@ def test_a_bulk_write_updates_each_issue_it_touches_and_no_other():
 
     assert [named(issue) for issue in issues] == [[maker(v)] for v in versions]
     assert named(untouched) == before
+
+
+def test_products_written_before_their_issue_are_counted_when_the_issue_arrives():
+    """Foreign keys are deferred: a fixture load may write a product before its issue row."""
+    version = DeviceVersionFactory()
+    reporter = OrganisationFactory()
+    issue = IssueFactory.build(
+        pk=10_000_000, reporter_organisation=reporter, created_by=UserFactory(organisation=reporter)
+    )
+    AffectedProduct.objects.create(issue_id=issue.pk, device_version=version, status="fixed")
+    issue.save(force_insert=True)
+    assert named(issue) == [maker(version)]

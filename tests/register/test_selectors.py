@@ -17,6 +17,7 @@ from kir.register.models import (
     Issue,
     IssueState,
     RootCauseStatus,
+    Statement,
 )
 from kir.register.selectors import (
     MAX_PAGE_SIZE,
@@ -94,6 +95,21 @@ def test_it_shows_a_notified_issue_to_an_organisation_involved_as_manufacturer(c
         role=InvolvementRole.MANUFACTURER,
     )
     assert issue.human_id in visible_ids(cast.users["unrelated_manufacturer"])
+
+
+def test_the_visibility_filter_holds_inside_a_subquery(cast):
+    """The named manufacturer's issues are an id list in the filter; as a subquery (the issue
+    table then has another alias) it must still mean the same issues."""
+    issues = {state: cast.issue(state) for state in AUDIENCE}
+    for issue in issues.values():
+        StatementFactory(issue=issue)
+    user = cast.users["named_manufacturer"]
+    visible = issues_visible_to(user=user)
+    statements = Statement.objects.filter(issue__in=visible)
+    assert set(statements.values_list("issue__human_id", flat=True)) == {
+        issues[state].human_id for state, who in AUDIENCE.items() if "named_manufacturer" in who
+    }
+    assert Issue.objects.filter(pk__in=visible.values("pk")).count() == visible.count()
 
 
 def test_an_involvement_other_than_manufacturer_does_not_reveal_a_notified_issue(cast):

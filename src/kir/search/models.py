@@ -10,7 +10,8 @@ class IssueSearchDocument(models.Model):
 
     On SQLite the FTS5 table `search_issue_fts` mirrors this table through triggers (migration
     0002). A migration that alters this table on SQLite rebuilds it and drops those triggers:
-    such a migration must recreate them (kir.search.fulltext_sql.SQLITE_TRIGGERS).
+    such a migration must recreate them (kir.search.fulltext_sql.SQLITE_TRIGGERS). On PostgreSQL
+    a trigger stores the body's tsvector on the issue row (migration 0004).
     """
 
     issue = models.OneToOneField(

@@ -6,9 +6,10 @@ device versions, directly or as a member of an affected DMC. For a whole manufac
 the register at benchmark scale) that meant hashing over 10,000 product rows for every list.
 `register_issue.named_manufacturer_ids` holds the ids of those manufacturers, sorted, so the
 filter is one array test per issue (selectors.issues). Statement triggers on the affected
-products keep it in step: whatever writes products (services, bulk loads, tests), the issues it
-touched are recomputed in one set-based UPDATE per statement, which also plans well on tables
-that have no statistics yet. A product's manufacturers cannot change under it: a DMC's members
+products (and on new issues) keep it in step: whatever writes products (services, bulk loads,
+tests), the issues it touched are recomputed in one set-based UPDATE per statement, which also
+plans well on tables that have no statistics yet, and rows whose array is unchanged are left
+alone. A product's manufacturers cannot change under it: a DMC's members
 and a model's manufacturer are fixed once created (kir.catalogue.services). The column is unknown
 to the Issue model, so ordinary issue reads and writes never carry it.
 
@@ -59,7 +60,7 @@ LANGUAGE sql AS $$
         ) n ON n.issue_id = c.id
         GROUP BY c.id
     ) named
-    WHERE i.id = named.id
+    WHERE i.id = named.id AND i.{COLUMN} <> coalesce(named.ids, '{{}}')
 $$"""
 
 # One function for the three statement triggers: each names only the transition tables its
@@ -77,6 +78,15 @@ BEGIN
         PERFORM register_refresh_named_manufacturers(ARRAY(
             SELECT issue_id FROM old_products UNION SELECT issue_id FROM new_products));
     END IF;
+    RETURN NULL;
+END $$"""
+
+# Products written before their issue row in one transaction (foreign keys are deferred, as a
+# fixture load may do) found no row to update; the issue's own insert catches them up.
+ON_ISSUES = """
+CREATE FUNCTION register_issues_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM register_refresh_named_manufacturers(ARRAY(SELECT id FROM new_issues));
     RETURN NULL;
 END $$"""
 
@@ -102,6 +112,12 @@ def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
             f"CREATE TRIGGER {name} {when} FOR EACH STATEMENT "
             "EXECUTE FUNCTION register_products_changed()"
         )
+    run(ON_ISSUES)
+    run(
+        "CREATE TRIGGER register_issues_inserted AFTER INSERT ON register_issue "
+        "REFERENCING NEW TABLE AS new_issues FOR EACH STATEMENT "
+        "EXECUTE FUNCTION register_issues_inserted()"
+    )
     run("SELECT register_refresh_named_manufacturers(ARRAY(SELECT id FROM register_issue))")
     run(f"DROP INDEX IF EXISTS {LIST_COLUMNS}")
     run(f"CREATE INDEX {PUBLICATION} ON register_issue (id) INCLUDE (state, published_at)")
@@ -124,6 +140,8 @@ def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
         f"INCLUDE (state, reporter_organisation_id, coordinator_organisation_id, updated_at, "
         f"category, regions)"
     )
+    run("DROP TRIGGER IF EXISTS register_issues_inserted ON register_issue")
+    run("DROP FUNCTION IF EXISTS register_issues_inserted()")
     for name in TRIGGERS:
         run(f"DROP TRIGGER IF EXISTS {name} ON register_affectedproduct")
     run("DROP FUNCTION IF EXISTS register_products_changed()")

@@ -38,7 +38,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -83,7 +82,7 @@ def _organisation_of(user: User | AnonymousUser) -> Organisation | None:
 def _named_issue_ids_sql() -> str:
     """Issues in manufacturer-notified naming a manufacturer that an organisation speaks for:
     through an affected device version, through an affected DMC containing one of its versions,
-    or through an involvement as manufacturer. Parameters: state, organisation, organisation,
+    or through an involvement as manufacturer. Parameters: organisation, state, organisation,
     role. Plain SQL, the same on both engines, composed once: as an ORM subquery inside every
     list query it cost more to build and for PostgreSQL to plan than the list itself."""
     version, model, maker = (m._meta.db_table for m in (DeviceVersion, DeviceModel, Manufacturer))
@@ -120,13 +119,24 @@ def named_manufacturer_issue_ids(organisation_id: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+class _IdAmong(Func):
+    """`<issue id> = ANY(<ids>::bigint[])` (PostgreSQL). Over the resolved primary key, so it
+    follows the table's alias when the queryset becomes a subquery."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        issue_pk, ids = self.get_source_expressions()
+        pk_sql, pk_params = compiler.compile(issue_pk)
+        return f"{pk_sql} = ANY(%s::bigint[])", (*pk_params, ids.value)
+
+
 def issue_id_among(ids: Collection[int]) -> Q:
     """Issue id among `ids`. PostgreSQL takes the ids as one array value: a list of thousands of
     separate literals (IN (...)) cost it more to parse and plan than to run the query."""
     if connection.vendor != "postgresql":
         return Q(pk__in=ids)
-    column = f'"{Issue._meta.db_table}"."{Issue._meta.pk.column}"'
-    return Q(RawSQL(f"{column} = ANY(%s::bigint[])", (sorted(ids),), BooleanField()))
+    return Q(_IdAmong(F("pk"), Value(sorted(ids))))
 
 
 def visibility_q(user: User | AnonymousUser) -> Q:
@@ -352,9 +362,10 @@ def _issues_with_products_each(versions: QuerySet[Any]) -> Q:
 
 
 # A manufacturer, model or firmware filter naming at most this many device versions collects
-# the issues they name first (a few hundred at most); a broader one (a whole manufacturer names
-# a third of the register) tests each issue against hashed sets while walking the list order,
-# and stops at the page and the count cap. Either way the same issues match.
+# the issues they name first (a few hundred at most); a broader one tests each issue against
+# hashed sets while walking the list order, and stops at the page and the count cap. Either way
+# the same issues match. (A manufacturer alone, on PostgreSQL, tests the issue's array of named
+# manufacturers instead: see `_product_filter_q`.)
 FEW_VERSIONS = 50
 
 

@@ -15,10 +15,11 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connection
+from django.utils import timezone
 
 from kir.catalogue.models import DMC, DeviceVersion
 from kir.identifiers import (
@@ -521,7 +522,18 @@ def _page_issue_values(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *sorted(states)])
-        return {row[0]: row[1:] for row in cursor.fetchall()}
+        rows = cursor.fetchall()
+    # A plain cursor skips the ORM's converters: SQLite gives the stored UTC time naive.
+    return {
+        pk: (human_id, title, state, root_cause, _aware(published_at))
+        for pk, human_id, title, state, root_cause, published_at in rows
+    }
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment, UTC)
 
 
 def procurement_check_rows(
