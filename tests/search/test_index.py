@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -237,3 +237,32 @@ def test_search_rank_puts_the_better_match_first(db):
     )
     assert ranked("flapping") == [focused.human_id, passing.human_id]
     assert ranked('"') == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL table lock")
+@pytest.mark.django_db(transaction=True)
+def test_reindex_all_holds_issue_writers_off_until_it_commits(flapping):
+    """A service locks an issue row and then writes its document; the rebuild writes documents
+    and (through the trigger) issue rows. Writers must wait for it, not deadlock with it."""
+    import psycopg
+
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+    try:
+        with transaction.atomic():
+            reindex_all()
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("BEGIN")
+                other.execute("LOCK TABLE register_issue IN ROW SHARE MODE NOWAIT")
+        other.execute("ROLLBACK")
+        other.execute("BEGIN")
+        other.execute("LOCK TABLE register_issue IN ROW SHARE MODE NOWAIT")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()

@@ -25,7 +25,7 @@ from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, Val
 from django.db.models.expressions import RawSQL
 
 from kir.register.models import AffectedProduct, Issue, Statement
-from kir.search.fulltext_sql import FTS_TABLE, ISSUE_VECTOR_COLUMN
+from kir.search.fulltext_sql import FTS_TABLE, ISSUE_TABLE, ISSUE_VECTOR_COLUMN
 from kir.search.models import IssueSearchDocument
 
 TEXT_SEARCH_CONFIG = "english"
@@ -68,6 +68,12 @@ def compose_body(
 @transaction.atomic
 def reindex_all() -> int:
     """Rebuild every search document in batches (bulk loads, repairs); returns the count."""
+    if connection.vendor == "postgresql":
+        # Each document written here makes the trigger update its issue row (kir.search.
+        # fulltext_sql), while a service locks an issue row first and writes its document after.
+        # Writers wait for the rebuild instead of deadlocking with it; readers are not held up.
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {ISSUE_TABLE} IN EXCLUSIVE MODE")
     IssueSearchDocument.objects.all().delete()
     issues = Issue.objects.order_by("pk").values_list(
         "pk", "human_id", "title", "summary", "description"
