@@ -293,6 +293,8 @@ def test_an_unauthenticated_check_finds_nothing(cast):
     cast.issue(IssueState.PUBLISHED)
     (result,) = procurement_check(user=AnonymousUser(), items=[ACME_MODEL])
     assert result.matches == []
+    (row,) = procurement_check_rows(user=AnonymousUser(), items=[ACME_MODEL])
+    assert (row.matches, row.total) == ([], 0)
 
 
 def test_it_answers_each_item_a_page_of_issues_newest_publication_first_with_the_total(cast):

@@ -29,9 +29,7 @@ from kir.identifiers import (
     normalise_model_id,
 )
 from kir.register.models import AffectedProduct, Issue, IssueState, RootCauseStatus
-from kir.register.selectors.issues import (
-    public_states_for,
-)
+from kir.register.selectors.issues import public_states_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -284,13 +282,13 @@ MAX_PROCUREMENT_PAGE_SIZE = 500
 _ProductRow = tuple[int, int, int | None, int | None, str]
 
 
-def _ids_among(column: str, ids: Collection[int]) -> tuple[str, list[Any]]:
-    """`column` among `ids` in plain SQL: one bigint array parameter on PostgreSQL (a list of
+def _among(column: str, values: Collection[Any], array_type: str) -> tuple[str, list[Any]]:
+    """`column` among `values` in plain SQL: one typed array parameter on PostgreSQL (a list of
     thousands of literals costs it more to plan than to run; untyped, small ids would arrive as
     smallint[] and keep it off the covering indexes), placeholders on SQLite."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [sorted(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", sorted(ids)
+        return f"{column} = ANY(%s::{array_type}[])", [sorted(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", sorted(values)
 
 
 def _register_rows(
@@ -322,19 +320,20 @@ def _register_rows(
     arms, params = [], []
     for column, ids, named in lookups:
         if ids:
-            condition, condition_params = _ids_among(column, ids)
+            condition, condition_params = _among(column, ids, "bigint")
             arms.append(f"SELECT id, issue_id, {named}, status FROM {product} WHERE {condition}")
             params += condition_params
+    visible, visible_params = _among("i.state", states, "text")
     sql = (
         "SELECT p.id, p.issue_id, p.device_version_id, p.dmc_id, p.status, "
         "DENSE_RANK() OVER (ORDER BY i.published_at DESC NULLS LAST, p.issue_id) "
         f"FROM ({' UNION ALL '.join(arms)}) p JOIN {issue} i ON i.id = p.issue_id "
-        f"WHERE i.state IN ({', '.join(['%s'] * len(states))})"
+        f"WHERE {visible}"
     )
     rows: list[_ProductRow] = []
     rank: dict[int, int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *sorted(states)])
+        cursor.execute(sql, [*params, *visible_params])
         for pk, issue_id, version_id, dmc_id, status, position in cursor.fetchall():
             rows.append((pk, issue_id, version_id, dmc_id, status))
             rank[issue_id] = position
@@ -419,6 +418,9 @@ class _Check:
     def issue_ids(self) -> set[int]:
         return {issue_id for page in self.pages.values() for issue_id in page.products}
 
+    def in_catalogue(self, item: ProcurementItem) -> bool:
+        return bool(self.targets[item].versions or self.targets[item].dmcs)
+
     def rows(self) -> list[_ProductRow]:
         pages = self.pages.values()
         return [row for page in pages for rows in page.products.values() for row in rows]
@@ -461,7 +463,7 @@ def procurement_check(
     return [
         ProcurementResult(
             item=item,
-            in_catalogue=bool(check.targets[item].versions or check.targets[item].dmcs),
+            in_catalogue=check.in_catalogue(item),
             # An issue or product deleted since the rows were read is left out, not an error.
             matches=[
                 ProcurementMatch(
@@ -514,14 +516,14 @@ def _page_issue_values(
     states = public_states_for(user)
     if not ids or not states:
         return {}
-    condition, params = _ids_among("id", ids)
+    among, among_params = _among("id", ids, "bigint")
+    visible, visible_params = _among("state", states, "text")
     sql = (
         "SELECT id, human_id, title, state, root_cause_status, published_at "
-        f"FROM {Issue._meta.db_table} WHERE {condition} "
-        f"AND state IN ({', '.join(['%s'] * len(states))})"
+        f"FROM {Issue._meta.db_table} WHERE {among} AND {visible}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *sorted(states)])
+        cursor.execute(sql, [*among_params, *visible_params])
         rows = cursor.fetchall()
     # A plain cursor skips the ORM's converters: SQLite gives the stored UTC time naive.
     return {
@@ -569,7 +571,7 @@ def procurement_check_rows(
     return [
         ProcurementRowsResult(
             item=item,
-            in_catalogue=bool(check.targets[item].versions or check.targets[item].dmcs),
+            in_catalogue=check.in_catalogue(item),
             # An issue deleted or withdrawn from view since the rows were read is left out.
             matches=[
                 match(issue_id, rows)
