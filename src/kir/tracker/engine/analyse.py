@@ -6,7 +6,7 @@ import importlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,16 +22,21 @@ from kir.tracker.engine.disclosure import (
     drilldown_allowed,
     suppression_reason,
 )
-from kir.tracker.engine.errors import TooManyRejectsError, TrackerError
+from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.estate import Estate, load_estate
 from kir.tracker.engine.findings import Finding, build_findings, describe
 from kir.tracker.engine.inputs import prepare_alerts
-from kir.tracker.engine.rejects import Rejects, collect_alert_rejects, csv_structure_reject_count
+from kir.tracker.engine.progress import Progress, silent
+from kir.tracker.engine.rejects import (
+    REJECT_SAMPLE,
+    Rejects,
+    collect_alert_rejects,
+    handle_rejects,
+    reject_text,
+)
 from kir.tracker.engine.rules import Rules, load_rules
 from kir.tracker.engine.scan import ScanSummary, scan_alerts
-
-Progress = Callable[[str], None]
-REJECT_SAMPLE = 5
+from kir.tracker.engine.state import load_window
 
 
 @dataclass
@@ -47,7 +52,7 @@ class AnalyseRequest:
     max_rejects: int | None = None
     rejects_path: Path | None = None
     settings: EngineSettings | None = None
-    progress: Progress = field(default=lambda message: None)
+    progress: Progress = silent
 
 
 def window_days(first: date | None, last: date | None) -> list[date]:
@@ -90,16 +95,14 @@ def _run(
     done()
     done = _timed(request.progress, "flagging superfluous alerts")
     if request.state_dir is not None:
-        from kir.tracker.engine.incremental import load_window
-
         summary = load_window(con, request.state_dir, rules, request.day_from, request.day_to)
         rejects = Rejects()
     else:
         inputs = prepare_alerts(request.alerts, work)
         summary = scan_alerts(con, inputs, rules, day_from=request.day_from, day_to=request.day_to)
-        rejects = Rejects()
-        if summary.rejected_rows or csv_structure_reject_count(con):
-            rejects = collect_alert_rejects(con, inputs, summary.invalid_codes)
+        rejects = collect_alert_rejects(
+            con, inputs, counted=summary.rejected_rows, bad_codes=summary.invalid_codes
+        )
     done()
     handle_rejects(request, estate, rejects)
     days = window_days(request.day_from or summary.first_day, request.day_to or summary.last_day)
@@ -118,31 +121,6 @@ def _run(
         for i, f in enumerate(findings)
     ]
     return _report(request, rules, estate, summary, rejects, days, shown, table)
-
-
-def handle_rejects(request: AnalyseRequest, estate: Estate, rejects: Rejects) -> None:
-    for row_no, reason, device_id in estate.rejects:
-        rejects.rows.insert(
-            0,
-            {
-                "file": str(request.inventory),
-                "row": row_no,
-                "reason": reason,
-                "device_id": device_id,
-            },
-        )
-    total = rejects.count + max(0, estate.rejected_rows - len(estate.rejects))
-    if total and request.rejects_path is not None:
-        rejects.write(request.rejects_path)
-    if request.max_rejects is not None and total > request.max_rejects:
-        sample = "; ".join(_reject_text(r) for r in rejects.rows[:REJECT_SAMPLE])
-        raise TooManyRejectsError(
-            f"{total} malformed rows, more than --max-rejects {request.max_rejects}: {sample}"
-        )
-
-
-def _reject_text(row: dict[str, Any]) -> str:
-    return f"{row.get('file')} row {row.get('row')}: {row.get('reason')}"
 
 
 def _drilldowns(
@@ -228,7 +206,7 @@ def _inputs(
             "unmapped_history_dmcs": summary.unmapped_history_dmcs,
         },
         "rejects_file": str(request.rejects_path) if written else None,
-        "rejects_sample": [_reject_text(r) for r in rejects.rows[:REJECT_SAMPLE]],
+        "rejects_sample": [reject_text(r) for r in rejects.rows[:REJECT_SAMPLE]],
     }
 
 

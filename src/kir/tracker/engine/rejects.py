@@ -16,14 +16,18 @@ import csv
 import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import duckdb
 
 from kir.tracker.engine import sql
+from kir.tracker.engine.errors import TooManyRejectsError
+from kir.tracker.engine.estate import Estate
 from kir.tracker.engine.inputs import AlertInputs, SourceGroup
 
 REJECT_FIELDS = ("file", "row", "reason", "device_id", "alert_code", "raised_at", "throttled_count")
+# How many rejects a report, an inventory sample and a --max-rejects failure show.
+REJECT_SAMPLE = 5
 
 
 @dataclass
@@ -101,9 +105,13 @@ def _file_rejects(
 
 
 def collect_alert_rejects(
-    con: duckdb.DuckDBPyConnection, inputs: AlertInputs, bad_codes: list[str]
+    con: duckdb.DuckDBPyConnection, inputs: AlertInputs, *, counted: int, bad_codes: list[str]
 ) -> Rejects:
+    """The `counted` rows the main pass rejected, and the CSV lines it could not split, each with
+    its file, row and reason."""
     rejects = Rejects()
+    if not counted and not csv_structure_reject_count(con):
+        return rejects
     labels = _labels(inputs)
     con.execute("SET threads = 1")
     con.execute("SET preserve_insertion_order = true")
@@ -236,3 +244,43 @@ def csv_structure_reject_count(con: duckdb.DuckDBPyConnection) -> int:
     except duckdb.CatalogException:
         return 0
     return int(result[0]) if result else 0
+
+
+class RejectLimits(Protocol):
+    """What a run's request says about its rejects (AnalyseRequest and IngestRequest do)."""
+
+    @property
+    def inventory(self) -> Path: ...
+
+    @property
+    def max_rejects(self) -> int | None: ...
+
+    @property
+    def rejects_path(self) -> Path | None: ...
+
+
+def handle_rejects(request: RejectLimits, estate: Estate, rejects: Rejects) -> None:
+    """Add the inventory's sample of rejects, write the rejects file, and stop the run when
+    there are more than max_rejects (alerts and inventory together)."""
+    for row_no, reason, device_id in estate.rejects:
+        rejects.rows.insert(
+            0,
+            {
+                "file": str(request.inventory),
+                "row": row_no,
+                "reason": reason,
+                "device_id": device_id,
+            },
+        )
+    total = rejects.count + max(0, estate.rejected_rows - len(estate.rejects))
+    if total and request.rejects_path is not None:
+        rejects.write(request.rejects_path)
+    if request.max_rejects is not None and total > request.max_rejects:
+        sample = "; ".join(reject_text(r) for r in rejects.rows[:REJECT_SAMPLE])
+        raise TooManyRejectsError(
+            f"{total} malformed rows, more than --max-rejects {request.max_rejects}: {sample}"
+        )
+
+
+def reject_text(row: dict[str, object]) -> str:
+    return f"{row.get('file')} row {row.get('row')}: {row.get('reason')}"

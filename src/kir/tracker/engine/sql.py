@@ -1,7 +1,7 @@
 """The analysis's SQL, in one place: the estate, the pass over the alerts, the cells.
 
 Small bookkeeping queries (reading reject tables, counting set-aside history) sit beside the
-Python that uses them in rejects.py, scan.py and incremental.py.
+Python that uses them in rejects.py, scan.py and state.py.
 
 The statements stick to window functions, GROUP BY and CASE so that the same analysis can be
 moved to Spark SQL; the DuckDB-only pieces are the table functions (read_csv, read_parquet),
