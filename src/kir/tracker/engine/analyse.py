@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from kir.tracker.engine import sql
+from kir.tracker.engine.alert_rejects import collect_alert_rejects
 from kir.tracker.engine.cells import CellTable, load_cells
 from kir.tracker.engine.connection import EngineSettings, create_table, engine_session
 from kir.tracker.engine.disclosure import (
@@ -27,13 +28,7 @@ from kir.tracker.engine.estate import Estate, load_estate
 from kir.tracker.engine.findings import Finding, build_findings, describe
 from kir.tracker.engine.inputs import prepare_alerts
 from kir.tracker.engine.progress import Progress, silent
-from kir.tracker.engine.rejects import (
-    REJECT_SAMPLE,
-    Rejects,
-    collect_alert_rejects,
-    handle_rejects,
-    reject_text,
-)
+from kir.tracker.engine.rejects import REJECT_SAMPLE, Rejects, handle_rejects, reject_text
 from kir.tracker.engine.rules import Rules, load_rules
 from kir.tracker.engine.scan import ScanSummary, scan_alerts
 from kir.tracker.engine.state import load_window

@@ -20,12 +20,13 @@ from typing import Any
 import duckdb
 
 from kir.tracker.engine import sql
+from kir.tracker.engine.alert_rejects import collect_alert_rejects
 from kir.tracker.engine.connection import EngineSettings, engine_session
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.estate import load_estate
 from kir.tracker.engine.inputs import AlertInputs, prepare_alerts
 from kir.tracker.engine.progress import Progress, silent
-from kir.tracker.engine.rejects import REJECT_SAMPLE, collect_alert_rejects, handle_rejects
+from kir.tracker.engine.rejects import REJECT_SAMPLE, handle_rejects
 from kir.tracker.engine.rules import Rules, load_rules
 from kir.tracker.engine.scan import ScanSummary, split_scan_groups, summarise_scan
 from kir.tracker.engine.state import Batch, batches, rules_fingerprint
