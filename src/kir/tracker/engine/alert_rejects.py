@@ -14,13 +14,14 @@ from __future__ import annotations
 import bisect
 import csv
 import gzip
+from dataclasses import replace
 from typing import TextIO
 
 import duckdb
 
 from kir.tracker.engine import sql
 from kir.tracker.engine.inputs import AlertInputs, SourceGroup
-from kir.tracker.engine.rejects import REJECT_FIELDS, Rejects
+from kir.tracker.engine.rejects import Reject, RejectKind, Rejects
 
 
 def _reason_sql(bad_codes: list[str], has_throttled: bool) -> str:
@@ -48,7 +49,7 @@ def _reason_sql(bad_codes: list[str], has_throttled: bool) -> str:
 
 def _file_rejects(
     con: duckdb.DuckDBPyConnection, group: SourceGroup, path: str, bad_codes: list[str], label: str
-) -> list[dict[str, object]]:
+) -> list[Reject]:
     single = SourceGroup(group.fmt, group.header, [path])
     throttled = "CAST(throttled_count AS VARCHAR)" if group.has_throttled else "NULL"
     row = "duis_message" if "duis_message" in group.header else "row_number() OVER ()"
@@ -60,8 +61,10 @@ def _file_rejects(
             FROM {single.relation(store_rejects=True)}
         ) WHERE reason IS NOT NULL ORDER BY row"""
     since = _last_scan_id(con)
-    values = con.execute(query).fetchall()
-    rows = [dict(zip(REJECT_FIELDS, (label, *v), strict=True)) for v in values]
+    rows = [
+        Reject(RejectKind.ALERT_VALUE, label, int(row), reason, device, code, raised, throttled)
+        for row, reason, device, code, raised, throttled in con.execute(query).fetchall()
+    ]
     if group.fmt != "csv":
         return rows
     unsplit = _unsplit_lines(con, since)
@@ -70,13 +73,12 @@ def _file_rejects(
     # DuckDB dropped the lines it could not split, so row_number() counts only the rows it
     # kept; put the dropped ones back to number every row as the file does.
     records = _RecordNumbers(sorted(unsplit), _empty_lines(path))
-    for reject in rows:
-        reject["row"] = records.kept(int(str(reject["row"])))
+    rows = [replace(reject, row=records.kept(reject.row)) for reject in rows]
     rows += [
-        {"file": label, "row": records.of_line(line), "reason": f"malformed CSV line: {message}"}
+        Reject(RejectKind.CSV_LINE, label, records.of_line(line), f"malformed CSV line: {message}")
         for line, message in sorted(unsplit.items())
     ]
-    return sorted(rows, key=lambda r: int(str(r["row"])))
+    return sorted(rows, key=lambda reject: reject.row)
 
 
 def collect_alert_rejects(

@@ -28,7 +28,7 @@ from kir.tracker.engine.estate import Estate, load_estate
 from kir.tracker.engine.findings import Finding, build_findings, describe
 from kir.tracker.engine.inputs import prepare_alerts
 from kir.tracker.engine.progress import Progress, silent
-from kir.tracker.engine.rejects import REJECT_SAMPLE, Rejects, handle_rejects, reject_text
+from kir.tracker.engine.rejects import REJECT_SAMPLE, RejectKind, Rejects, handle_rejects
 from kir.tracker.engine.rules import Rules, load_rules
 from kir.tracker.engine.scan import ScanSummary, scan_alerts
 from kir.tracker.engine.state import load_window
@@ -201,7 +201,7 @@ def _inputs(
             "unmapped_history_dmcs": summary.unmapped_history_dmcs,
         },
         "rejects_file": str(request.rejects_path) if written else None,
-        "rejects_sample": [reject_text(r) for r in rejects.rows[:REJECT_SAMPLE]],
+        "rejects_sample": [str(r) for r in rejects.rows[:REJECT_SAMPLE]],
     }
 
 
@@ -216,7 +216,7 @@ def _report(
     table: CellTable,
 ) -> dict[str, Any]:
     # Lines the CSV reader could not split never reached the pass's own count.
-    unsplit = sum(1 for r in rejects.rows if "malformed CSV" in str(r.get("reason")))
+    unsplit = rejects.count_of(RejectKind.CSV_LINE)
     rejected = summary.rejected_rows + unsplit
     return {
         "window": {
