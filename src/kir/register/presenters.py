@@ -1,7 +1,8 @@
 """What the issue page and the API's issue detail show, gathered once for both.
 
 Everything here is read through the selectors, so the UI and the API show the same things to the
-same user; nothing in this module decides visibility itself.
+same user; nothing in this module decides visibility itself, nor who may act (that is
+kir.register.permissions, which the services enforce).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kir.accounts.permissions import Permission, user_has_permission
 from kir.catalogue.models import Region
 from kir.register.models import (
     AffectedProduct,
@@ -25,15 +25,20 @@ from kir.register.models import (
     StatementKind,
     ThresholdPolicy,
 )
+from kir.register.permissions import (
+    is_frozen,
+    may_add_statement,
+    may_override_language,
+    speaks_for_named_manufacturer,
+)
 from kir.register.selectors import (
     evidence_visible_to,
     issue_get_visible,
-    issue_manufacturer_organisations,
     statements_visible_to,
 )
 from kir.register.services import pending_proposal, policy_in_force, publication_blockers
 from kir.register.services.language import publishable_texts, unresolved_language
-from kir.register.workflow import FROZEN_STATES, Transition, transitions_for, user_can_edit
+from kir.register.workflow import Transition, transitions_for
 
 if TYPE_CHECKING:
     from kir.accounts.models import User
@@ -91,50 +96,16 @@ def available_transitions(*, user: User, issue: Issue) -> list[Transition]:
     return transitions_for(user=user, issue=issue)
 
 
-def can_edit(*, user: User, issue: Issue) -> bool:
-    return user_can_edit(user=user, issue=issue)
-
-
-def speaks_for_named_manufacturer(*, user: User, issue: Issue) -> bool:
-    organisation_id = getattr(user, "organisation_id", None)
-    if organisation_id is None:
-        return False
-    return issue_manufacturer_organisations(issue=issue).filter(pk=organisation_id).exists()
-
-
 def statement_kinds_for(*, user: User, issue: Issue) -> list[tuple[str, str]]:
     """Kinds the user may add: a manufacturer response only for a named manufacturer."""
-    if not may_add_statement(user=user, issue=issue):
+    if not may_add_statement(user, issue):
         return []
-    manufacturer = speaks_for_named_manufacturer(user=user, issue=issue)
+    manufacturer = speaks_for_named_manufacturer(user, issue)
     return [
         (value, label)
         for value, label in StatementKind.choices
         if value != StatementKind.MANUFACTURER_RESPONSE or manufacturer
     ]
-
-
-def may_add_statement(*, user: User, issue: Issue) -> bool:
-    return issue.state not in FROZEN_STATES and user_has_permission(user, Permission.ADD_STATEMENT)
-
-
-def may_respond_as_manufacturer(*, user: User, issue: Issue) -> bool:
-    return may_add_statement(user=user, issue=issue) and speaks_for_named_manufacturer(
-        user=user, issue=issue
-    )
-
-
-def may_edit_policy(user: User) -> bool:
-    organisation = getattr(user, "organisation", None)
-    return bool(
-        organisation is not None
-        and organisation.is_secas
-        and user_has_permission(user, Permission.EDIT_THRESHOLD_POLICY)
-    )
-
-
-def may_report(user: User) -> bool:
-    return user_has_permission(user, Permission.REPORT_ISSUE)
 
 
 def notice_marker(issue: Issue) -> dict[str, Any]:
@@ -182,18 +153,9 @@ class LanguageHit:
         return f"{self.field}|{self.phrase}"
 
 
-def may_override_language(user: User) -> bool:
-    organisation = getattr(user, "organisation", None)
-    return bool(
-        organisation is not None
-        and organisation.is_secas
-        and user_has_permission(user, Permission.OVERRIDE_LANGUAGE_CHECK)
-    )
-
-
 def language_hits_for(*, user: User, issue: Issue) -> list[LanguageHit]:
     """Unresolved hits in the texts the published issue shows; only for those who may override."""
-    if not may_override_language(user) or issue.state in FROZEN_STATES:
+    if not may_override_language(user) or is_frozen(issue):
         return []
     fields = {label: name for name, (label, _) in publishable_texts(issue).items()}
     return [
@@ -201,9 +163,3 @@ def language_hits_for(*, user: User, issue: Issue) -> list[LanguageHit]:
         for f in unresolved_language(issue)
         if f.field_label in fields
     ]
-
-
-def may_upload_evidence(*, user: User, issue: Issue) -> bool:
-    return issue.state not in FROZEN_STATES and user_has_permission(
-        user, Permission.UPLOAD_EVIDENCE
-    )

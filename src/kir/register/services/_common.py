@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from kir.accounts.models import Organisation, User
-from kir.accounts.permissions import Permission, user_has_permission
+from kir.accounts.permissions import Permission
 from kir.catalogue.models import Manufacturer
 from kir.register.errors import PermissionRefused, ValidationFailed, VersionConflict
 from kir.register.models import (
@@ -18,11 +18,11 @@ from kir.register.models import (
     Issue,
     ManufacturerNotice,
 )
-from kir.register.workflow import FROZEN_STATES
+from kir.register.permissions import has_permission, is_frozen, is_secas_with
 
 
 def require_permission(actor: User, permission: Permission, action: str) -> None:
-    if not user_has_permission(actor, permission):
+    if not has_permission(actor, permission):
         raise PermissionRefused(f"Your role does not allow you to {action}.")
 
 
@@ -37,7 +37,7 @@ def require_member(actor: User, permission: Permission, action: str) -> Organisa
 
 def require_secas(actor: User, permission: Permission, action: str) -> None:
     require_permission(actor, permission, action)
-    if actor.organisation is None or not actor.organisation.is_secas:
+    if not is_secas_with(actor, permission):
         raise PermissionRefused(f"Only SECAS may {action}.")
 
 
@@ -50,7 +50,7 @@ def require_visible(actor: User, issue: Issue) -> None:
 
 
 def require_not_frozen(issue: Issue) -> None:
-    if issue.state in FROZEN_STATES:
+    if is_frozen(issue):
         raise ValidationFailed(
             {
                 "issue": [

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.db import transaction
 
 from kir.accounts.models import User
-from kir.accounts.permissions import Permission, user_has_permission
+from kir.accounts.permissions import Permission
 from kir.audit.services import audit_record
 from kir.register.errors import ValidationFailed
 from kir.register.language import Hit, check_texts, text_digest
 from kir.register.models import Issue, LanguageOverride, ProhibitedPhrase, Statement
+from kir.register.permissions import may_override_language
 from kir.register.policy import LanguageFinding
 from kir.register.services._common import named_manufacturers, require_secas, require_visible
 
@@ -63,21 +64,12 @@ def unresolved_language(issue: Issue, fields: list[str] | None = None) -> list[L
     return findings
 
 
-def _may_override(actor: User) -> bool:
-    organisation = actor.organisation
-    return (
-        user_has_permission(actor, Permission.OVERRIDE_LANGUAGE_CHECK)
-        and organisation is not None
-        and organisation.is_secas
-    )
-
-
 def refuse_unneutral_public_text(
     issue: Issue, actor: User, texts: dict[str, str], justification: str
 ) -> None:
     """Text that will be public at once must be neutral, or carry an administrator's reason."""
     hits = _hits(issue, texts)
-    if not hits or (justification.strip() and _may_override(actor)):
+    if not hits or (justification.strip() and may_override_language(actor)):
         return
     raise ValidationFailed(
         {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from kir.accounts.models import Organisation, User
-from kir.accounts.permissions import Permission, user_has_permission
+from kir.accounts.permissions import Permission
 from kir.audit.services import audit_record
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
@@ -20,6 +20,7 @@ from kir.register.models import (
     Statement,
     StatementKind,
 )
+from kir.register.permissions import is_secas_with
 from kir.register.services._common import (
     is_named_manufacturer,
     record_response,
@@ -47,15 +48,6 @@ _RESPONSE_KINDS = frozenset(
 )
 
 
-def _is_secas_admin(actor: User) -> bool:
-    organisation = actor.organisation
-    return (
-        organisation is not None
-        and organisation.is_secas
-        and user_has_permission(actor, Permission.ADMINISTER_REGISTER)
-    )
-
-
 def _link_errors(
     issue: Issue,
     actor: User,
@@ -74,7 +66,8 @@ def _link_errors(
         if linked is not None and linked.issue_id != issue.pk:
             errors.append(f"Statement #{linked.pk} belongs to another issue.")
     if supersedes is not None:
-        if supersedes.organisation_id != actor.organisation_id and not _is_secas_admin(actor):
+        own = supersedes.organisation_id == actor.organisation_id
+        if not own and not is_secas_with(actor, Permission.ADMINISTER_REGISTER):
             errors.append("Only its own organisation (or a SECAS administrator) may supersede it.")
         newer = supersedes.superseded_by.first()
         if newer is not None:

@@ -24,13 +24,12 @@ from kir.register.forms import (
     TransitionForm,
 )
 from kir.register.models import IssueState
-from kir.register.presenters import (
-    language_hits_for,
+from kir.register.permissions import (
     may_override_language,
     may_respond_as_manufacturer,
     may_upload_evidence,
-    statement_kinds_for,
 )
+from kir.register.presenters import language_hits_for, statement_kinds_for
 from kir.register.selectors import evidence_get_visible, issue_get_visible, statements_visible_to
 from kir.register.services import (
     evidence_add,
@@ -148,7 +147,7 @@ def manufacturer_response(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
     template = "register/manufacturer_response.html"
-    if not may_respond_as_manufacturer(user=user, issue=issue):
+    if not may_respond_as_manufacturer(user, issue):
         reason = "Only an organisation speaking for a named manufacturer may respond."
         return render_refused(request, template, reason, issue=issue)
     form = ManufacturerResponseForm(request.POST or None)
@@ -211,7 +210,7 @@ def evidence_create(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
     template = "register/evidence_form.html"
-    if not may_upload_evidence(user=user, issue=issue):
+    if not may_upload_evidence(user, issue):
         reason = "You may not add evidence to this issue."
         return render_refused(request, template, reason, issue=issue)
     form = EvidenceForm(request.POST or None, request.FILES or None)

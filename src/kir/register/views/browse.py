@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kir.register.forms import IssueFilterForm, ProcurementCheckForm
 from kir.register.models import Issue
-from kir.register.presenters import may_report
+from kir.register.permissions import may_report
 from kir.register.selectors import (
     DEFAULT_SORT,
     MAX_PROCUREMENT_PAGE_SIZE,

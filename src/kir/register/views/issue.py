@@ -19,17 +19,19 @@ from kir.register.forms import (
     products_from,
 )
 from kir.register.models import Issue, IssueState
-from kir.register.presenters import (
-    IssueDetail,
-    available_transitions,
-    can_edit,
-    issue_detail_for,
-    language_hits_for,
+from kir.register.permissions import (
     may_add_statement,
+    may_edit_issue,
     may_override_language,
     may_report,
     may_respond_as_manufacturer,
     may_upload_evidence,
+)
+from kir.register.presenters import (
+    IssueDetail,
+    available_transitions,
+    issue_detail_for,
+    language_hits_for,
     publication_status_for,
 )
 from kir.register.selectors import issue_get_visible
@@ -49,15 +51,15 @@ def _actions(detail: IssueDetail, request: HttpRequest) -> list[Action]:
     user, issue = acting_user(request), detail.issue
     human_id = issue.human_id
     actions = []
-    if can_edit(user=user, issue=issue):
+    if may_edit_issue(user, issue):
         actions.append(Action("Edit", reverse("register:edit", args=[human_id])))
-    if may_respond_as_manufacturer(user=user, issue=issue):
+    if may_respond_as_manufacturer(user, issue):
         url = reverse("register:manufacturer_response", args=[human_id])
         actions.append(Action("Respond as manufacturer", url))
-    if may_add_statement(user=user, issue=issue):
+    if may_add_statement(user, issue):
         url = reverse("register:statement_create", args=[human_id])
         actions.append(Action("Add a statement", url))
-    if may_upload_evidence(user=user, issue=issue):
+    if may_upload_evidence(user, issue):
         url = reverse("register:evidence_create", args=[human_id])
         actions.append(Action("Add evidence", url))
     if language_hits_for(user=user, issue=issue):
@@ -96,7 +98,7 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
         "withdrawal": detail.last_change_to(IssueState.WITHDRAWN),
         "rejection": detail.last_change_to(IssueState.REJECTED),
         "actions": _actions(detail, request),
-        "can_add_statement": may_add_statement(user=acting_user(request), issue=detail.issue),
+        "can_add_statement": may_add_statement(acting_user(request), detail.issue),
     }
     publication = publication_status_for(user=acting_user(request), issue=detail.issue)
     if publication is not None:
@@ -236,7 +238,7 @@ def _conflict_response(
 def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
-    if not can_edit(user=user, issue=issue):
+    if not may_edit_issue(user, issue):
         reason = (
             f"Your role or organisation may not edit a {issue.get_state_display().lower()} issue."
         )

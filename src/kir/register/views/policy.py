@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from kir.register.forms import PolicyForm
 from kir.register.models import ThresholdPolicy
-from kir.register.presenters import may_edit_policy
+from kir.register.permissions import may_edit_policy
 from kir.register.services import policy_update
 from kir.register.views.common import acting_user, refusals_shown_on, render_form, render_refused
 

@@ -1,0 +1,70 @@
+"""Who may act on the register: the predicates the services enforce and the pages offer.
+
+The services raise when one of these answers no (`require_*` in services/_common.py); the pages
+ask the same predicates which links and forms to show, so a page never offers what its service
+would refuse. Visibility is the selectors' concern: these answer for an issue the actor can see.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kir.accounts.permissions import Permission, user_has_permission
+from kir.register.selectors import issue_manufacturer_organisations
+from kir.register.workflow import FROZEN_STATES, user_can_edit
+
+if TYPE_CHECKING:
+    from kir.accounts.models import User
+    from kir.register.models import Issue
+
+
+def has_permission(actor: User, permission: Permission) -> bool:
+    """The actor's role grants `permission` (only active members of an organisation hold any)."""
+    return user_has_permission(actor, permission)
+
+
+def is_secas_with(actor: User, permission: Permission) -> bool:
+    organisation = getattr(actor, "organisation", None)
+    return bool(
+        has_permission(actor, permission) and organisation is not None and organisation.is_secas
+    )
+
+
+def is_frozen(issue: Issue) -> bool:
+    """Closed, withdrawn and rejected issues take no new statements, evidence or involvement."""
+    return issue.state in FROZEN_STATES
+
+
+def speaks_for_named_manufacturer(actor: User, issue: Issue) -> bool:
+    organisation_id = getattr(actor, "organisation_id", None)
+    if organisation_id is None:
+        return False
+    return issue_manufacturer_organisations(issue=issue).filter(pk=organisation_id).exists()
+
+
+def may_report(actor: User) -> bool:
+    return has_permission(actor, Permission.REPORT_ISSUE)
+
+
+def may_edit_issue(actor: User, issue: Issue) -> bool:
+    return user_can_edit(user=actor, issue=issue)
+
+
+def may_add_statement(actor: User, issue: Issue) -> bool:
+    return has_permission(actor, Permission.ADD_STATEMENT) and not is_frozen(issue)
+
+
+def may_respond_as_manufacturer(actor: User, issue: Issue) -> bool:
+    return may_add_statement(actor, issue) and speaks_for_named_manufacturer(actor, issue)
+
+
+def may_upload_evidence(actor: User, issue: Issue) -> bool:
+    return has_permission(actor, Permission.UPLOAD_EVIDENCE) and not is_frozen(issue)
+
+
+def may_edit_policy(actor: User) -> bool:
+    return is_secas_with(actor, Permission.EDIT_THRESHOLD_POLICY)
+
+
+def may_override_language(actor: User) -> bool:
+    return is_secas_with(actor, Permission.OVERRIDE_LANGUAGE_CHECK)
