@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from kir.tracker.engine import sql
+from kir.tracker.engine import sql_cells
 
 
 def _rates(installations: dict[int, int], capped: dict[int, int]) -> float:
@@ -18,7 +18,7 @@ def _rates(installations: dict[int, int], capped: dict[int, int]) -> float:
         con.executemany("INSERT INTO installation_dmc VALUES ('north', ?)", [[dmc]] * count)
     for dmc, sup in capped.items():
         con.execute("INSERT INTO inst_sup VALUES ('north', ?, '8F35', ?)", [dmc, sup])
-    [(region, code, typical)] = con.execute(sql.typical_rates(cap=1000)).fetchall()
+    [(region, code, typical)] = con.execute(sql_cells.typical_rates(cap=1000)).fetchall()
     assert (region, code) == ("north", "8F35")
     return float(typical)
 

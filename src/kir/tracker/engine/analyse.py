@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from kir.tracker.engine import sql
+from kir.tracker.engine import sql_cells
 from kir.tracker.engine.alert_rejects import collect_alert_rejects
 from kir.tracker.engine.cells import CellTable, load_cells
 from kir.tracker.engine.connection import EngineSettings, create_table, engine_session
@@ -138,7 +138,7 @@ def _drilldowns(
         },
     )
     rows: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(findings))}
-    query = sql.drilldown(request.supplier, rules.drilldown_limit)
+    query = sql_cells.drilldown(request.supplier, rules.drilldown_limit)
     for index, device_id, installation, supplier, count in con.execute(query).fetchall():
         rows[index].append(
             {

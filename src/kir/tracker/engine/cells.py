@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 from numpy.typing import NDArray
 
-from kir.tracker.engine import sql, stats
+from kir.tracker.engine import sql_cells, stats
 from kir.tracker.engine.connection import create_table
 from kir.tracker.engine.rules import Rules
 
@@ -48,11 +48,11 @@ class CellTable:
 
 
 def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -> CellTable:
-    con.execute(sql.installation_superfluous())
+    con.execute(sql_cells.installation_superfluous())
     cap = rules.cap_per_installation_day * max(len(days), 1)
     _affected_thresholds(con, cap, rules)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE cell AS " + sql.cells(cap, sorted(rules.excluded_codes))
+        "CREATE OR REPLACE TEMP TABLE cell AS " + sql_cells.cells(cap, sorted(rules.excluded_codes))
     )
     # Region and code travel as a group number per cell (strings for 700,000 cells cost more
     # than everything else here); the few groups' names come separately.
@@ -73,7 +73,7 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
             "top",
         )
     )
-    keys = [(str(r), str(c)) for r, c in con.execute(sql.CELL_GROUPS).fetchall()]
+    keys = [(str(r), str(c)) for r, c in con.execute(sql_cells.CELL_GROUPS).fetchall()]
     table = CellTable(
         group_id=group_id,
         group_keys=keys,
@@ -87,7 +87,7 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
         daily=np.zeros((len(dmc_key), len(days))),
         days=days,
         groups=_contiguous_groups(group_id, keys),
-        region_alerts={r: int(a) for r, a, _ in con.execute(sql.region_traffic()).fetchall()},
+        region_alerts={r: int(a) for r, a, _ in con.execute(sql_cells.region_traffic()).fetchall()},
     )
     _fill_daily(con, table)
     return table
@@ -116,7 +116,7 @@ def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules)
     typical rate is the installation-weighted median of the DMCs' rates, so that problem DMCs
     (a minority) do not raise the bar they are measured against.
     """
-    found = con.execute(sql.typical_rates(cap)).fetchall()
+    found = con.execute(sql_cells.typical_rates(cap)).fetchall()
     keys = [(region, code) for region, code, _typical in found]
     typical = np.asarray([rate for _r, _c, rate in found], dtype=np.float64)
     thresholds = stats.poisson_threshold(typical, rules.affected_tail)
@@ -134,7 +134,7 @@ def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules)
 def _fill_daily(con: duckdb.DuckDBPyConnection, table: CellTable) -> None:
     if not table.days:
         return
-    found = con.execute(sql.cell_days(table.days[0].isoformat())).fetchnumpy()
+    found = con.execute(sql_cells.cell_days(table.days[0].isoformat())).fetchnumpy()
     index, day, sup = (np.asarray(found[k], dtype=np.int64) for k in ("idx", "day_index", "sup"))
     inside = (day >= 0) & (day < len(table.days))
     np.add.at(table.daily, (index[inside], day[inside]), sup[inside])

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from kir.identifiers import Component, dmc_identifier
-from kir.tracker.engine import sql
+from kir.tracker.engine import sql_estate
 from kir.tracker.engine.connection import create_table
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.inputs import inventory_relation
@@ -48,12 +48,12 @@ def _parse_signature(signature: str) -> tuple[Component, ...]:
 def _register_dmcs(con: duckdb.DuckDBPyConnection) -> dict[int, Dmc]:
     """Number the distinct DMCs (in signature order) and give each its catalogue id."""
     names: dict[int, str] = {}
-    for component, part in con.execute(sql.COMPONENTS).fetchall():
+    for component, part in con.execute(sql_estate.COMPONENTS).fetchall():
         if names.setdefault(part, component) != component:
             raise TrackerError(f"components {names[part]} and {component} share a hash")
     found = {
         "|".join(sorted(names[part] for part in parts)): parts
-        for (parts,) in con.execute(sql.DISTINCT_PARTS).fetchall()
+        for (parts,) in con.execute(sql_estate.DISTINCT_PARTS).fetchall()
     }
     signatures = sorted(found)
     dmcs: dict[int, Dmc] = {}
@@ -76,21 +76,22 @@ def _register_dmcs(con: duckdb.DuckDBPyConnection) -> dict[int, Dmc]:
 def load_estate(con: duckdb.DuckDBPyConnection, inventory: Path, *, reject_sample: int) -> Estate:
     relation = inventory_relation(inventory)
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE inventory_checked AS " + sql.checked_inventory(relation)
+        "CREATE OR REPLACE TEMP TABLE inventory_checked AS "
+        + sql_estate.checked_inventory(relation)
     )
-    con.execute(sql.INVENTORY_DUPLICATES)
-    con.execute(sql.INSTALLATIONS)
+    con.execute(sql_estate.INVENTORY_DUPLICATES)
+    con.execute(sql_estate.INSTALLATIONS)
     dmcs = _register_dmcs(con)
-    con.execute(sql.INSTALLATION_DMCS)
-    con.execute(sql.DEVICES)
+    con.execute(sql_estate.INSTALLATION_DMCS)
+    con.execute(sql_estate.DEVICES)
     suppliers: dict[tuple[str, int], dict[str, int]] = {}
-    for region, dmc_key, supplier, count in con.execute(sql.DMC_REGION_SUPPLIERS).fetchall():
+    for region, dmc_key, supplier, count in con.execute(sql_estate.DMC_REGION_SUPPLIERS).fetchall():
         suppliers.setdefault((region, dmc_key), {})[supplier] = count
     devices = con.execute("SELECT count(*) FROM device").fetchone()
     rejected = con.execute(
         "SELECT count(*) FROM inventory_checked WHERE reason IS NOT NULL"
     ).fetchone()
-    rejects = con.execute(sql.INVENTORY_REJECTS + f" LIMIT {int(reject_sample)}").fetchall()
+    rejects = con.execute(sql_estate.INVENTORY_REJECTS + f" LIMIT {int(reject_sample)}").fetchall()
     return Estate(
         dmcs=dmcs,
         suppliers=suppliers,

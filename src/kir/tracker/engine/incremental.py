@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from kir.tracker.engine import sql
+from kir.tracker.engine import sql, sql_alerts, sql_state
 from kir.tracker.engine.alert_rejects import collect_alert_rejects
 from kir.tracker.engine.connection import EngineSettings, engine_session
 from kir.tracker.engine.errors import TrackerError
@@ -88,10 +88,10 @@ def _ingest(
     first, last = _day_range(con, inputs)
     fingerprint = rules_fingerprint(rules)
     carry = _check_batch(batches(request.state_dir), first, last, fingerprint)
-    source = sql.with_carry(inputs.source_sql(), str(carry) if carry else None)
-    flagged = sql.flagged_alerts(source, rules, with_carry=True)
+    source = sql_state.with_carry(inputs.source_sql(), str(carry) if carry else None)
+    flagged = sql_alerts.flagged_alerts(source, rules, with_carry=True)
     con.execute(f"CREATE OR REPLACE TEMP TABLE flagged_rows AS {flagged}")
-    aggregated = sql.aggregates("SELECT * FROM flagged_rows", day_from=None, day_to=None)
+    aggregated = sql_alerts.aggregates("SELECT * FROM flagged_rows", day_from=None, day_to=None)
     con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
     split_scan_groups(con, by_day=True)
     summary = summarise_scan(con)
@@ -101,7 +101,7 @@ def _ingest(
     handle_rejects(request, estate, rejects)
     meta = _meta(first, last, fingerprint, summary, carry, inputs)
     end_us = _midnight_us(last + timedelta(days=1))
-    carry_sql = sql.carry_out(end_us, rules.max_window_seconds() * 1_000_000)
+    carry_sql = sql_state.carry_out(end_us, rules.max_window_seconds() * 1_000_000)
     target = _write_batch(con, request.state_dir, meta, carry_sql)
     return {**meta, "batch": str(target)}
 
@@ -139,8 +139,8 @@ def _write_batch(
     staging = Path(tempfile.mkdtemp(prefix=".batch-", dir=state_dir))
     try:
         for name, query in (
-            ("days", sql.partial_day_table()),
-            ("devices", sql.partial_device_table()),
+            ("days", sql_state.partial_day_table()),
+            ("devices", sql_state.partial_device_table()),
             ("carry", carry_sql),
         ):
             target_file = sql.quote(str(staging / f"{name}.parquet"))

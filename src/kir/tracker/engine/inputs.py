@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from kir.tracker.engine import sql
+from kir.tracker.engine import sql, sql_alerts
 from kir.tracker.engine.duis import duis_to_parquet
 from kir.tracker.engine.errors import InputFileError, MissingColumnError
 
@@ -110,7 +110,7 @@ class AlertInputs:
     def source_sql(self, raw_filter: str | None = None) -> str:
         """Typed alert rows of every file; raw_filter applies to the files' own columns."""
         parts = [
-            sql.normalised_alerts(
+            sql_alerts.normalised_alerts(
                 _filtered(group.relation(store_rejects=True), raw_filter),
                 has_throttled=group.has_throttled,
                 trust_canonical=self.trust_canonical and group.fmt == "parquet",

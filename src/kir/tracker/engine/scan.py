@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kir.tracker.engine import sql
+from kir.tracker.engine import sql, sql_alerts
 from kir.tracker.engine.codes import is_valid_alert_code
 from kir.tracker.engine.inputs import AlertInputs
 from kir.tracker.engine.rules import Rules
@@ -73,8 +73,8 @@ def scan_alerts(
         source = (
             f"SELECT * FROM ({inputs.source_sql()}) WHERE {scan_range_sql(rules, day_from, day_to)}"
         )
-        aggregated = sql.aggregates(
-            sql.flagged_alerts(source, rules, with_carry=False, keys=keys),
+        aggregated = sql_alerts.aggregates(
+            sql_alerts.flagged_alerts(source, rules, with_carry=False, keys=keys),
             day_from=day_from.isoformat() if day_from else None,
             day_to=day_to.isoformat() if day_to else None,
             keys=keys,
@@ -152,29 +152,33 @@ def _parquet_time_span(meta: pq.FileMetaData) -> tuple[date | None, date | None]
 
 
 def _day_pass_sql(
-    inputs: AlertInputs, rules: Rules, day: date, *, first: bool, keys: sql.CodeKeys
+    inputs: AlertInputs, rules: Rules, day: date, *, first: bool, keys: sql_alerts.CodeKeys
 ) -> str:
     next_day = (day + timedelta(days=1)).isoformat()
-    raw = sql.day_pass_filter(day.isoformat(), next_day, rules.max_window_seconds(), first=first)
-    flagged = sql.flagged_alerts(inputs.source_sql(raw), rules, with_carry=False, keys=keys)
-    return sql.aggregates(flagged, day_from=None, day_to=None, pass_day=day.isoformat(), keys=keys)
+    raw = sql_alerts.day_pass_filter(
+        day.isoformat(), next_day, rules.max_window_seconds(), first=first
+    )
+    flagged = sql_alerts.flagged_alerts(inputs.source_sql(raw), rules, with_carry=False, keys=keys)
+    return sql_alerts.aggregates(
+        flagged, day_from=None, day_to=None, pass_day=day.isoformat(), keys=keys
+    )
 
 
 MAX_CODE_KEYS = 512
 
 
-def code_keys(con: duckdb.DuckDBPyConnection, inputs: AlertInputs) -> sql.CodeKeys:
+def code_keys(con: duckdb.DuckDBPyConnection, inputs: AlertInputs) -> sql_alerts.CodeKeys:
     """Integer keys for the codes when listing them first is cheap: Parquet reads the one
     column, and dictionary-encoded at that. A CSV would be parsed twice: it keeps strings."""
     if any(group.fmt != "parquet" for group in inputs.groups):
-        return sql.STRING_CODES
+        return sql_alerts.STRING_CODES
     found = con.execute(
         f"SELECT DISTINCT code FROM ({inputs.source_sql()}) WHERE code IS NOT NULL "
         f"LIMIT {MAX_CODE_KEYS + 1}"
     ).fetchall()
     if len(found) > MAX_CODE_KEYS:
-        return sql.STRING_CODES
-    return sql.CodeKeys([code for (code,) in found])
+        return sql_alerts.STRING_CODES
+    return sql_alerts.CodeKeys([code for (code,) in found])
 
 
 def unmatched_ids(
@@ -182,7 +186,7 @@ def unmatched_ids(
 ) -> list[tuple[str, int, bool, bool]]:
     rows: list[tuple[str, int, bool, bool]] = []
     for group in inputs.groups:
-        query = sql.unmatched_device_ids(group.relation(store_rejects=True))
+        query = sql_alerts.unmatched_device_ids(group.relation(store_rejects=True))
         rows += [
             (str(r[0]), int(r[1]), bool(r[2]), bool(r[3])) for r in con.execute(query).fetchall()
         ]

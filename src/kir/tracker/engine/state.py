@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from kir.tracker.engine import sql
+from kir.tracker.engine import sql, sql_state
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.rules import Rules
 from kir.tracker.engine.scan import ScanSummary, summarise_scan
@@ -82,7 +82,7 @@ def load_window(
         raise TrackerError(f"{state_dir}: nothing ingested between {lo} and {hi}")
     day_files = [str(b.path / "days.parquet") for b in used]
     device_files = [str(b.path / "devices.parquet") for b in used]
-    for statement in sql.window_from_partials(
+    for statement in sql_state.window_from_partials(
         day_files, device_files, lo.isoformat(), hi.isoformat()
     ):
         con.execute(statement)
