@@ -317,6 +317,18 @@ def test_it_adds_statements_and_links_challenges(cast):
     assert f'href="#statement-{root_cause.pk}"' in text and "Challenged by" in text
 
 
+def test_it_marks_superseded_statements_with_what_replaced_them(cast):
+    issue = cast.published()
+    maker = cast.manufacturer_user
+    first = statement_add(issue=issue, actor=maker, kind="root_cause", text="A timer resets.")
+    later = statement_add(
+        issue=issue, actor=maker, kind="correction", text="Two timers reset.", supersedes=first
+    )
+    text = page(signed_in(cast.other_supplier).get(f"/issues/{issue.human_id}/"))
+    assert f'Superseded by <a href="#statement-{later.pk}">statement #{later.pk}</a>' in text
+    assert text.count('<span class="badge">Superseded</span>') == 1
+
+
 def test_it_reports_why_a_statement_was_refused(cast):
     issue = cast.published()
     response = signed_in(cast.other_supplier).post(

@@ -44,6 +44,15 @@ if TYPE_CHECKING:
     from kir.accounts.models import User
 
 
+@dataclass(frozen=True)
+class StatementEntry:
+    """A statement with the later statements that supersede or challenge it."""
+
+    statement: Statement
+    superseded_by: list[Statement]
+    challenged_by: list[Statement]
+
+
 @dataclass
 class IssueDetail:
     issue: Issue
@@ -60,6 +69,18 @@ class IssueDetail:
     @property
     def region_labels(self) -> list[str]:
         return [Region(value).label for value in self.issue.regions if value in Region.values]
+
+    @property
+    def statement_entries(self) -> list[StatementEntry]:
+        by_id = {statement.pk: statement for statement in self.statements}
+        return [
+            StatementEntry(
+                statement,
+                [by_id[pk] for pk in self.superseded_by.get(statement.pk, [])],
+                [by_id[pk] for pk in self.challenged_by.get(statement.pk, [])],
+            )
+            for statement in self.statements
+        ]
 
     def last_change_to(self, state: str) -> StateChange | None:
         changes = [c for c in self.timeline if c.to_state == state]

@@ -74,23 +74,13 @@ def _actions(detail: IssueDetail, request: HttpRequest) -> list[Action]:
 @login_required
 @require_GET
 def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
-    detail = issue_detail_for(user=acting_user(request), human_id=human_id)
-    for statement in detail.statements:
-        # Annotated for the template: the later statements that replace or contest this one.
-        statement.superseded_by_list = [  # type: ignore[attr-defined]
-            s for s in detail.statements if s.supersedes_id == statement.pk
-        ]
-        statement.challenged_by_list = [  # type: ignore[attr-defined]
-            s for s in detail.statements if s.challenges_id == statement.pk
-        ]
+    user = acting_user(request)
+    detail = issue_detail_for(user=user, human_id=human_id)
     context: dict[str, Any] = {
         "issue": detail.issue,
         "detail": detail,
         "regions": detail.region_labels,
         "products": detail.products,
-        "statements": detail.statements,
-        "superseded_ids": set(detail.superseded_by),
-        "challenged_ids": set(detail.challenged_by),
         "timeline": detail.timeline,
         "involvements": detail.involvements,
         "notices": detail.notices,
@@ -98,9 +88,9 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
         "withdrawal": detail.last_change_to(IssueState.WITHDRAWN),
         "rejection": detail.last_change_to(IssueState.REJECTED),
         "actions": _actions(detail, request),
-        "can_add_statement": may_add_statement(acting_user(request), detail.issue),
+        "can_add_statement": may_add_statement(user, detail.issue),
     }
-    publication = publication_status_for(user=acting_user(request), issue=detail.issue)
+    publication = publication_status_for(user=user, issue=detail.issue)
     if publication is not None:
         context.update(vars(publication))
     return render(request, "register/detail.html", context)
