@@ -1,4 +1,4 @@
-"""Malformed rows: find them again with their file and row, write them with their reason.
+"""Malformed alert rows: find them again, each with its file, row, reason and kind.
 
 This runs only when the main pass counted rejects, so the common case never pays for it. It reads
 one file at a time on one thread, which keeps row numbers in file order.
