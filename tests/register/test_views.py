@@ -9,6 +9,12 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from kir.register.errors import (
+    PermissionRefused,
+    TransitionRefused,
+    ValidationFailed,
+    VersionConflict,
+)
 from kir.register.models import (
     Issue,
     IssueState,
@@ -293,6 +299,7 @@ def test_it_refuses_a_step_taken_from_a_stale_version(cast):
     )
     assert response.status_code == 409
     assert "version 2" in page(response)
+    assert 'name="expected_version" value="2"' in page(response)  # sending again targets it
 
 
 def test_it_adds_statements_and_links_challenges(cast):
@@ -336,6 +343,51 @@ def test_it_reports_why_a_statement_was_refused(cast):
     )
     assert response.status_code == 422
     assert "A challenge names the statement it challenges." in page(response)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status", "shown"),
+    [
+        (
+            PermissionRefused("Your role does not allow you to add statements."),
+            403,
+            ['id="refusal"', "Your role does not allow you to add statements."],
+        ),
+        (
+            TransitionRefused(["Evidence is too weak.", "Impact is too low."]),
+            422,
+            ['id="refusal"', "<li>Evidence is too weak.</li>", "<li>Impact is too low.</li>"],
+        ),
+        (
+            ValidationFailed({"text": ["Say what you saw."]}),
+            422,
+            ['href="#id_text"', "Say what you saw."],
+        ),
+        (
+            VersionConflict,
+            409,
+            ["The issue changed while you were looking at it", "was changed by someone else"],
+        ),
+    ],
+    ids=["permission", "transition", "invalid", "conflict"],
+)
+def test_it_shows_a_service_refusal_on_the_form_with_its_status(
+    cast, monkeypatch, refusal, status, shown
+):
+    issue = cast.published()
+    if refusal is VersionConflict:
+        refusal = VersionConflict(issue)
+
+    def refuse(**kwargs):
+        raise refusal
+
+    monkeypatch.setattr("kir.register.views.actions.statement_add", refuse)
+    response = signed_in(cast.other_supplier).post(
+        f"/issues/{issue.human_id}/statements/new/", {"kind": "observation", "text": "Seen."}
+    )
+    assert response.status_code == status
+    for text in shown:
+        assert text in page(response)
 
 
 def test_it_takes_the_manufacturers_acknowledgement_and_dispute(cast):

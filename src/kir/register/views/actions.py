@@ -7,15 +7,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kir.register.errors import (
-    PermissionRefused,
-    TransitionRefused,
-    ValidationFailed,
-    VersionConflict,
-)
+from kir.register.errors import VersionConflict
 from kir.register.forms import (
     EvidenceForm,
     LanguageOverrideForm,
@@ -39,24 +34,20 @@ from kir.register.services import (
     manufacturer_dispute,
     statement_add,
 )
-from kir.register.views.common import (
-    acting_user,
-    field_errors,
-    refusals_shown_on,
-    render_form,
-    render_refused,
-)
+from kir.register.views.common import FormPage, acting_user
 from kir.register.workflow import get_transition, user_can_take
 
 
-def _transition_context(issue: Any, step: Any, form: TransitionForm) -> dict[str, Any]:
-    return {
-        "issue": issue,
-        "form": form,
-        "transition_label": step.label,
-        "target_label": IssueState(step.target).label if step.target != issue.state else "",
-        "reason_required": step.needs_reason,
-    }
+def _transition_page(request: HttpRequest, issue: Any, step: Any, form: TransitionForm) -> FormPage:
+    return FormPage(
+        request,
+        "register/transition.html",
+        issue=issue,
+        form=form,
+        transition_label=step.label,
+        target_label=IssueState(step.target).label if step.target != issue.state else "",
+        reason_required=step.needs_reason,
+    )
 
 
 @login_required
@@ -71,11 +62,11 @@ def issue_transition_view(request: HttpRequest, human_id: str, name: str) -> Htt
         raise Http404("No such step for this issue.")
     if request.method == "GET":
         form = TransitionForm(initial={"expected_version": issue.version})
-        return render(request, "register/transition.html", _transition_context(issue, step, form))
+        return _transition_page(request, issue, step, form).render()
     form = TransitionForm(request.POST)
-    context = _transition_context(issue, step, form)
+    page = _transition_page(request, issue, step, form)
     if form.is_valid():
-        try:
+        with page.refusals_shown_on(form):
             issue_transition(
                 issue=issue,
                 actor=user,
@@ -83,29 +74,16 @@ def issue_transition_view(request: HttpRequest, human_id: str, name: str) -> Htt
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["expected_version"],
             )
-        except TransitionRefused as refusal:
-            context["refusal_reasons"] = refusal.reasons
-        except VersionConflict as conflict:
-            context["refusal_title"] = "The issue changed while you were looking at it"
-            context["refusal_reasons"] = [str(conflict)]
-            context["form"] = TransitionForm(
-                initial={"expected_version": conflict.current.version, **form.cleaned_data}
-            )
-            return render(request, "register/transition.html", context, status=409)
-        except (PermissionRefused, ValidationFailed) as refusal:
-            context["refusal_reasons"] = _messages(refusal)
-        else:
             return redirect("register:detail", human_id=issue.human_id)
-    if context.get("refusal_reasons"):
+    if isinstance(page.refusal, VersionConflict):
+        # The form now targets the saved version, so sending it again applies the step there.
+        current = page.refusal.current.version
+        form = TransitionForm(initial={**form.cleaned_data, "expected_version": current})
+        page.context["form"] = form
+    if page.context.get("refusal_reasons"):
         # Screen readers announce the refusal when the reason field is focused again.
         form.fields["reason"].widget.attrs["aria-describedby"] = "refusal"
-    return render(request, "register/transition.html", context, status=422)
-
-
-def _messages(refusal: Exception) -> list[str]:
-    if isinstance(refusal, ValidationFailed):
-        return field_errors(refusal.errors)
-    return [str(refusal)]
+    return page.render()
 
 
 @login_required
@@ -113,16 +91,16 @@ def _messages(refusal: Exception) -> list[str]:
 def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
+    page = FormPage(request, "register/statement_form.html", issue=issue)
     kinds = statement_kinds_for(user=user, issue=issue)
     if not kinds:
-        reason = "You may not add statements to this issue."
-        return render_refused(request, "register/statement_form.html", reason, issue=issue)
+        return page.refused("You may not add statements to this issue.")
     statements = list(statements_visible_to(user=user, issue=issue))
     initial = {name: request.GET.get(name) for name in ("kind", "challenges", "supersedes")}
     form = StatementForm(request.POST or None, initial=initial, kinds=kinds, statements=statements)
-    context: dict[str, Any] = {"issue": issue, "form": form}
+    page.context["form"] = form
     if request.method == "POST" and form.is_valid():
-        try:
+        with page.refusals_shown_on(form):
             statement_add(
                 issue=issue,
                 actor=user,
@@ -131,13 +109,8 @@ def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
                 supersedes=form.statement("supersedes"),
                 challenges=form.statement("challenges"),
             )
-        except ValidationFailed as error:
-            context["refusal_reasons"] = field_errors(error.errors)
-        except PermissionRefused as refusal:
-            context["refusal_reasons"] = [str(refusal)]
-        else:
             return redirect("register:detail", human_id=issue.human_id)
-    return render_form(request, "register/statement_form.html", context)
+    return page.render()
 
 
 @login_required
@@ -146,14 +119,13 @@ def manufacturer_response(request: HttpRequest, human_id: str) -> HttpResponse:
     """A named manufacturer acknowledges the notice or disputes the issue with a rationale."""
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
-    template = "register/manufacturer_response.html"
+    page = FormPage(request, "register/manufacturer_response.html", issue=issue)
     if not may_respond_as_manufacturer(user, issue):
-        reason = "Only an organisation speaking for a named manufacturer may respond."
-        return render_refused(request, template, reason, issue=issue)
+        return page.refused("Only an organisation speaking for a named manufacturer may respond.")
     form = ManufacturerResponseForm(request.POST or None)
-    context: dict[str, Any] = {"issue": issue, "form": form}
+    page.context["form"] = form
     if request.method == "POST" and form.is_valid():
-        with refusals_shown_on(form, context):
+        with page.refusals_shown_on(form):
             if form.cleaned_data["response"] == "dispute":
                 rationale = form.cleaned_data["rationale"]
                 manufacturer_dispute(issue=issue, actor=user, rationale=rationale)
@@ -161,7 +133,7 @@ def manufacturer_response(request: HttpRequest, human_id: str) -> HttpResponse:
             manufacturer_acknowledge(issue=issue, actor=user)
             messages.success(request, "Acknowledged. You can now add your statement.")
             return redirect("register:statement_create", human_id=issue.human_id)
-    return render_form(request, template, context)
+    return page.render()
 
 
 @login_required
@@ -182,16 +154,15 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
     override holds for the exact current wording only."""
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
-    template = "register/language_override.html"
+    page = FormPage(request, "register/language_override.html", issue=issue)
     if not may_override_language(user):
-        reason = "Only SECAS administrators may override the check."
-        return render_refused(request, template, reason, issue=issue)
+        return page.refused("Only SECAS administrators may override the check.")
     hits = language_hits_for(user=user, issue=issue)
     form = LanguageOverrideForm(request.POST or None, hits=hits)
-    context: dict[str, Any] = {"issue": issue, "form": form if hits else None, "hits": hits}
+    page.context.update(form=form if hits else None, hits=hits)
     if request.method == "POST" and form.is_valid():
         field, phrase = form.cleaned_data["hit"].split("|", 1)
-        with refusals_shown_on(form, context):
+        with page.refusals_shown_on(form):
             language_override(
                 issue=issue,
                 actor=user,
@@ -201,7 +172,7 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
             )
             messages.success(request, f'The wording "{phrase}" may stand; your reason is recorded.')
             return redirect("register:detail", human_id=issue.human_id)
-    return render_form(request, template, context)
+    return page.render()
 
 
 @login_required
@@ -209,14 +180,13 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
 def evidence_create(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
-    template = "register/evidence_form.html"
+    page = FormPage(request, "register/evidence_form.html", issue=issue)
     if not may_upload_evidence(user, issue):
-        reason = "You may not add evidence to this issue."
-        return render_refused(request, template, reason, issue=issue)
+        return page.refused("You may not add evidence to this issue.")
     form = EvidenceForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"issue": issue, "form": form}
+    page.context["form"] = form
     if request.method == "POST" and form.is_valid():
-        with refusals_shown_on(form, context):
+        with page.refusals_shown_on(form):
             evidence_add(issue=issue, actor=user, **form.cleaned_data)
             return redirect("register:detail", human_id=issue.human_id)
-    return render_form(request, template, context)
+    return page.render()

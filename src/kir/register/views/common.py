@@ -1,4 +1,4 @@
-"""Helpers the register's views share: the acting user, and service refusals shown on forms."""
+"""Helpers the register's views share: the acting user, and the one way refusals are shown."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from kir.accounts.models import User
-from kir.register.errors import PermissionRefused, ValidationFailed
+from kir.register.errors import (
+    RegisterError,
+    TransitionRefused,
+    ValidationFailed,
+    VersionConflict,
+)
 
 PAGE_SIZE = 25
 
@@ -31,10 +36,6 @@ class Action:
     url: str
 
 
-def field_errors(errors: dict[str, list[str]]) -> list[str]:
-    return [f"{field}: {message}" for field, messages in errors.items() for message in messages]
-
-
 def apply_errors(form: Any, errors: dict[str, list[str]]) -> None:
     """Put a service's field errors on the form: on the field when it has one, else on top."""
     for name, messages in errors.items():
@@ -45,27 +46,48 @@ def apply_errors(form: Any, errors: dict[str, list[str]]) -> None:
                 form.add_error(None, f"{name.replace('_', ' ').capitalize()}: {message}")
 
 
-@contextmanager
-def refusals_shown_on(form: Any, context: dict[str, Any]) -> Iterator[None]:
-    """Run a service call whose refusal is shown rather than raised: field errors on the form,
-    a permission refusal above it. A `return` inside the block is the success path."""
-    try:
-        yield
-    except ValidationFailed as error:
-        apply_errors(form, error.errors)
-    except PermissionRefused as refusal:
-        context["refusal_reasons"] = [str(refusal)]
+def show_refusal(refusal: RegisterError, form: Any, context: dict[str, Any]) -> int:
+    """Put a service's refusal on its form's page; the status to send the page with."""
+    if isinstance(refusal, ValidationFailed):
+        apply_errors(form, refusal.errors)
+        return 422
+    if isinstance(refusal, TransitionRefused):
+        context["refusal_reasons"] = refusal.reasons
+        return 422
+    context["refusal_reasons"] = [str(refusal)]
+    if isinstance(refusal, VersionConflict):
+        context["refusal_title"] = "The issue changed while you were looking at it"
+        return 409
+    return 403
 
 
-def render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
-    # A POST that comes back to its form was refused or invalid: 422 lets clients tell.
-    status = 422 if request.method == "POST" else 200
-    return render(request, template, context, status=status)
+class FormPage:
+    """A form's page, and the one way a view shows a refusal on it: refused outright (403, no
+    form), or a service's refusal shown on the form (422 invalid or a refused step, 403 not
+    allowed, 409 changed by someone else)."""
 
+    def __init__(self, request: HttpRequest, template: str, **context: Any) -> None:
+        self.request = request
+        self.template = template
+        self.context = context
+        self.refusal: RegisterError | None = None
+        # A POST that comes back to its form was refused or invalid: 422 lets clients tell.
+        self.status = 422 if request.method == "POST" else 200
 
-def render_refused(
-    request: HttpRequest, template: str, reason: str, **context: Any
-) -> HttpResponse:
-    """The form's page without its form, saying why this user may not use it."""
-    refused = {**context, "form": None, "refusal_reasons": [reason]}
-    return render(request, template, refused, status=403)
+    @contextmanager
+    def refusals_shown_on(self, form: Any) -> Iterator[None]:
+        """Run a service call whose refusal is shown rather than raised. A `return` inside the
+        block is the success path; `self.refusal` holds what was refused."""
+        try:
+            yield
+        except RegisterError as refusal:
+            self.refusal = refusal
+            self.status = show_refusal(refusal, form, self.context)
+
+    def render(self) -> HttpResponse:
+        return render(self.request, self.template, self.context, status=self.status)
+
+    def refused(self, reason: str) -> HttpResponse:
+        """The page without its form, saying why this user may not use it."""
+        context = {**self.context, "form": None, "refusal_reasons": [reason]}
+        return render(self.request, self.template, context, status=403)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kir.catalogue.models import Region
-from kir.register.errors import ValidationFailed, VersionConflict
+from kir.register.errors import VersionConflict
 from kir.register.forms import (
     AffectedProductFormSet,
     IssueEditForm,
@@ -36,13 +36,7 @@ from kir.register.presenters import (
 )
 from kir.register.selectors import issue_get_visible
 from kir.register.services import issue_create_draft, issue_update
-from kir.register.views.common import (
-    Action,
-    acting_user,
-    apply_errors,
-    refusals_shown_on,
-    render_refused,
-)
+from kir.register.views.common import Action, FormPage, acting_user
 
 ISSUE_FIELDS = tuple(IssueForm.base_fields)
 
@@ -114,25 +108,18 @@ def _formset_errors(formset: Any) -> list[dict[str, str]]:
 @require_http_methods(["GET", "POST"])
 def issue_create(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
+    page = FormPage(request, "register/issue_form.html")
     if not may_report(user):
-        reason = "Your role may not report issues."
-        return render_refused(request, "register/issue_form.html", reason)
+        return page.refused("Your role may not report issues.")
     form = IssueForm(request.POST or None)
     formset = AffectedProductFormSet(request.POST or None, prefix="products")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid() and formset.is_valid():
-            try:
-                issue = issue_create_draft(
-                    actor=user, products=products_from(formset), **form.cleaned_data
-                )
-            except ValidationFailed as error:
-                apply_errors(form, error.errors)
-            else:
-                return redirect("register:detail", human_id=issue.human_id)
-        status = 422
-    context = {"form": form, "formset": formset, "formset_errors": _formset_errors(formset)}
-    return render(request, "register/issue_form.html", context, status=status)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        with page.refusals_shown_on(form):
+            products = products_from(formset)
+            issue = issue_create_draft(actor=user, products=products, **form.cleaned_data)
+            return redirect("register:detail", human_id=issue.human_id)
+    page.context.update(form=form, formset=formset, formset_errors=_formset_errors(formset))
+    return page.render()
 
 
 def _initial(issue: Issue) -> dict[str, Any]:
@@ -228,37 +215,32 @@ def _conflict_response(
 def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     issue = issue_get_visible(user=user, human_id=human_id)
+    page = FormPage(request, "register/issue_form.html", issue=issue)
     if not may_edit_issue(user, issue):
-        reason = (
-            f"Your role or organisation may not edit a {issue.get_state_display().lower()} issue."
-        )
-        return render_refused(request, "register/issue_form.html", reason, issue=issue)
+        state = issue.get_state_display().lower()
+        return page.refused(f"Your role or organisation may not edit a {state} issue.")
     may_override = may_override_language(user)
     if request.method == "GET":
         form = IssueEditForm(initial=_initial(issue), may_override=may_override)
         formset = AffectedProductFormSet(prefix="products", initial=_saved_products(issue))
-        return render(
-            request, "register/issue_form.html", {"issue": issue, "form": form, "formset": formset}
-        )
+        page.context.update(form=form, formset=formset)
+        return page.render()
     form = IssueEditForm(request.POST, may_override=may_override)
     formset = AffectedProductFormSet(request.POST, prefix="products")
-    context: dict[str, Any] = {"issue": issue, "form": form, "formset": formset}
-    context["refusal_reasons"] = []
+    page.context.update(form=form, formset=formset, formset_errors=_formset_errors(formset))
     if form.is_valid() and formset.is_valid():
         changes = _edit_changes(form, formset, issue)
         version = form.cleaned_data["version"]
         justification = form.cleaned_data.get("language_justification", "")
-        with refusals_shown_on(form, context):
-            try:
-                issue_update(
-                    issue=issue,
-                    actor=user,
-                    expected_version=version,
-                    language_justification=justification,
-                    **changes,
-                )
-            except VersionConflict as conflict:
-                return _conflict_response(request, conflict.current, changes, version)
+        with page.refusals_shown_on(form):
+            issue_update(
+                issue=issue,
+                actor=user,
+                expected_version=version,
+                language_justification=justification,
+                **changes,
+            )
             return redirect("register:detail", human_id=issue.human_id)
-    context["formset_errors"] = _formset_errors(formset)
-    return render(request, "register/issue_form.html", context, status=422)
+        if isinstance(page.refusal, VersionConflict):
+            return _conflict_response(request, page.refusal.current, changes, version)
+    return page.render()

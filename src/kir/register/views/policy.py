@@ -15,7 +15,7 @@ from kir.register.forms import PolicyForm
 from kir.register.models import ThresholdPolicy
 from kir.register.permissions import may_edit_policy
 from kir.register.services import policy_update
-from kir.register.views.common import acting_user, refusals_shown_on, render_form, render_refused
+from kir.register.views.common import FormPage, acting_user
 
 
 def _policy_history() -> list[ThresholdPolicy]:
@@ -41,18 +41,16 @@ def policy_page(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     history = _policy_history()
     in_force = next((p for p in history if p.in_force), None)
+    page = FormPage(request, "register/policy.html", history=history, in_force=in_force)
     editable = may_edit_policy(user)
     if request.method == "POST" and not editable:
-        reason = "Only SECAS administrators may change the policy."
-        return render_refused(
-            request, "register/policy.html", reason, history=history, in_force=in_force
-        )
+        return page.refused("Only SECAS administrators may change the policy.")
     form = PolicyForm(request.POST or None, initial=_initial(in_force)) if editable else None
-    context: dict[str, Any] = {"history": history, "in_force": in_force, "form": form}
-    context["next_version"] = (history[0].version + 1) if history else 1
+    page.context["form"] = form
+    page.context["next_version"] = (history[0].version + 1) if history else 1
     if request.method == "POST" and form is not None and form.is_valid():
-        with refusals_shown_on(form, context):
+        with page.refusals_shown_on(form):
             policy = policy_update(actor=user, **form.cleaned_data)
             messages.success(request, f"Threshold policy version {policy.version} is now in force.")
             return redirect("register:policy")
-    return render_form(request, "register/policy.html", context)
+    return page.render()
