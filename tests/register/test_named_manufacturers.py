@@ -1,6 +1,6 @@
 """The manufacturers each issue names, kept on its row by triggers (register migration 0006).
 
-PostgreSQL only: the manufacturer filter reads the column there (selectors.issues); SQLite
+PostgreSQL only: the manufacturer filter reads the column there (selectors.filters); SQLite
 answers the same filter from the products themselves, and tests/register/test_selectors.py
 checks both give the same issues.
 """
@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from kir.register.models import AffectedProduct
-from kir.register.selectors.issues import NAMED_MANUFACTURERS_COLUMN
+from kir.register.sql import NAMED_MANUFACTURERS_COLUMN
 from tests.factories import (
     AffectedProductFactory,
     DeviceVersionFactory,

@@ -208,7 +208,7 @@ def test_its_rows_label_each_product_through_which_an_issue_touches_an_item(cast
     )
 
     def labels(result) -> dict[str, list[str]]:
-        return {m.human_id: [label for label, _ in m.products] for m in result.matches}
+        return {m.human_id: [p.label for p in m.products] for m in result.matches}
 
     other = cast.other_version
     other_label = (

@@ -25,13 +25,14 @@ from kir.register.selectors import (
     evidence_get_visible,
     evidence_visible_to,
     issue_get_visible,
-    issue_manufacturer_organisations,
     issue_search,
     issue_search_queryset,
     issues_visible_to,
+    named_manufacturer_organisations,
+    public_states_for,
     statements_visible_to,
 )
-from kir.register.selectors.issues import FEW_VERSIONS, public_states_for
+from kir.register.selectors.filters import FEW_VERSIONS
 from kir.register.workflow import PUBLIC_STATES
 from tests.factories import (
     AffectedProductFactory,
@@ -201,14 +202,15 @@ def test_evidence_of_a_hidden_issue_does_not_exist(cast, settings, tmp_path):
 
 def test_it_lists_the_manufacturer_organisations_of_an_issue(cast):
     issue = cast.issue(IssueState.DRAFT)
-    assert list(issue_manufacturer_organisations(issue=issue)) == [
-        cast.organisations["named_manufacturer"]
-    ]
+    assert named_manufacturer_organisations(issue) == (
+        [cast.organisations["named_manufacturer"]],
+        [],
+    )
     AffectedProductFactory(issue=issue, dmc=cast.combination, device_version=None)
     hub_maker = cast.other_version.device_model.manufacturer
     hub_maker.organisation = OrganisationFactory(name="Hub maker", category="manufacturer")
     hub_maker.save()
-    names = [o.name for o in issue_manufacturer_organisations(issue=issue)]
+    names = [o.name for o in named_manufacturer_organisations(issue)[0]]
     assert names == ["Cast named manufacturer", "Hub maker"]
 
 
@@ -279,7 +281,7 @@ def catalogue_issues(cast):
 def test_it_filters_by_product(
     cast, catalogue_issues, filters, expected, few_versions, monkeypatch
 ):
-    monkeypatch.setattr("kir.register.selectors.issues.FEW_VERSIONS", few_versions)
+    monkeypatch.setattr("kir.register.selectors.filters.FEW_VERSIONS", few_versions)
     names = dict(zip(["on_version", "on_dmc", "unrelated"], catalogue_issues, strict=True))
     found = set(human_ids(issue_search_queryset(user=cast.users["secas"], filters=filters)))
     assert found == {names[name].human_id for name in expected}
@@ -447,10 +449,8 @@ def test_it_sorts_by_relevance_only_with_search_text(cast):
     assert human_ids(issue_search(user=user, sort="relevance")) == [weak.human_id, strong.human_id]
 
 
-def test_it_agrees_with_the_services_on_who_the_named_manufacturers_are(cast):
-    """Notices go to the organisations the services find; they must be the ones that see it."""
-    from kir.register.services._common import manufacturer_organisations
-
+def test_every_named_manufacturer_sees_the_notified_issue(cast):
+    """Notices go to `named_manufacturer_organisations`; each of them must see the issue."""
     issue = cast.issue(IssueState.MANUFACTURER_NOTIFIED)
     AffectedProductFactory(issue=issue, dmc=cast.combination, device_version=None)
     hub_maker = cast.other_version.device_model.manufacturer
@@ -461,10 +461,8 @@ def test_it_agrees_with_the_services_on_who_the_named_manufacturers_are(cast):
         organisation=cast.organisations["other_party"],
         role=InvolvementRole.MANUFACTURER,
     )
-    notified, _ = manufacturer_organisations(issue)
-    named = list(issue_manufacturer_organisations(issue=issue))
-    assert {o.pk for o in notified} == {o.pk for o in named}
-    assert len(named) == 3
+    named, unreachable = named_manufacturer_organisations(issue)
+    assert (len(named), unreachable) == (3, [])
     for organisation in named:
         member = UserFactory(organisation=organisation)
         assert issue.human_id in visible_ids(member), organisation.name

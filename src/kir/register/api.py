@@ -47,6 +47,7 @@ from kir.register.errors import (
     VersionConflict,
 )
 from kir.register.presenters import IssueDetail, available_transitions, issue_detail_for
+from kir.register.procurement_input import parse_procurement_line
 from kir.register.selectors import (
     IssueFilters,
     ProcurementRow,
@@ -55,7 +56,6 @@ from kir.register.selectors import (
     procurement_check_rows,
     statements_visible_to,
 )
-from kir.register.selectors.procurement import parse_procurement_line
 from kir.register.services import (
     issue_create_draft,
     issue_transition,
@@ -286,7 +286,7 @@ def _match(match: ProcurementRow) -> dict[str, Any]:
         "disputed": match.disputed,
         "withdrawn": match.withdrawn,
         "published_at": match.published_at,
-        "products": [{"product": label, "status": status} for label, status in match.products],
+        "products": [{"product": p.label, "status": p.status} for p in match.products],
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kir.accounts.permissions import Permission, user_has_permission
-from kir.register.selectors import issue_manufacturer_organisations
+from kir.register.selectors.visibility import is_named_manufacturer
 from kir.register.workflow import FROZEN_STATES, user_can_edit
 
 if TYPE_CHECKING:
@@ -36,10 +36,7 @@ def is_frozen(issue: Issue) -> bool:
 
 
 def speaks_for_named_manufacturer(actor: User, issue: Issue) -> bool:
-    organisation_id = getattr(actor, "organisation_id", None)
-    if organisation_id is None:
-        return False
-    return issue_manufacturer_organisations(issue=issue).filter(pk=organisation_id).exists()
+    return is_named_manufacturer(issue, getattr(actor, "organisation_id", None))
 
 
 def may_report(actor: User) -> bool:

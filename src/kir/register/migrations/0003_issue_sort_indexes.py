@@ -1,6 +1,6 @@
 """Read-path indexes: the register list's date sorts, and issues through an affected DMC.
 
-Sorts (selectors.issues.SORTS), newest first: a page of the list is the top of one of these orders; with an index in that order the database
+Sorts (selectors.filters.SORTS), newest first: a page of the list is the top of one of these orders; with an index in that order the database
 reads the first matching rows and stops, instead of sorting every visible issue for each page
 (20,000 at benchmark scale). Plain SQL that SQLite and PostgreSQL both accept; they are not
 model state (Issue.Meta), so `makemigrations` leaves them alone. An index read backwards serves

@@ -1,6 +1,6 @@
 """Read-path indexes for the ranked sorts of the register list, on PostgreSQL.
 
-`-impact` and `-evidence` (selectors.issues.SORTS) order by a CASE that ranks the level, then
+`-impact` and `-evidence` (selectors.filters.SORTS) order by a CASE that ranks the level, then
 newest update first. Without an index in that order the database ranks and sorts every visible
 issue to serve one page (20,000 at benchmark scale). PostgreSQL uses an index on the same
 expression; the CASE below must stay the one `_ranked` builds (same values, same order, ELSE -1),

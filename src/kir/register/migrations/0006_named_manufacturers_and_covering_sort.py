@@ -5,7 +5,7 @@ Named manufacturers. A manufacturer filter asks for the issues naming one of the
 device versions, directly or as a member of an affected DMC. For a whole manufacturer (a third of
 the register at benchmark scale) that meant hashing over 10,000 product rows for every list.
 `register_issue.named_manufacturer_ids` holds the ids of those manufacturers, sorted, so the
-filter is one array test per issue (selectors.issues). Statement triggers on the affected
+filter is one array test per issue (selectors.filters). Statement triggers on the affected
 products (and on new issues) keep it in step: whatever writes products (services, bulk loads,
 tests), the issues it touched are recomputed in one set-based UPDATE per statement, which also
 plans well on tables that have no statistics yet, and rows whose array is unchanged are left

@@ -1,156 +1,94 @@
 """The procurement check (seed option 3(a)): is anything known about what we are about to buy?
 
-A Party pastes or picks device models, model + firmware, or DMCs and sees every issue on the
-register (published, resolved, closed, and withdrawn ones marked as such) that touches them. An
-item touches an issue through an affected product that is one of its device versions, or a DMC
-that contains one of them; a DMC item also touches issues naming any of its member versions.
+A Party pastes or picks device models, model + firmware, or DMCs (procurement_input.py) and sees
+every issue on the register (published, resolved, closed, and withdrawn ones marked as such)
+that touches them. An item touches an issue through an affected product that is one of its
+device versions, or a DMC that contains one of them; a DMC item also touches issues naming any
+of its member versions.
 
-The whole check costs a fixed handful of queries however many items are checked, and answers
-per item the number of touching issues and one page of them (`offset`, `limit`).
+One pipeline: the catalogue reads find each item's versions and DMCs, one plain SQL statement
+finds the visible products naming them, and `procurement_check_rows` answers per item the number
+of touching issues and one page of them as plain values (the API). `procurement_check` (the page)
+loads the page's model objects on top of those rows. The whole check costs a fixed handful of
+queries however many items are checked.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from django.db import connection
 from django.utils import timezone
 
 from kir.catalogue.models import DMC, DeviceVersion
-from kir.identifiers import (
-    IdentifierError,
-    normalise_firmware_version,
-    normalise_manufacturer_id,
-    normalise_model_id,
-)
 from kir.register.models import AffectedProduct, Issue, IssueState, RootCauseStatus
-from kir.register.selectors.issues import public_states_for
+from kir.register.procurement_input import ProcurementItem
+from kir.register.selectors.visibility import public_states_for
+from kir.register.sql import column_among
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from kir.accounts.models import User
 
-MAX_PROCUREMENT_ITEMS = 500
-_DMC = re.compile(r"^DMC-[0-9A-F]{12}$")
-_SEPARATORS = re.compile(r"[\s/,;]+")
-_FIRMWARE_WORDS = frozenset({"fw", "firmware"})
-LINE_FORMAT = (
-    "expected MANUFACTURER MODEL (4 and 8 hex digits), optionally followed by fw FIRMWARE "
-    "(8 hex digits), or a DMC identifier (DMC- and 12 hex digits)"
-)
+# Matches answered per item unless the caller asks for another page size. A 1-10 line check of
+# popular models can touch hundreds of issues; the total says how many there are, and `offset`
+# pages through them.
+PROCUREMENT_PAGE_SIZE = 20
+MAX_PROCUREMENT_PAGE_SIZE = 500
+# The issue fields the page shows; the long texts stay in the database.
+_LONG_TEXTS = ("summary", "description", "impact_rationale")
 
-ItemKind = Literal["model", "firmware", "dmc"]
+MatchT = TypeVar("MatchT")
 
 
 @dataclass(frozen=True)
-class ProcurementItem:
-    """A model (any firmware), a model at one firmware version, or a DMC; ids normalised."""
-
-    kind: ItemKind
-    manufacturer: str = ""
-    model: str = ""
-    firmware: str = ""
-    dmc: str = ""
+class ProcurementResult(Generic[MatchT]):
+    item: ProcurementItem
+    # False when the catalogue has no such model, version or DMC: "nothing known" would mislead.
+    in_catalogue: bool
+    # One page of the issues touching the item, and how many there are in all.
+    matches: list[MatchT]
+    total: int = 0
+    offset: int = 0
 
     @property
-    def label(self) -> str:
-        if self.kind == "dmc":
-            return self.dmc
-        label = f"{self.manufacturer}/{self.model}"
-        return f"{label}/{self.firmware}" if self.firmware else label
+    def more(self) -> int:
+        """How many touching issues come after this page."""
+        return max(0, self.total - self.offset - len(self.matches))
 
 
-def procurement_item(
-    *, manufacturer: str = "", model: str = "", firmware: str = "", dmc: str = ""
-) -> ProcurementItem:
-    """An item from separate fields; IdentifierError (a ValueError) names the bad field."""
-    if dmc.strip():
-        identifier = dmc.strip().upper()
-        if not _DMC.match(identifier):
-            raise IdentifierError(f"DMC identifier: expected DMC- and 12 hex digits, got {dmc!r}")
-        return ProcurementItem(kind="dmc", dmc=identifier)
-    manufacturer_id = normalise_manufacturer_id(manufacturer)
-    model_id = normalise_model_id(model)
-    if not firmware.strip():
-        return ProcurementItem(kind="model", manufacturer=manufacturer_id, model=model_id)
-    return ProcurementItem(
-        kind="firmware",
-        manufacturer=manufacturer_id,
-        model=model_id,
-        firmware=normalise_firmware_version(firmware),
-    )
+class ProcurementProduct(NamedTuple):
+    """An affected product through which an issue touches an item."""
 
-
-def procurement_item_for_version(version: DeviceVersion) -> ProcurementItem:
-    """An item for a device version picked from the catalogue (its model at its firmware)."""
-    model = version.device_model
-    return ProcurementItem(
-        kind="firmware",
-        manufacturer=model.manufacturer.identifier,
-        model=model.model_id,
-        firmware=version.firmware_version,
-    )
+    product_id: int
+    # MANUFACTURER/MODEL/FIRMWARE of its device version, or its DMC identifier.
+    label: str
+    status: str
 
 
 @dataclass(frozen=True)
-class ProcurementLineError:
-    line: int
-    text: str
-    message: str
+class ProcurementRow:
+    """An issue touching an item, as plain values: what the API answers for it."""
 
-    def __str__(self) -> str:
-        return f"line {self.line} ({self.text!r}): {self.message}"
-
-
-def parse_procurement_line(text: str) -> ProcurementItem:
-    """One pasted line: "1A2B 00012345", "1A2B/00012345 fw 01020304", "DMC-0123456789AB"."""
-    stripped = text.strip()
-    if stripped.upper().startswith("DMC-"):
-        return procurement_item(dmc=stripped)
-    tokens = [token for token in _SEPARATORS.split(stripped) if token]
-    if len(tokens) == 4 and tokens[2].lower() in _FIRMWARE_WORDS:
-        del tokens[2]
-    if len(tokens) not in (2, 3):
-        raise IdentifierError(LINE_FORMAT)
-    firmware = tokens[2] if len(tokens) == 3 else ""
-    return procurement_item(manufacturer=tokens[0], model=tokens[1], firmware=firmware)
-
-
-def parse_procurement_text(
-    text: str,
-) -> tuple[list[ProcurementItem], list[ProcurementLineError]]:
-    """Items of a pasted list, one per line (blank and # lines skipped), and each bad line's error.
-
-    Duplicates are checked once. Lines beyond MAX_PROCUREMENT_ITEMS items are refused, not cut
-    silently.
-    """
-    items: dict[ProcurementItem, None] = {}
-    errors: list[ProcurementLineError] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        try:
-            item = parse_procurement_line(line)
-        except IdentifierError as error:
-            errors.append(ProcurementLineError(number, line.strip(), str(error)))
-            continue
-        if item not in items and len(items) >= MAX_PROCUREMENT_ITEMS:
-            message = f"too many items: at most {MAX_PROCUREMENT_ITEMS} are checked at once"
-            errors.append(ProcurementLineError(number, line.strip(), message))
-            continue
-        items.setdefault(item, None)
-    return list(items), errors
+    issue_id: int
+    human_id: str
+    title: str
+    state: str
+    disputed: bool
+    withdrawn: bool
+    published_at: datetime | None
+    products: list[ProcurementProduct]
 
 
 @dataclass
 class ProcurementMatch:
-    """An issue touching the item, with the affected-product rows through which it does."""
+    """An issue touching the item, with the affected products through which it does, as model
+    objects with their catalogue entries (for the page)."""
 
     issue: Issue
     products: list[AffectedProduct] = field(default_factory=list)
@@ -164,20 +102,7 @@ class ProcurementMatch:
         return self.issue.is_disputed
 
 
-@dataclass
-class ProcurementResult:
-    item: ProcurementItem
-    # False when the catalogue has no such model, version or DMC: "nothing known" would mislead.
-    in_catalogue: bool
-    # One page of the issues touching the item, and how many there are in all.
-    matches: list[ProcurementMatch]
-    total: int = 0
-    offset: int = 0
-
-    @property
-    def more(self) -> int:
-        """How many touching issues come after this page."""
-        return max(0, self.total - self.offset - len(self.matches))
+ProcurementRowsResult = ProcurementResult[ProcurementRow]
 
 
 @dataclass
@@ -270,42 +195,27 @@ def _add_dmc_targets(targets: dict[ProcurementItem, _Targets], labels: _Labels) 
             labels.versions[member_id] = f"{manufacturer}/{model}/{firmware}"
 
 
-# The issue fields a procurement result shows; the long texts stay in the database.
-_LONG_TEXTS = ("summary", "description", "impact_rationale")
-# Matches answered per item unless the caller asks for another page size. A 1-10 line check of
-# popular models can touch hundreds of issues; the total says how many there are, and `offset`
-# pages through them.
-PROCUREMENT_PAGE_SIZE = 20
-MAX_PROCUREMENT_PAGE_SIZE = 500
+class _ProductRow(NamedTuple):
+    """One affected product on the register naming a checked version or DMC."""
 
-# (affected product id, issue id, device version id, DMC id, status): one narrow row per product.
-_ProductRow = tuple[int, int, int | None, int | None, str]
-
-
-def _among(column: str, values: Collection[Any], array_type: str) -> tuple[str, list[Any]]:
-    """`column` among `values` in plain SQL: one typed array parameter on PostgreSQL (a list of
-    thousands of literals costs it more to plan than to run; untyped, small ids would arrive as
-    smallint[] and keep it off the covering indexes), placeholders on SQLite."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::{array_type}[])", [sorted(values)]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", sorted(values)
+    product_id: int
+    issue_id: int
+    device_version_id: int | None
+    dmc_id: int | None
+    status: str
 
 
 def _register_rows(
     user: User | AnonymousUser, versions: set[int], dmcs: set[int]
 ) -> tuple[list[_ProductRow], dict[int, int]]:
     """Affected-product rows naming `versions` or `dmcs` whose issue is on the register and
-    visible to `user` (`public_states_for`), as narrow tuples, with each such issue's rank in the
-    display order: newest publication first (never-published issues last), then oldest issue
-    first.
+    visible to `user` (`public_states_for`), with each such issue's rank in the display order:
+    newest publication first (never-published issues last), then oldest issue first.
 
-    One statement in plain SQL, the same on both engines. A product names a device version or a
-    DMC, never both (a check constraint), so the two lookups are disjoint and go through their
-    own index, from which PostgreSQL reads them alone (register migration 0007); each row then
-    joins its issue by id, whose state and publication date an index also holds (0006), and the
-    database ranks the issues. As one OR over both columns it read every product's table row; as
-    an ORM queryset it cost more to build than to run. Nothing is made into a model object: a
-    dense check names thousands of rows, and only one page of them per item is shown.
+    One statement in plain SQL, the same on both engines, read as narrow rows: a dense check
+    names thousands of products and only one page of them per item is shown. A product names a
+    device version or a DMC, never both (a check constraint), so the two lookups are disjoint
+    and each goes through its own covering index (register migrations 0006 and 0007).
     """
     states = public_states_for(user)
     if not states or not (versions or dmcs):
@@ -320,10 +230,10 @@ def _register_rows(
     arms, params = [], []
     for column, ids, named in lookups:
         if ids:
-            condition, condition_params = _among(column, ids, "bigint")
+            condition, condition_params = column_among(column, ids, "bigint")
             arms.append(f"SELECT id, issue_id, {named}, status FROM {product} WHERE {condition}")
             params += condition_params
-    visible, visible_params = _among("i.state", states, "text")
+    visible, visible_params = column_among("i.state", states, "text")
     sql = (
         "SELECT p.id, p.issue_id, p.device_version_id, p.dmc_id, p.status, "
         "DENSE_RANK() OVER (ORDER BY i.published_at DESC NULLS LAST, p.issue_id) "
@@ -334,9 +244,10 @@ def _register_rows(
     rank: dict[int, int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *visible_params])
-        for pk, issue_id, version_id, dmc_id, status, position in cursor.fetchall():
-            rows.append((pk, issue_id, version_id, dmc_id, status))
-            rank[issue_id] = position
+        for *values, position in cursor.fetchall():
+            row = _ProductRow(*values)
+            rows.append(row)
+            rank[row.issue_id] = position
     return rows, rank
 
 
@@ -358,10 +269,10 @@ class _RowsByProduct:
     def of(cls, rows: list[_ProductRow]) -> _RowsByProduct:
         grouped = cls()
         for row in rows:
-            if row[2] is not None:
-                grouped.by_version[row[2]].append(row)
-            else:
-                grouped.by_dmc[row[3]].append(row)  # type: ignore[index]
+            if row.device_version_id is not None:
+                grouped.by_version[row.device_version_id].append(row)
+            elif row.dmc_id is not None:
+                grouped.by_dmc[row.dmc_id].append(row)
         return grouped
 
     def naming(self, target: _Targets) -> list[_ProductRow]:
@@ -382,28 +293,9 @@ def _item_page(
 ) -> _ItemPage:
     touching: dict[int, list[_ProductRow]] = defaultdict(list)
     for row in rows.naming(target):
-        touching[row[1]].append(row)
+        touching[row.issue_id].append(row)
     page = sorted(touching, key=order)[offset : offset + limit]
     return _ItemPage(len(touching), {issue_id: sorted(touching[issue_id]) for issue_id in page})
-
-
-def _page_products(ids: set[int], issues: dict[int, Issue]) -> dict[int, AffectedProduct]:
-    """The page's affected products with their issue, device version (model, manufacturer) and
-    DMC attached. The catalogue entries are read by id, each once: joining them to the products
-    made PostgreSQL hash the whole catalogue for a page of a few hundred rows."""
-    products = AffectedProduct.objects.in_bulk(ids)
-    versions = DeviceVersion.objects.select_related("device_model__manufacturer").in_bulk(
-        {p.device_version_id for p in products.values() if p.device_version_id}
-    )
-    combinations = DMC.objects.in_bulk({p.dmc_id for p in products.values() if p.dmc_id})
-    for product in products.values():
-        if product.issue_id in issues:
-            product.issue = issues[product.issue_id]
-        if product.device_version_id:
-            product.device_version = versions[product.device_version_id]
-        if product.dmc_id:
-            product.dmc = combinations[product.dmc_id]
-    return products
 
 
 @dataclass
@@ -421,9 +313,14 @@ class _Check:
     def in_catalogue(self, item: ProcurementItem) -> bool:
         return bool(self.targets[item].versions or self.targets[item].dmcs)
 
-    def rows(self) -> list[_ProductRow]:
-        pages = self.pages.values()
-        return [row for page in pages for rows in page.products.values() for row in rows]
+    def product(self, row: _ProductRow) -> ProcurementProduct:
+        # Every row of a page names one of its item's versions or DMCs, which the catalogue
+        # reads of the check labelled.
+        if row.device_version_id is not None:
+            label = self.labels.versions[row.device_version_id]
+        else:
+            label = self.labels.dmcs[row.dmc_id]  # type: ignore[index]
+        return ProcurementProduct(row.product_id, label, row.status)
 
 
 def _check(
@@ -443,81 +340,22 @@ def _check(
     return _Check(targets, pages, offset, labels)
 
 
-def procurement_check(
-    *,
-    user: User | AnonymousUser,
-    items: list[ProcurementItem],
-    offset: int = 0,
-    limit: int = PROCUREMENT_PAGE_SIZE,
-) -> list[ProcurementResult]:
-    """For each item, in order, the register issues visible to `user` that touch it: their
-    number (`total`) and one page of them, newest publication first, from `offset`.
-
-    Issues come with their list fields; summary, description and impact rationale are deferred.
-    Only the page's issues and affected products (with their catalogue entries) are read whole,
-    so the cost follows the page, not how many issues a popular model has.
-    """
-    check = _check(user, items, offset, limit)
-    issues = Issue.objects.defer(*_LONG_TEXTS).in_bulk(check.issue_ids())
-    products = _page_products({row[0] for row in check.rows()}, issues)
-    return [
-        ProcurementResult(
-            item=item,
-            in_catalogue=check.in_catalogue(item),
-            # An issue or product deleted since the rows were read is left out, not an error.
-            matches=[
-                ProcurementMatch(
-                    issues[issue_id], [products[row[0]] for row in rows if row[0] in products]
-                )
-                for issue_id, rows in check.pages[item].products.items()
-                if issue_id in issues
-            ],
-            total=check.pages[item].total,
-            offset=check.offset,
-        )
-        for item in items
-    ]
-
-
-@dataclass(frozen=True)
-class ProcurementRow:
-    """An issue touching an item, as plain values: what the API answers for it."""
-
+class _IssueValues(NamedTuple):
     human_id: str
     title: str
     state: str
-    disputed: bool
-    withdrawn: bool
+    root_cause_status: str
     published_at: datetime | None
-    # (MANUFACTURER/MODEL/FIRMWARE or DMC identifier, product status) of each affected product
-    # through which the issue touches the item.
-    products: list[tuple[str, str]]
 
 
-@dataclass(frozen=True)
-class ProcurementRowsResult:
-    item: ProcurementItem
-    in_catalogue: bool
-    matches: list[ProcurementRow]
-    total: int
-    offset: int
-
-    @property
-    def more(self) -> int:
-        return max(0, self.total - self.offset - len(self.matches))
-
-
-def _page_issue_values(
-    user: User | AnonymousUser, ids: set[int]
-) -> dict[int, tuple[str, str, str, str, datetime | None]]:
-    """Human id, title, state, root-cause status and publication date of the issues on the
-    pages, read again through visibility: an issue gone from view since the rows were read is
-    left out."""
+def _page_issue_values(user: User | AnonymousUser, ids: set[int]) -> dict[int, _IssueValues]:
+    """The listed fields of the issues on the pages, read again through visibility: an issue
+    gone from view since the rows were read is left out."""
     states = public_states_for(user)
     if not ids or not states:
         return {}
-    among, among_params = _among("id", ids, "bigint")
-    visible, visible_params = _among("state", states, "text")
+    among, among_params = column_among("id", ids, "bigint")
+    visible, visible_params = column_among("state", states, "text")
     sql = (
         "SELECT id, human_id, title, state, root_cause_status, published_at "
         f"FROM {Issue._meta.db_table} WHERE {among} AND {visible}"
@@ -527,7 +365,7 @@ def _page_issue_values(
         rows = cursor.fetchall()
     # A plain cursor skips the ORM's converters: SQLite gives the stored UTC time naive.
     return {
-        pk: (human_id, title, state, root_cause, _aware(published_at))
+        pk: _IssueValues(human_id, title, state, root_cause, _aware(published_at))
         for pk, human_id, title, state, root_cause, published_at in rows
     }
 
@@ -544,32 +382,28 @@ def procurement_check_rows(
     items: list[ProcurementItem],
     offset: int = 0,
     limit: int = PROCUREMENT_PAGE_SIZE,
-) -> list[ProcurementRowsResult]:
-    """`procurement_check` as plain values (for the API): the same items, totals and pages of the
-    same visible issues, with only the fields the API answers, and no model object made."""
+) -> list[ProcurementResult[ProcurementRow]]:
+    """For each item, in order, the register issues visible to `user` that touch it: their
+    number (`total`) and one page of them, newest publication first, from `offset`, as plain
+    values; no model object is made."""
     check = _check(user, items, offset, limit)
     issues = _page_issue_values(user, check.issue_ids())
-    # Every row of a page names one of its item's versions or DMCs, which the catalogue reads
-    # of the check labelled.
-    versions, dmcs = check.labels.versions, check.labels.dmcs
 
     def match(issue_id: int, rows: list[_ProductRow]) -> ProcurementRow:
-        human_id, title, state, root_cause, published_at = issues[issue_id]
+        issue = issues[issue_id]
         return ProcurementRow(
-            human_id=human_id,
-            title=title,
-            state=state,
-            disputed=root_cause == RootCauseStatus.DISPUTED,
-            withdrawn=state == IssueState.WITHDRAWN,
-            published_at=published_at,
-            products=[
-                (versions[row[2]] if row[2] is not None else dmcs[row[3]], row[4])  # type: ignore[index]
-                for row in rows
-            ],
+            issue_id=issue_id,
+            human_id=issue.human_id,
+            title=issue.title,
+            state=issue.state,
+            disputed=issue.root_cause_status == RootCauseStatus.DISPUTED,
+            withdrawn=issue.state == IssueState.WITHDRAWN,
+            published_at=issue.published_at,
+            products=[check.product(row) for row in rows],
         )
 
     return [
-        ProcurementRowsResult(
+        ProcurementResult(
             item=item,
             in_catalogue=check.in_catalogue(item),
             # An issue deleted or withdrawn from view since the rows were read is left out.
@@ -582,4 +416,59 @@ def procurement_check_rows(
             offset=check.offset,
         )
         for item in items
+    ]
+
+
+def _page_products(ids: set[int], issues: dict[int, Issue]) -> dict[int, AffectedProduct]:
+    """The page's affected products with their issue, device version (model, manufacturer) and
+    DMC attached. The catalogue entries are read by id, each once, rather than joined to the
+    products, which would have the database hash the whole catalogue for one page."""
+    products = AffectedProduct.objects.in_bulk(ids)
+    versions = DeviceVersion.objects.select_related("device_model__manufacturer").in_bulk(
+        {p.device_version_id for p in products.values() if p.device_version_id}
+    )
+    combinations = DMC.objects.in_bulk({p.dmc_id for p in products.values() if p.dmc_id})
+    for product in products.values():
+        if product.issue_id in issues:
+            product.issue = issues[product.issue_id]
+        if product.device_version_id:
+            product.device_version = versions[product.device_version_id]
+        if product.dmc_id:
+            product.dmc = combinations[product.dmc_id]
+    return products
+
+
+def procurement_check(
+    *,
+    user: User | AnonymousUser,
+    items: list[ProcurementItem],
+    offset: int = 0,
+    limit: int = PROCUREMENT_PAGE_SIZE,
+) -> list[ProcurementResult[ProcurementMatch]]:
+    """`procurement_check_rows` with the page's issues and affected products (with their
+    catalogue entries) loaded as model objects; summary, description and impact rationale are
+    deferred. Only the page is read whole, so the cost follows the page, not how many issues a
+    popular model has."""
+    results = procurement_check_rows(user=user, items=items, offset=offset, limit=limit)
+    rows = [match for result in results for match in result.matches]
+    issues = Issue.objects.defer(*_LONG_TEXTS).in_bulk({row.issue_id for row in rows})
+    product_ids = {product.product_id for row in rows for product in row.products}
+    products = _page_products(product_ids, issues)
+    return [
+        ProcurementResult(
+            item=result.item,
+            in_catalogue=result.in_catalogue,
+            # An issue or product deleted since the rows were read is left out, not an error.
+            matches=[
+                ProcurementMatch(
+                    issues[row.issue_id],
+                    [products[p.product_id] for p in row.products if p.product_id in products],
+                )
+                for row in result.matches
+                if row.issue_id in issues
+            ],
+            total=result.total,
+            offset=result.offset,
+        )
+        for result in results
     ]

@@ -1,24 +1,22 @@
-"""Helpers the register services share: permission checks, locking, versioning, manufacturers."""
+"""Helpers the register services share: permission checks, locking, versioning, involvement."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from kir.accounts.models import Organisation, User
 from kir.accounts.permissions import Permission
-from kir.catalogue.models import Manufacturer
 from kir.register.errors import PermissionRefused, ValidationFailed, VersionConflict
 from kir.register.models import (
-    AffectedProduct,
     Involvement,
-    InvolvementRole,
     Issue,
     ManufacturerNotice,
 )
 from kir.register.permissions import has_permission, is_frozen, is_secas_with
+from kir.register.selectors.visibility import issue_is_visible_to
 
 
 def require_permission(actor: User, permission: Permission, action: str) -> None:
@@ -43,9 +41,7 @@ def require_secas(actor: User, permission: Permission, action: str) -> None:
 
 def require_visible(actor: User, issue: Issue) -> None:
     """The selectors decide visibility; a service never acts on an issue its actor cannot see."""
-    from kir.register.selectors import issues_visible_to
-
-    if not issues_visible_to(user=actor).filter(pk=issue.pk).exists():
+    if not issue_is_visible_to(actor, issue):
         raise PermissionRefused("You cannot act on this issue.")
 
 
@@ -85,48 +81,6 @@ def write_issue(issue: Issue, *, expected_version: int | None = None, **fields: 
         raise VersionConflict(Issue.objects.get(pk=issue.pk))
     issue.refresh_from_db()
     return issue
-
-
-def named_manufacturers(issue: Issue) -> list[Manufacturer]:
-    """Manufacturers of the affected device versions and of every member of the affected DMCs."""
-    products = AffectedProduct.objects.filter(issue=issue)
-    direct = products.filter(device_version__isnull=False).values(
-        "device_version__device_model__manufacturer_id"
-    )
-    in_dmcs = products.filter(dmc__isnull=False).values(
-        "dmc__members__device_model__manufacturer_id"
-    )
-    return list(
-        Manufacturer.objects.filter(Q(pk__in=direct) | Q(pk__in=in_dmcs))
-        .select_related("organisation")
-        .order_by("name")
-    )
-
-
-def manufacturer_organisations(issue: Issue) -> tuple[list[Organisation], list[str]]:
-    """Organisations speaking for the named manufacturers (plus any organisation involved as
-    manufacturer), and the names of catalogue manufacturers that have no organisation."""
-    organisations: dict[int, Organisation] = {}
-    unreachable = []
-    for maker in named_manufacturers(issue):
-        if maker.organisation is None:
-            unreachable.append(maker.name)
-        else:
-            organisations.setdefault(maker.organisation.pk, maker.organisation)
-    involved = Organisation.objects.filter(
-        involvements__issue=issue, involvements__role=InvolvementRole.MANUFACTURER
-    )
-    for organisation in involved:
-        organisations.setdefault(organisation.pk, organisation)
-    ordered = sorted(organisations.values(), key=lambda o: o.name)
-    return ordered, unreachable
-
-
-def is_named_manufacturer(issue: Issue, organisation: Organisation | None) -> bool:
-    if organisation is None:
-        return False
-    organisations, _ = manufacturer_organisations(issue)
-    return any(o.pk == organisation.pk for o in organisations)
 
 
 def set_involvement(

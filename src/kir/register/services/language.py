@@ -12,7 +12,8 @@ from kir.register.language import Hit, check_texts, text_digest
 from kir.register.models import Issue, LanguageOverride, ProhibitedPhrase, Statement
 from kir.register.permissions import may_override_language
 from kir.register.policy import LanguageFinding
-from kir.register.services._common import named_manufacturers, require_secas, require_visible
+from kir.register.selectors.visibility import named_manufacturers
+from kir.register.services._common import require_secas, require_visible
 
 _ISSUE_FIELDS = {"title": "Title", "summary": "Summary", "description": "Description"}
 

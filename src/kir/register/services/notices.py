@@ -31,9 +31,11 @@ from kir.register.models import (
     StatementKind,
 )
 from kir.register.policy import add_business_days
-from kir.register.services._common import (
+from kir.register.selectors.visibility import (
     is_named_manufacturer,
-    manufacturer_organisations,
+    named_manufacturer_organisations,
+)
+from kir.register.services._common import (
     record_response,
     reindex,
     require_not_frozen,
@@ -140,7 +142,7 @@ def send_manufacturer_notices(
     issue: Issue, actor: User, *, only_missing: bool = False
 ) -> list[ManufacturerNotice]:
     """Notify every organisation speaking for a named manufacturer (or only those not yet told)."""
-    organisations, _ = manufacturer_organisations(issue)
+    organisations, _ = named_manufacturer_organisations(issue)
     if only_missing:
         told = set(
             ManufacturerNotice.objects.filter(issue=issue).values_list("organisation_id", flat=True)
@@ -163,7 +165,7 @@ def _require_manufacturer(issue: Issue, actor: User, action: str) -> Organisatio
     require_visible(actor, issue)
     require_not_frozen(issue)
     organisation = actor.organisation
-    if organisation is None or not is_named_manufacturer(issue, organisation):
+    if organisation is None or not is_named_manufacturer(issue, organisation.pk):
         raise PermissionRefused(
             f"Only an organisation speaking for a named manufacturer may {action}."
         )

@@ -21,7 +21,7 @@ from kir.register.policy import (
     approval_messages,
     evaluate_publication,
 )
-from kir.register.services._common import manufacturer_organisations
+from kir.register.selectors.visibility import named_manufacturer_organisations
 from kir.register.services.language import unresolved_language
 from kir.register.services.policy import policy_in_force, policy_terms
 
@@ -31,7 +31,7 @@ def pending_proposal(issue: Issue) -> Publication | None:
 
 
 def _manufacturer_facts(issue: Issue) -> tuple[list[ManufacturerFacts], list[str]]:
-    organisations, unreachable = manufacturer_organisations(issue)
+    organisations, unreachable = named_manufacturer_organisations(issue)
     facts = []
     for organisation in organisations:
         notice = (

@@ -21,8 +21,8 @@ from kir.register.models import (
     StatementKind,
 )
 from kir.register.permissions import is_secas_with
+from kir.register.selectors.visibility import is_named_manufacturer
 from kir.register.services._common import (
-    is_named_manufacturer,
     record_response,
     reindex,
     require_member,
@@ -79,7 +79,7 @@ def _check_kind(issue: Issue, actor: User, kind: str) -> None:
     if kind not in StatementKind.values:
         raise ValidationFailed({"kind": [f"Expected one of {', '.join(StatementKind.values)}."]})
     if kind == StatementKind.MANUFACTURER_RESPONSE and not is_named_manufacturer(
-        issue, actor.organisation
+        issue, actor.organisation_id
     ):
         raise PermissionRefused(
             "Only an organisation speaking for a named manufacturer may add its response."
@@ -160,7 +160,7 @@ def _note_manufacturer_response(issue: Issue, actor: User, kind: str) -> None:
     organisation = actor.organisation
     if organisation is None or kind not in _RESPONSE_KINDS:
         return
-    if not is_named_manufacturer(issue, organisation):
+    if not is_named_manufacturer(issue, organisation.pk):
         return
     if record_response(issue, organisation) is not None:
         involvement = issue.involvements.filter(

@@ -16,10 +16,10 @@ from kir.accounts.models import User
 from kir.audit.services import audit_record
 from kir.register.errors import PermissionRefused, TransitionRefused, ValidationFailed
 from kir.register.models import AffectedProduct, Issue, IssueState, StateChange
+from kir.register.selectors.visibility import named_manufacturer_organisations
 from kir.register.services import notices, publication
 from kir.register.services._common import (
     lock_issue,
-    manufacturer_organisations,
     require_visible,
     write_issue,
 )
@@ -37,7 +37,7 @@ def _has_affected_products(issue: Issue, actor: User) -> list[str]:
 
 
 def _manufacturers_reachable(issue: Issue, actor: User) -> list[str]:
-    organisations, unreachable = manufacturer_organisations(issue)
+    organisations, unreachable = named_manufacturer_organisations(issue)
     messages = [
         f"Manufacturer {name} has no organisation in the register, so it cannot be notified; "
         "link it to one in the catalogue first."
