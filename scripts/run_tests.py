@@ -32,6 +32,7 @@ DATABASE_FREE = [
     "tests/tracker/engine",
     "tests/test_env.py",
     "tests/test_identifiers.py",
+    "tests/test_imports.py",
     # Starts its own demo server on its own SQLite file; the test database is never used.
     "tests/test_demo_server.py",
 ]
