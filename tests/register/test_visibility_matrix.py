@@ -4,10 +4,10 @@ For each (organisation, role) the cast's reporting supplier has one issue in eve
 naming a device version of the cast's manufacturer and carrying an installation-level evidence
 file, plus a published control issue. The tests check, through the selectors, the UI and the
 JSON API, that each issue is listed, searchable, shown, exported and found by the procurement
-check exactly when the visibility rules (tests/register/cast.py AUDIENCE) say so; where hidden,
-the detail and evidence URLs answer 404 exactly like a missing issue. The control must appear
-everywhere, so an empty or broken page cannot pass for "hidden". Every mismatch of a case is
-reported together, naming the state and the channel.
+check (page and API) exactly when the visibility rules (tests/register/cast.py AUDIENCE) say
+so; where hidden, the detail and evidence URLs answer 404 exactly like a missing issue. The
+control must appear everywhere, so an empty or broken page cannot pass for "hidden". Every
+mismatch of a case is reported together, naming the state and the channel.
 """
 
 from __future__ import annotations
@@ -149,7 +149,16 @@ def test_ui(world: World):
         world.expect(
             "UI evidence download", state, evidence.status_code == 200, world.sees_evidence(state)
         )
+    checked = client.post("/issues/procurement-check/", {"pasted": procurement_line(world)})
+    assert checked.status_code == 200, checked.content
+    world.check_listing("UI procurement check", checked.content, register=True)
     world.verdict()
+
+
+def procurement_line(world: World) -> str:
+    version = world.cast.affected_version
+    model = version.device_model
+    return f"{model.manufacturer.identifier} {model.model_id} fw {version.firmware_version}"
 
 
 def test_api(world: World):
@@ -166,12 +175,8 @@ def test_api(world: World):
         world.expect("API detail", state, detail.status_code == 200, world.sees(state))
         if detail.status_code == 404 and detail.json() != absent.json():
             world.mismatches.append(f"{state}: API 404 differs from a missing issue's")
-    version = world.cast.affected_version
-    model = version.device_model
-    line = f"{model.manufacturer.identifier} {model.model_id} fw {version.firmware_version}"
-    checked = client.post(
-        "/api/procurement-check", json.dumps({"items": [line]}), content_type="application/json"
-    )
+    body = json.dumps({"items": [procurement_line(world)]})
+    checked = client.post("/api/procurement-check", body, content_type="application/json")
     assert checked.status_code == 200, checked.content
     world.check_listing("API procurement check", checked.content, register=True)
     world.verdict()
