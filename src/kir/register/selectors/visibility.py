@@ -61,9 +61,6 @@ def organisation_of(user: User | AnonymousUser) -> Organisation | None:
     return user.organisation  # type: ignore[union-attr]
 
 
-# The named-manufacturer rule ------------------------------------------------------------------
-
-
 def named_manufacturers(issue: Issue) -> list[Manufacturer]:
     """The catalogue manufacturers an issue names: of its affected device versions and of every
     member of its affected DMCs. The one definition; the forms below are tested against it."""
@@ -149,9 +146,6 @@ def named_manufacturer_issue_ids(organisation_id: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-# Issues ---------------------------------------------------------------------------------------
-
-
 def visibility_q(user: User | AnonymousUser) -> Q:
     """The visibility rules as one filter over Issue; matches nothing for non-members.
 
@@ -217,9 +211,6 @@ def issue_get_visible(*, user: User | AnonymousUser, human_id: str) -> Issue:
     if issue is None:
         raise Http404("No such issue.")
     return issue
-
-
-# What hangs off an issue ----------------------------------------------------------------------
 
 
 def statements_visible_to(*, user: User | AnonymousUser, issue: Issue) -> QuerySet[Statement]:
