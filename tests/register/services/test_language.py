@@ -7,7 +7,7 @@ import pytest
 from kir.audit.models import AuditEvent
 from kir.register import services
 from kir.register.errors import PermissionRefused, ValidationFailed
-from kir.register.models import IssueState, ProhibitedPhrase
+from kir.register.models import Issue, IssueState, ProhibitedPhrase
 from kir.register.services.language import unresolved_language
 
 
@@ -53,6 +53,23 @@ def test_it_needs_a_fresh_override_after_rewording(world):
         description="The hub is defective in the North and South.",
     )
     assert [f.phrase for f in unresolved_language(issue)] == ["defective"]
+
+
+@pytest.mark.parametrize("state", [IssueState.CLOSED, IssueState.WITHDRAWN, IssueState.REJECTED])
+def test_it_refuses_overrides_on_a_frozen_issue_as_the_page_hides_them(world, state):
+    issue = world.issue_in(state)
+    # Published text passed the check; a word only a frozen issue carries is written directly.
+    Issue.objects.filter(pk=issue.pk).update(description="The hub is defective in the North.")
+    issue.refresh_from_db()
+    with pytest.raises(ValidationFailed, match="reopen it first"):
+        services.language_override(
+            issue=issue,
+            actor=world.admin,
+            field="description",
+            phrase="defective",
+            justification="Q",
+        )
+    assert not AuditEvent.objects.filter(verb="language.overridden").exists()
 
 
 @pytest.mark.parametrize(

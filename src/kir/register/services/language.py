@@ -13,7 +13,7 @@ from kir.register.models import Issue, LanguageOverride, ProhibitedPhrase, State
 from kir.register.permissions import may_override_language
 from kir.register.policy import LanguageFinding
 from kir.register.selectors.visibility import named_manufacturers
-from kir.register.services._common import require_secas, require_visible
+from kir.register.services._common import require_not_frozen, require_secas, require_visible
 
 _ISSUE_FIELDS = {"title": "Title", "summary": "Summary", "description": "Description"}
 
@@ -124,6 +124,7 @@ def language_override(
     """Record that a SECAS administrator accepts `phrase` in the current text of `field`."""
     require_secas(actor, Permission.OVERRIDE_LANGUAGE_CHECK, "override the language check")
     require_visible(actor, issue)
+    require_not_frozen(issue)
     if not justification.strip():
         raise ValidationFailed({"justification": ["Explain why the wording may stand."]})
     texts = publishable_texts(issue)
