@@ -33,6 +33,7 @@ DATABASE_FREE = [
     "tests/test_env.py",
     "tests/test_identifiers.py",
     "tests/test_imports.py",
+    "tests/test_layout.py",
     # Starts its own demo server on its own SQLite file; the test database is never used.
     "tests/test_demo_server.py",
 ]
