@@ -33,7 +33,7 @@ from kir.register.permissions import (
     may_add_statement,
     may_edit_issue,
     may_edit_policy,
-    may_override_language,
+    may_override_language_on,
     may_report,
     may_respond_as_manufacturer,
     may_upload_evidence,
@@ -142,7 +142,7 @@ ACTIONS = [
     ),
     Action(
         "override the language check",
-        lambda user, issue: may_override_language(user),
+        lambda user, issue: may_override_language_on(user, issue),
         lambda user, issue: language_override(
             issue=issue, actor=user, field="title", phrase=FLAGGED, justification="Quoted."
         ),

@@ -65,3 +65,8 @@ def may_edit_policy(actor: User) -> bool:
 
 def may_override_language(actor: User) -> bool:
     return is_secas_with(actor, Permission.OVERRIDE_LANGUAGE_CHECK)
+
+
+def may_override_language_on(actor: User, issue: Issue) -> bool:
+    """Record an override on this issue's text: frozen issues take none."""
+    return may_override_language(actor) and not is_frozen(issue)

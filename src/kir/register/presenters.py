@@ -26,9 +26,8 @@ from kir.register.models import (
     ThresholdPolicy,
 )
 from kir.register.permissions import (
-    is_frozen,
     may_add_statement,
-    may_override_language,
+    may_override_language_on,
     speaks_for_named_manufacturer,
 )
 from kir.register.selectors import (
@@ -176,7 +175,7 @@ class LanguageHit:
 
 def language_hits_for(*, user: User, issue: Issue) -> list[LanguageHit]:
     """Unresolved hits in the texts the published issue shows; only for those who may override."""
-    if not may_override_language(user) or is_frozen(issue):
+    if not may_override_language_on(user, issue):
         return []
     fields = {label: name for name, (label, _) in publishable_texts(issue).items()}
     return [
