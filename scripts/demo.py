@@ -1,8 +1,11 @@
 """`make demo`: migrate the SQLite database under var/, seed the demo data, serve on :8000.
 
-Generates a secret key once under var/ so sessions survive restarts; demo settings only.
-KIR_VAR_DIR moves var/ (the database and key) elsewhere and KIR_DEMO_PORT changes the port, so a
-test can run a second demo beside a developer's own.
+The demo is the product: `kir serve` (gunicorn) with debug off, static files collected and served
+by WhiteNoise. Its settings go to var/settings.env, which the settings read when present, so any
+`.venv/bin/kir` command run in the checkout afterwards acts on the demo without exporting
+anything. A secret key is generated once, so sessions survive restarts. KIR_VAR_DIR moves var/
+(database, key, settings, mail) elsewhere and KIR_DEMO_PORT changes the port, so a test can run a
+second demo beside a developer's own. The logins are printed last, once the server answers.
 """
 
 from __future__ import annotations
@@ -11,46 +14,90 @@ import os
 import secrets
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("KIR_VAR_DIR", str(ROOT / "var"))).resolve()
 KIR = [sys.executable, "-m", "kir.cli"]
+STARTUP_TIMEOUT_SECONDS = 60
 
 
-def demo_environment() -> dict[str, str]:
-    VAR.mkdir(parents=True, exist_ok=True)
+def secret_key() -> str:
     key_file = VAR / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def demo_settings(port: str) -> dict[str, str]:
+    database = os.environ.get("KIR_DATABASE_URL", f"sqlite:///{VAR / 'kir.sqlite3'}")
     return {
-        **os.environ,
         "KIR_VAR_DIR": str(VAR),
-        "KIR_SECRET_KEY": key_file.read_text().strip(),
-        "KIR_DEBUG": os.environ.get("KIR_DEBUG", "true"),
+        "KIR_SECRET_KEY": secret_key(),
+        "KIR_DEBUG": "false",
         "KIR_DEMO": "true",
-        "KIR_DATABASE_URL": os.environ.get("KIR_DATABASE_URL", f"sqlite:///{VAR / 'kir.sqlite3'}"),
-        "KIR_EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "KIR_DATABASE_URL": database,
+        # Demo notices go to invented .example addresses: files under var/mail, never a relay.
+        "KIR_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "KIR_EMAIL_FILE_PATH": str(VAR / "mail"),
+        "KIR_SITE_URL": f"http://127.0.0.1:{port}",
+        "KIR_WEB_BIND": f"127.0.0.1:{port}",
+        # One line per request would scroll the logins away; production logs them.
+        "KIR_REQUEST_LOG_LEVEL": "WARNING",
     }
 
 
+def write_settings_file(settings: dict[str, str]) -> Path:
+    path = VAR / "settings.env"
+    lines = ["# Written by `make demo`; the demo's settings for every kir command here."]
+    lines += [f"{name}={value}" for name, value in settings.items()]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def wait_until_serving(url: str, server: subprocess.Popen[bytes]) -> bool:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    return False
+
+
 def main() -> int:
-    env = demo_environment()
+    VAR.mkdir(parents=True, exist_ok=True)
     port = os.environ.get("KIR_DEMO_PORT", "8000")
-    for step in (["migrate", "--noinput"], ["demo", "seed"]):
+    settings = demo_settings(port)
+    write_settings_file(settings)
+    env = {**os.environ, **settings}
+    env.pop("KIR_SETTINGS_FILE", None)
+    steps = (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"], ["demo", "seed"])
+    for step in steps:
         if subprocess.call([*KIR, *step], cwd=ROOT, env=env) != 0:
             print(f"`kir {' '.join(step)}` failed", file=sys.stderr)
             return 1
-    print(
-        f"\nKnown Issues Register demo: open http://127.0.0.1:{port}/ (Ctrl-C stops it)\n",
-        flush=True,
-    )
+    server = subprocess.Popen([*KIR, "serve"], cwd=ROOT, env=env)
     try:
-        return subprocess.call(
-            [*KIR, "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT, env=env
+        if not wait_until_serving(f"http://127.0.0.1:{port}/healthz", server):
+            print(f"the server did not answer on port {port}", file=sys.stderr)
+            server.terminate()
+            return 1
+        subprocess.call([*KIR, "demo", "logins"], cwd=ROOT, env=env)
+        print(
+            f"\nKnown Issues Register demo: open http://127.0.0.1:{port}/ (Ctrl-C stops it)\n",
+            flush=True,
         )
+        return server.wait()
     except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=30)
         return 0
 
 

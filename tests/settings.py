@@ -8,8 +8,18 @@ import os
 
 os.environ.setdefault("KIR_INSECURE_TEST_KEY", "1")
 os.environ.setdefault("KIR_DATABASE_URL", "sqlite:///var/test-kir.sqlite3")
+# A developer's demo writes var/settings.env; the tests never read it.
+os.environ.setdefault("KIR_SETTINGS_FILE", "")
 
 from kir.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Static files by their plain names: the hashed manifest exists only after collectstatic, which
+# the demo and production run (tests/test_demo_server.py checks the served, hashed files).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# WhiteNoise warns when its directory is missing; collectstatic has not run for the tests.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -85,6 +85,8 @@ class Browser:
 class DemoServer:
     base_url: str
     log: Path
+    var_dir: Path
+    port: int
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +114,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_for_login_page(base_url, process, log_path)
-        yield DemoServer(base_url, log_path)
+        yield DemoServer(base_url, log_path, var_dir, port)
     finally:
         _stop(process)
 
@@ -128,13 +130,22 @@ def _wait_for_login_page(base_url: str, process: subprocess.Popen[bytes], log: P
             time.sleep(0.5)
             continue
         if page.status == 200 and 'type="password"' in page.body:
+            _wait_for_ready_line(log, deadline)
             return
         pytest.fail(f"{page.url} answered {page.status} without a login form:\n{page.body[:2000]}")
     pytest.fail(f"no login page within {STARTUP_TIMEOUT_SECONDS}s:\n{log.read_text()}")
 
 
+def _wait_for_ready_line(log: Path, deadline: float) -> None:
+    """The demo prints the logins and where to go once the server answers; wait for the end."""
+    while "(Ctrl-C stops it)" not in log.read_text():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the demo never said it was ready:\n{log.read_text()}")
+        time.sleep(0.2)
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    # The demo script starts runserver as a child: end the whole process group we created.
+    # The demo script starts the server as a child: end the whole process group we created.
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -144,11 +155,71 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=15)
 
 
-def test_the_demo_prints_every_login_and_the_password(demo_server):
+def test_the_demo_prints_every_login_and_the_password_last(demo_server):
+    """Once the server answers, after everything seeding printed."""
     output = demo_server.log.read_text()
-    assert DEMO_PASSWORD in output
+    logins = output.rindex("Demo logins (password for all:")
+    assert logins > output.index("Seeded e-mails are files under")
+    tail = output[logins:]
+    assert DEMO_PASSWORD in tail
     for user in USERS:
-        assert user.username in output
+        assert user.username in tail
+    assert f"open http://127.0.0.1:{demo_server.port}/" in tail
+
+
+def test_the_demo_runs_with_debug_off_and_the_products_404(demo_server):
+    page = Browser(demo_server.base_url).get("/no/such/page/")
+    assert page.status == 404
+    assert "<h1>Page not found</h1>" in page.body
+    assert "URLconf" not in page.body
+
+
+def test_the_demo_serves_hashed_compressed_static_files_cached_for_a_year(demo_server):
+    login = Browser(demo_server.base_url).get("/accounts/login/")
+    stylesheet = re.search(r'href="(/static/kir/kir\.[0-9a-f]{12}\.css)"', login.body)
+    assert stylesheet, login.body[:1000]
+    request = urllib.request.Request(
+        demo_server.base_url + stylesheet.group(1), headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        max_age = re.search(r"max-age=(\d+)", response.headers["Cache-Control"])
+        assert max_age and int(max_age.group(1)) >= 365 * 24 * 3600
+
+
+def test_the_api_docs_load_swagger_from_the_host(demo_server):
+    browser = Browser(demo_server.base_url)
+    browser.sign_in("secas-administrator", DEMO_PASSWORD)
+    docs = browser.get("/api/docs")
+    assert docs.status == 200
+    assert "/static/ninja/swagger-ui-bundle" in docs.body
+    assert not re.search(r'(src|href)="(https?:)?//', docs.body)
+
+
+def test_kir_commands_in_the_demo_checkout_need_nothing_exported(demo_server):
+    """Only where the demo keeps its var/ directory; key, database and the rest come from the
+    settings file the demo wrote there."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/root"),
+        "KIR_VAR_DIR": str(demo_server.var_dir),
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "kir"), "audit", "verify"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_demos_e_mails_link_to_its_own_port(demo_server):
+    mails = [path.read_text() for path in (demo_server.var_dir / "mail").glob("*.log")]
+    links = [link for mail in mails for link in re.findall(r"http://127\.0\.0\.1:\d+/", mail)]
+    assert links, f"no links in {len(mails)} seeded e-mails"
+    assert set(links) == {f"http://127.0.0.1:{demo_server.port}/"}
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u.username for u in USERS])

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from kir.env import SettingError, envbool, envint, envlist
+from kir.env import SettingError, envbool, envint, envlist, load_settings_file
 
 
 def test_it_reads_booleans_in_the_usual_spellings(monkeypatch):
@@ -33,6 +33,35 @@ def test_it_uses_defaults_when_unset(monkeypatch):
     assert envbool("KIR_X", True) is True
     assert envint("KIR_X", 7) == 7
     assert envlist("KIR_X", ["a"]) == ["a"]
+
+
+def test_a_settings_file_fills_in_what_the_environment_does_not_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIR_FROM_FILE", raising=False)
+    monkeypatch.setenv("KIR_FROM_ENV", "environment")
+    path = tmp_path / "settings.env"
+    path.write_text(
+        "# written by make demo\n\nKIR_FROM_FILE = file value=with equals\nKIR_FROM_ENV=file\n"
+    )
+    load_settings_file(path)
+    assert os.environ["KIR_FROM_FILE"] == "file value=with equals"
+    assert os.environ["KIR_FROM_ENV"] == "environment"
+    monkeypatch.delenv("KIR_FROM_FILE")
+
+
+def test_a_missing_settings_file_changes_nothing(tmp_path):
+    before = dict(os.environ)
+    load_settings_file(tmp_path / "absent.env")
+    assert dict(os.environ) == before
+
+
+@pytest.mark.parametrize("line", ["KIR_DEBUG", "DJANGO_SECRET=x", "kir_debug=true", "=true"])
+def test_a_malformed_settings_line_names_the_file_and_line(tmp_path, monkeypatch, line):
+    monkeypatch.delenv("KIR_OK", raising=False)
+    path = tmp_path / "settings.env"
+    path.write_text(f"KIR_OK=1\n{line}\n")
+    with pytest.raises(SettingError, match=rf"settings.env:2: expected NAME=value, got '{line}'"):
+        load_settings_file(path)
+    assert "KIR_OK" not in os.environ
 
 
 def test_it_splits_lists_and_drops_blanks(monkeypatch):

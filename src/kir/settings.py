@@ -6,11 +6,14 @@ from pathlib import Path
 
 import dj_database_url
 
-from kir.env import SettingError, envbool, envint, envlist, envstr
+from kir.env import SettingError, envbool, envint, envlist, envstr, load_settings_file
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(envstr("KIR_VAR_DIR", str(PROJECT_DIR / "var")))
+# `make demo` writes its settings here, so any `kir` command in the checkout acts on the demo
+# without exporting anything. KIR_SETTINGS_FILE names another file; empty reads none.
+load_settings_file(Path(envstr("KIR_SETTINGS_FILE", str(VAR_DIR / "settings.env"))))
 
 DEBUG = envbool("KIR_DEBUG", False)
 # The demo writes a generated key under var/ and exports it; production must set its own.
@@ -30,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Swagger UI and ReDoc from the package's own static files, never a CDN.
+    "ninja",
     "kir.accounts",
     "kir.audit",
     "kir.catalogue",
@@ -41,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kir.web.middleware.RequestLogMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,6 +117,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Hashed, compressed names served by WhiteNoise with long cache headers; `kir collectstatic`
+# (which `make demo` runs) writes them.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 # Evidence attachments; served only through views that ask the selectors, never as static files.
 MEDIA_ROOT = Path(envstr("KIR_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
@@ -122,6 +135,7 @@ EMAIL_PORT = envint("KIR_EMAIL_PORT", 25)
 EMAIL_HOST_USER = envstr("KIR_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("KIR_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("KIR_EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = envstr("KIR_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = envstr("KIR_DEFAULT_FROM_EMAIL", "register@kir.invalid")
 SITE_URL = envstr("KIR_SITE_URL", "http://127.0.0.1:8000")
 
@@ -139,9 +153,25 @@ X_FRAME_OPTIONS = "DENY"
 # Demo passwords exist only when this is on (make demo sets it); production never seeds them.
 KIR_DEMO = envbool("KIR_DEMO", False)
 
+# `kir serve`: the production server (gunicorn, threaded workers).
+WEB_BIND = envstr("KIR_WEB_BIND", "127.0.0.1:8000")
+WEB_WORKERS = envint("KIR_WEB_WORKERS", 2)
+WEB_THREADS = envint("KIR_WEB_THREADS", 4)
+WEB_TIMEOUT_SECONDS = envint("KIR_WEB_TIMEOUT", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("KIR_LOG_LEVEL", "WARNING")},
+    # One line per request with its id (kir.web.middleware); KIR_REQUEST_LOG_LEVEL=WARNING
+    # silences it.
+    "loggers": {
+        "kir.request": {
+            "handlers": ["console"],
+            "level": envstr("KIR_REQUEST_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        }
+    },
 }
