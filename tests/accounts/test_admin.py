@@ -143,3 +143,119 @@ def test_it_sends_non_staff_to_the_admin_login(client, secas_admin):
 def test_it_shows_tokens_to_secas_staff_without_any_write(admin_client):
     assert admin_client.get(reverse("admin:accounts_apitoken_changelist")).status_code == 200
     assert admin_client.get(reverse("admin:accounts_apitoken_add")).status_code == 403
+
+
+def test_it_records_only_what_an_organisation_change_changed(admin_client, secas_staff):
+    organisation = OrganisationFactory(name="Old Name", category=PartyCategory.SMALL_SUPPLIER)
+    url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
+    form = {**_org_form("New Name"), "slug": organisation.slug}
+    response = admin_client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    organisation.refresh_from_db()
+    assert organisation.name == "New Name"
+    event = AuditEvent.objects.get(verb="accounts.organisation_changed")
+    assert (event.actor, event.target_id) == (secas_staff, str(organisation.pk))
+    assert event.data["via"] == "admin"
+    assert event.data["name"] == "New Name"
+    assert "slug" not in event.data and "category" not in event.data
+    assert admin_client.post(url, form).status_code == 302
+    assert AuditEvent.objects.filter(verb="accounts.organisation_changed").count() == 1
+    assert audit_verify_chain().ok
+
+
+def test_it_writes_nothing_for_an_invalid_organisation_form(admin_client):
+    OrganisationFactory(name="Taken", slug="taken")
+    before = AuditEvent.objects.count()
+    response = admin_client.post(
+        reverse("admin:accounts_organisation_add"), {**_org_form("Fresh"), "slug": "taken"}
+    )
+    assert response.status_code == 200
+    assert not Organisation.objects.filter(name="Fresh").exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_it_creates_a_user_without_a_usable_password(admin_client):
+    data = {
+        "username": "sso-only",
+        "usable_password": "false",
+        "organisation": str(OrganisationFactory().pk),
+        "role": Role.VIEWER,
+    }
+    response = admin_client.post(reverse("admin:accounts_user_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not User.objects.get(username="sso-only").has_usable_password()
+    event = AuditEvent.objects.get(verb="accounts.user_created")
+    assert (event.data["username"], event.data["via"]) == ("sso-only", "admin")
+
+
+def test_it_records_deleting_a_user(admin_client, secas_staff):
+    doomed = UserFactory(username="leaver")
+    response = admin_client.post(
+        reverse("admin:accounts_user_delete", args=[doomed.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=doomed.pk).exists()
+    event = AuditEvent.objects.get(verb="accounts.user_deleted")
+    assert (event.actor, event.target_id) == (secas_staff, str(doomed.pk))
+    assert event.data == {"via": "admin", "username": "leaver"}
+
+
+def test_it_records_each_organisation_of_a_bulk_deletion(admin_client):
+    doomed = [OrganisationFactory(name="Gone A"), OrganisationFactory(name="Gone B")]
+    bulk = {
+        "action": "delete_selected",
+        "_selected_action": [o.pk for o in doomed],
+        "post": "yes",
+    }
+    response = admin_client.post(reverse("admin:accounts_organisation_changelist"), bulk)
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(pk__in=[o.pk for o in doomed]).exists()
+    events = AuditEvent.objects.filter(verb="accounts.organisation_deleted")
+    assert sorted(e.data["name"] for e in events) == ["Gone A", "Gone B"]
+    assert audit_verify_chain().ok
+
+
+def test_it_refuses_to_delete_an_organisation_with_users_and_writes_nothing(admin_client):
+    kept = OrganisationFactory(name="Still Staffed")
+    UserFactory(organisation=kept)
+    before = AuditEvent.objects.count()
+    url = reverse("admin:accounts_organisation_delete", args=[kept.pk])
+    response = admin_client.post(url, {"post": "yes"})
+    assert "Cannot delete" in response.content.decode()
+    assert Organisation.objects.filter(pk=kept.pk).exists()
+    assert AuditEvent.objects.count() == before
+
+
+def test_it_resets_a_password_through_the_service(admin_client, secas_staff):
+    user = UserFactory(username="forgetful")
+    secret = "a fresh admin-set passphrase 7"
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+    response = admin_client.post(
+        url, {"usable_password": "true", "password1": secret, "password2": secret}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert user.check_password(secret)
+    event = AuditEvent.objects.get(verb="accounts.password_reset")
+    assert (event.actor, event.target_id) == (secas_staff, str(user.pk))
+    assert event.data == {"via": "admin", "username": "forgetful"}
+    assert secret not in str(event.data) and user.password not in str(event.data)
+
+
+def test_it_records_disabling_password_sign_in(admin_client):
+    user = UserFactory(username="to-sso")
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+    response = admin_client.post(url, {"usable_password": "false", "unset-password": "1"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+    event = AuditEvent.objects.get(verb="accounts.password_reset")
+    assert event.data["password_disabled"] is True
+
+
+def test_it_writes_nothing_for_mismatched_passwords(admin_client):
+    user = UserFactory(username="steady")
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+    form = {"usable_password": "true", "password1": "one long phrase 1", "password2": "other 2"}
+    assert admin_client.post(url, form).status_code == 200
+    assert not AuditEvent.objects.filter(verb="accounts.password_reset").exists()

@@ -3,18 +3,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from kir.accounts.models import ApiToken, Organisation, PartyCategory, Role, User
 from kir.accounts.services import (
     organisation_create,
+    organisation_delete,
+    organisation_update,
     token_authenticate,
     token_create,
     token_revoke,
     user_change_password,
     user_create,
+    user_delete,
     user_reset_password,
+    user_update,
 )
 from kir.accounts.tokens import hash_secret
 from kir.audit.models import AuditEvent
@@ -239,3 +245,118 @@ def test_it_records_a_reset_by_someone_else_apart_from_a_change(secas_admin, sup
     assert (event.actor, event.target_id) == (secas_admin, str(supplier_user.pk))
     assert "reset by secas" not in str(event.data)
     assert supplier_user.password not in str(event.data)
+
+
+def _state(model):
+    """Every row of `model` and the audit log's length, to show a refusal wrote nothing."""
+    return list(model.objects.order_by("pk").values()), AuditEvent.objects.count()
+
+
+def test_it_updates_an_organisation_and_records_only_the_change(secas_admin):
+    organisation = OrganisationFactory(name="Plover", category=PartyCategory.SMALL_SUPPLIER)
+    changes = {"name": "Plover Energy", "category": PartyCategory.SMALL_SUPPLIER}
+    organisation_update(organisation=organisation, changes=changes, actor=secas_admin)
+    organisation.refresh_from_db()
+    assert organisation.name == "Plover Energy"
+    event = AuditEvent.objects.get(verb="accounts.organisation_changed")
+    assert (event.actor, event.data) == (secas_admin, {"name": "Plover Energy"})
+    organisation_update(organisation=organisation, changes=changes, actor=secas_admin)
+    assert AuditEvent.objects.filter(verb="accounts.organisation_changed").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "changes"),
+    [("slug", {"slug": "taken"}), ("category", {"category": "retailer"}), ("name", {"name": ""})],
+)
+def test_it_refuses_a_bad_organisation_update_and_writes_nothing(secas_admin, field, changes):
+    OrganisationFactory(name="Taken Ltd", slug="taken")
+    organisation = OrganisationFactory(name="Plover")
+    before = _state(Organisation)
+    with pytest.raises(ValidationError) as refusal:
+        organisation_update(organisation=organisation, changes=changes, actor=secas_admin)
+    assert field in refusal.value.message_dict
+    assert _state(Organisation) == before
+
+
+def test_it_refuses_a_field_the_admin_may_not_edit(secas_admin, supplier_user):
+    before = _state(User)
+    with pytest.raises(ValueError, match="password"):
+        user_update(user=supplier_user, changes={"password": "x"}, actor=secas_admin)
+    assert _state(User) == before
+
+
+def test_it_updates_a_user_and_records_the_change(secas_admin, supplier_user):
+    target = OrganisationFactory(name="New Home")
+    changes = {"organisation": target, "role": Role.COORDINATOR, "email": supplier_user.email}
+    user_update(user=supplier_user, changes=changes, actor=secas_admin)
+    supplier_user.refresh_from_db()
+    assert (supplier_user.organisation, supplier_user.role) == (target, Role.COORDINATOR)
+    event = AuditEvent.objects.get(verb="accounts.user_changed")
+    assert event.data == {"organisation": target.pk, "role": Role.COORDINATOR}
+    assert audit_verify_chain().ok
+
+
+def test_it_lets_only_a_superuser_change_superuser_powers(secas_admin, supplier_user):
+    group = Group.objects.create(name="editors")
+    before = _state(User)
+    for changes in ({"is_superuser": True}, {"groups": [group], "role": Role.ADMINISTRATOR}):
+        with pytest.raises(PermissionDenied):
+            user_update(user=supplier_user, changes=changes, actor=secas_admin)
+    assert _state(User) == before
+    assert not supplier_user.groups.exists()
+    root = UserFactory(is_superuser=True)
+    user_update(user=supplier_user, changes={"groups": Group.objects.all()}, actor=root)
+    assert list(supplier_user.groups.all()) == [group]
+    event = AuditEvent.objects.get(verb="accounts.user_changed")
+    assert (event.actor, event.data) == (root, {"groups": [group.pk]})
+
+
+def test_it_refuses_a_taken_username_on_update_and_writes_nothing(secas_admin, supplier_user):
+    before = _state(User)
+    changes = {"username": secas_admin.username, "role": Role.VIEWER}
+    with pytest.raises(ValidationError) as refusal:
+        user_update(user=supplier_user, changes=changes, actor=secas_admin)
+    assert "username" in refusal.value.message_dict
+    assert _state(User) == before
+
+
+def test_it_deletes_an_organisation_and_records_it(secas_admin):
+    doomed = OrganisationFactory(name="Doomed", slug="doomed")
+    organisation_delete(organisation=doomed, actor=secas_admin)
+    assert not Organisation.objects.filter(name="Doomed").exists()
+    event = AuditEvent.objects.get(verb="accounts.organisation_deleted")
+    assert event.data == {"name": "Doomed", "slug": "doomed"}
+
+
+def test_it_refuses_to_delete_an_organisation_with_users_and_writes_nothing(
+    secas_admin, supplier_user
+):
+    before = _state(Organisation)
+    with pytest.raises(ProtectedError):
+        organisation_delete(organisation=supplier_user.organisation, actor=secas_admin)
+    assert _state(Organisation) == before
+
+
+def test_it_deletes_a_user_and_records_it(secas_admin):
+    doomed = UserFactory(username="leaver")
+    doomed_id = str(doomed.pk)
+    user_delete(user=doomed, actor=secas_admin)
+    assert not User.objects.filter(username="leaver").exists()
+    event = AuditEvent.objects.get(verb="accounts.user_deleted")
+    assert (event.target_id, event.data) == (doomed_id, {"username": "leaver"})
+
+
+def test_it_refuses_to_delete_a_user_the_log_names_and_writes_nothing(secas_admin, supplier_user):
+    token_create(user=supplier_user, name="ci", expires_in_days=7)
+    before = _state(User)
+    with pytest.raises(ProtectedError):
+        user_delete(user=supplier_user, actor=secas_admin)
+    assert _state(User) == before
+
+
+def test_it_records_disabling_a_password(secas_admin, supplier_user):
+    user_reset_password(user=supplier_user, new_password=None, actor=secas_admin)
+    supplier_user.refresh_from_db()
+    assert not supplier_user.has_usable_password()
+    event = AuditEvent.objects.get(verb="accounts.password_reset")
+    assert event.data == {"username": supplier_user.username, "password_disabled": True}

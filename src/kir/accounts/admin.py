@@ -1,70 +1,107 @@
-"""Admin over organisations, users and tokens for SECAS administrators; every write is audited."""
+"""Admin over organisations, users and tokens for SECAS administrators. Every write goes through
+the account services, which audit it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from copy import copy
+from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db import models
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kir.accounts.admin_access import ReadOnlyAdmin, ReadOnlyInline, SecasAdminAccess
 from kir.accounts.models import ApiToken, Organisation, User
-from kir.audit.services import audit_record
+from kir.accounts.services import (
+    ORGANISATION_FIELDS,
+    SUPERUSER_FIELDS,
+    organisation_create,
+    organisation_delete,
+    organisation_update,
+    user_create,
+    user_delete,
+    user_reset_password,
+    user_update,
+)
 from kir.catalogue.models import Manufacturer
+from kir.catalogue.services import field_values
 
-# Never copied into the audit log, not even hashed.
+# Never handed to user_update: passwords change only through the password services.
 _SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, QuerySet | list | tuple | set):
-        return sorted(_jsonable(item) for item in value)
-    return value
+def _actor(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
 
 
 def _changes(form: forms.ModelForm[Any]) -> dict[str, Any]:
     return {
-        name: _jsonable(form.cleaned_data.get(name))
+        name: form.cleaned_data.get(name)
         for name in form.changed_data
         if name not in _SECRET_FIELDS
     }
 
 
-class AuditedAdmin(SecasAdminAccess, admin.ModelAdmin):
-    """Records one audit event per admin create, change or delete, in the admin's transaction."""
+class ServicesAdmin(SecasAdminAccess, admin.ModelAdmin):
+    """Creates, changes and deletes only through the account services, which audit each write.
 
-    audit_name = ""
+    The admin's own object is never saved; the services lock and write the stored row, and the
+    admin only needs the saved row's key to redirect to it.
+    """
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        verb = f"accounts.{self.audit_name}_{'changed' if change else 'created'}"
-        actor = request.user if isinstance(request.user, User) else None
-        audit_record(actor=actor, verb=verb, target=obj, data={"via": "admin", **_changes(form)})
+        if change:
+            self.update(obj, _changes(form), _actor(request))
+        else:
+            obj.pk = self.create(obj, form, _actor(request)).pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Many-to-many fields went to the service with the rest, so form.save_m2m() is skipped.
+        # The inlines are read-only: saving their formsets writes nothing but lets the admin
+        # describe the change in its history.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        self._record_deletion(request, [obj])
-        super().delete_model(request, obj)
+        self.delete(obj, _actor(request))
 
+    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._record_deletion(request, list(queryset))
-        super().delete_queryset(request, queryset)
+        # One transaction: a bulk deletion refused part way leaves nothing deleted.
+        for obj in queryset:
+            self.delete(obj, _actor(request))
 
-    def _record_deletion(self, request: HttpRequest, objects: Iterable[Any]) -> None:
-        actor = request.user if isinstance(request.user, User) else None
-        for obj in objects:
-            audit_record(
-                actor=actor,
-                verb=f"accounts.{self.audit_name}_deleted",
-                target=obj,
-                data={"via": "admin", "name": str(obj)},
-            )
+    def create(self, obj: Any, form: Any, actor: User | None) -> Any:
+        raise NotImplementedError
+
+    def update(self, obj: Any, changes: dict[str, Any], actor: User | None) -> Any:
+        raise NotImplementedError
+
+    def delete(self, obj: Any, actor: User | None) -> None:
+        raise NotImplementedError
+
+
+class ServicePasswordForm(AdminPasswordChangeForm):
+    """Django's admin password form, saving through user_reset_password as the acting admin."""
+
+    def __init__(self, user: User, *args: Any, actor: User | None, **kwargs: Any) -> None:
+        self.actor = actor
+        super().__init__(user, *args, **kwargs)
+
+    def save(self, commit: bool = True) -> User:
+        usable = self.cleaned_data["set_usable_password"]
+        user_reset_password(
+            user=self.user,
+            new_password=self.cleaned_data["password1"] if usable else None,
+            actor=self.actor,
+            via="admin",
+        )
+        return self.user
 
 
 class ManufacturerInline(ReadOnlyInline):
@@ -77,18 +114,27 @@ class ManufacturerInline(ReadOnlyInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedAdmin):
-    audit_name = "organisation"
+class OrganisationAdmin(ServicesAdmin):
     list_display = ("name", "category", "contact_email", "created_at")
     list_filter = ("category",)
     search_fields = ("name", "slug", "contact_email")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ManufacturerInline]
 
+    def create(self, obj: Organisation, form: Any, actor: User | None) -> Organisation:
+        return organisation_create(
+            actor=actor, via="admin", **field_values(obj, ORGANISATION_FIELDS)
+        )
+
+    def update(self, obj: Organisation, changes: dict[str, Any], actor: User | None) -> Any:
+        return organisation_update(organisation=obj, changes=changes, actor=actor, via="admin")
+
+    def delete(self, obj: Organisation, actor: User | None) -> None:
+        organisation_delete(organisation=obj, actor=actor, via="admin")
+
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, BaseUserAdmin):
-    audit_name = "user"
+class UserAdmin(ServicesAdmin, BaseUserAdmin):
     list_display = ("username", "email", "organisation", "role", "is_active", "is_staff")
     list_filter = ("organisation__category", "role", "is_active", "is_staff", "organisation")
     list_select_related = ("organisation",)
@@ -106,8 +152,34 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
         readonly = tuple(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             # Only a superuser may hand out Django-level powers beyond the role table.
-            readonly += ("is_superuser", "groups", "user_permissions")
+            readonly += tuple(sorted(SUPERUSER_FIELDS))
         return readonly
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        # Django's view builds its form as self.change_password_form(user, data) and saves it,
+        # without telling the form who is acting; a copy of this admin for the one request
+        # hands the service form its actor.
+        for_request = copy(self)
+        for_request.change_password_form = partial(ServicePasswordForm, actor=_actor(request))
+        return super(UserAdmin, for_request).user_change_password(request, id, form_url)
+
+    def create(self, obj: User, form: Any, actor: User | None) -> User:
+        usable = form.cleaned_data.get("set_usable_password", True)
+        return user_create(
+            actor=actor,
+            username=obj.username,
+            organisation=obj.organisation,
+            role=obj.role,
+            password=form.cleaned_data["password1"] if usable else None,
+            email=obj.email,
+            via="admin",
+        )
+
+    def update(self, obj: User, changes: dict[str, Any], actor: User | None) -> User:
+        return user_update(user=obj, changes=changes, actor=actor, via="admin")
+
+    def delete(self, obj: User, actor: User | None) -> None:
+        user_delete(user=obj, actor=actor, via="admin")
 
 
 @admin.register(ApiToken)

@@ -4,17 +4,20 @@ audit event. No event ever carries a password, its hash or a token secret."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kir.accounts.models import ApiToken, Organisation, User
 from kir.accounts.permissions import Permission, user_has_permission
 from kir.accounts.selectors import user_is_member
 from kir.accounts.tokens import display_prefix, generate_secret, hash_secret, looks_like_secret
+from kir.audit.changes import changed_fields
 from kir.audit.services import audit_record
 
 MAX_TOKEN_LIFETIME_DAYS = 366
@@ -117,9 +120,42 @@ def _record_use(token: ApiToken, now: datetime) -> None:
     token.last_used_at = now
 
 
+# What the admin may change through organisation_update and user_update. Passwords are not
+# among them: they change only through user_change_password and user_reset_password.
+ORGANISATION_FIELDS = ("name", "slug", "category", "contact_email")
+USER_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "role",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "groups",
+    "user_permissions",
+    "last_login",
+    "date_joined",
+)
+# Django-level powers beyond the role table, which only a superuser may hand out.
+SUPERUSER_FIELDS = frozenset({"is_superuser", "groups", "user_permissions"})
+
+
+def _via(via: str | None) -> dict[str, str]:
+    """The surface a write came through (the admin says so), recorded only when given."""
+    return {"via": via} if via else {}
+
+
 @transaction.atomic
 def organisation_create(
-    *, actor: User | None, slug: str, name: str, category: str, contact_email: str = ""
+    *,
+    actor: User | None,
+    slug: str,
+    name: str,
+    category: str,
+    contact_email: str = "",
+    via: str | None = None,
 ) -> Organisation:
     """A new SEC Party organisation; a taken slug or name, or an unknown category, is refused
     with a ValidationError naming the field, and nothing is written."""
@@ -132,9 +168,88 @@ def organisation_create(
         actor=actor,
         verb="accounts.organisation_created",
         target=organisation,
-        data={"slug": slug, "name": organisation.name, "category": category},
+        data={**_via(via), "slug": slug, "name": organisation.name, "category": category},
     )
     return organisation
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, QuerySet | list | tuple | set):
+        return sorted(_jsonable(item) for item in value)
+    return value
+
+
+def _save_changes(
+    locked: models.Model,
+    changes: Mapping[str, Any],
+    editable: tuple[str, ...],
+    *,
+    actor: User | None,
+    verb: str,
+    via: str | None,
+) -> None:
+    """Validate and save the fields of `changes` that differ from the locked row, and record
+    them under `verb`; a refusal raises before anything is written, no change records nothing."""
+    unknown = sorted(set(changes) - set(editable))
+    if unknown:
+        raise ValueError(f"not editable here: {', '.join(unknown)}")
+    m2m = {field.name for field in locked._meta.many_to_many}
+    plain = changed_fields(locked, {k: v for k, v in changes.items() if k not in m2m})
+    for name, (_, value) in plain.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    related = {
+        name: value
+        for name, value in changes.items()
+        if name in m2m and _jsonable(getattr(locked, name).all()) != _jsonable(value)
+    }
+    if plain:
+        locked.save(update_fields=list(plain))
+    for name, value in related.items():
+        getattr(locked, name).set(value)
+    changed = {name: value for name, (_, value) in plain.items()} | related
+    if changed:
+        data = {name: _jsonable(value) for name, value in changed.items()}
+        audit_record(actor=actor, verb=verb, target=locked, data={**_via(via), **data})
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    organisation: Organisation,
+    changes: Mapping[str, Any],
+    actor: User | None,
+    via: str | None = None,
+) -> Organisation:
+    """Change an organisation's fields (ORGANISATION_FIELDS). Invalid values are refused with a
+    ValidationError naming the field, and nothing is written; no change records nothing."""
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    _save_changes(
+        locked,
+        changes,
+        ORGANISATION_FIELDS,
+        actor=actor,
+        verb="accounts.organisation_changed",
+        via=via,
+    )
+    return locked
+
+
+@transaction.atomic
+def organisation_delete(
+    *, organisation: Organisation, actor: User | None, via: str | None = None
+) -> None:
+    """Delete an organisation. One that still has users is protected: the ProtectedError rolls
+    the audit event back with it."""
+    audit_record(
+        actor=actor,
+        verb="accounts.organisation_deleted",
+        target=organisation,
+        data={**_via(via), "name": organisation.name, "slug": organisation.slug},
+    )
+    organisation.delete()
 
 
 @transaction.atomic
@@ -142,16 +257,18 @@ def user_create(
     *,
     actor: User | None,
     username: str,
-    organisation: Organisation,
+    organisation: Organisation | None,
     role: str,
-    password: str,
+    password: str | None,
     first_name: str = "",
     last_name: str = "",
     email: str = "",
     is_staff: bool = False,
+    via: str | None = None,
 ) -> User:
     """A new member of `organisation` with `role`. The password is the caller's to validate (forms
-    run Django's validators); only its salted hash is stored, and the audit event omits it."""
+    run Django's validators); only its salted hash is stored, and the audit event omits it.
+    Without a password (None) the user cannot sign in with one."""
     user = User(
         username=username,
         first_name=first_name,
@@ -161,20 +278,60 @@ def user_create(
         role=role,
         is_staff=is_staff,
     )
-    user.set_password(password)
+    _set_password(user, password)
     user.full_clean()
     user.save()
     audit_record(
         actor=actor,
         verb="accounts.user_created",
         target=user,
-        data={"username": username, "organisation": organisation.slug, "role": role},
+        data={
+            **_via(via),
+            "username": username,
+            "organisation": organisation.slug if organisation is not None else None,
+            "role": role,
+        },
     )
     return user
 
 
-def _store_password(user: User, new_password: str) -> None:
-    user.set_password(new_password)
+@transaction.atomic
+def user_update(
+    *, user: User, changes: Mapping[str, Any], actor: User | None, via: str | None = None
+) -> User:
+    """Change a user's fields (USER_FIELDS). Only a superuser (or the system, `actor` None) may
+    change SUPERUSER_FIELDS; invalid values are refused with a ValidationError naming the field.
+    A refusal writes nothing; no change records nothing."""
+    powers = sorted(SUPERUSER_FIELDS & set(changes))
+    if powers and actor is not None and not actor.is_superuser:
+        raise PermissionDenied(f"Only a superuser may change {', '.join(powers)}.")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    _save_changes(locked, changes, USER_FIELDS, actor=actor, verb="accounts.user_changed", via=via)
+    return locked
+
+
+@transaction.atomic
+def user_delete(*, user: User, actor: User | None, via: str | None = None) -> None:
+    """Delete a user. One named as the actor of audit events is protected: the ProtectedError
+    rolls this deletion's own event back with it."""
+    audit_record(
+        actor=actor,
+        verb="accounts.user_deleted",
+        target=user,
+        data={**_via(via), "username": user.get_username()},
+    )
+    user.delete()
+
+
+def _set_password(user: User, password: str | None) -> None:
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+
+
+def _store_password(user: User, new_password: str | None) -> None:
+    _set_password(user, new_password)
     user.save(update_fields=["password"])
 
 
@@ -186,13 +343,14 @@ def user_change_password(*, user: User, new_password: str) -> None:
 
 
 @transaction.atomic
-def user_reset_password(*, user: User, new_password: str, actor: User | None) -> None:
+def user_reset_password(
+    *, user: User, new_password: str | None, actor: User | None, via: str | None = None
+) -> None:
     """Someone other than the user (an administrator, or the system when `actor` is None) sets
-    the user's password; recorded apart from a change the user made themselves."""
+    the user's password, or disables password sign-in with None; recorded apart from a change
+    the user made themselves."""
     _store_password(user, new_password)
-    audit_record(
-        actor=actor,
-        verb="accounts.password_reset",
-        target=user,
-        data={"username": user.get_username()},
-    )
+    data: dict[str, Any] = {**_via(via), "username": user.get_username()}
+    if new_password is None:
+        data["password_disabled"] = True
+    audit_record(actor=actor, verb="accounts.password_reset", target=user, data=data)
