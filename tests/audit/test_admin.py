@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from kir.accounts.models import PartyCategory, Role
+from kir.audit.events import AuditEventType
 from kir.audit.models import AuditEvent
 from kir.audit.services import audit_record, audit_verify_chain
 from tests.factories import OrganisationFactory, UserFactory
@@ -24,13 +25,13 @@ def staff_client(client):
 
 @pytest.fixture
 def event(staff_client):
-    return audit_record(actor=staff_client.staff, verb="thing.done", data={"n": 1})
+    return audit_record(actor=staff_client.staff, verb=AuditEventType.POLICY_UPDATED, data={"n": 1})
 
 
 def test_it_lists_and_shows_events_to_secas_staff(staff_client, event):
     listing = staff_client.get(reverse("admin:audit_auditevent_changelist"))
     assert listing.status_code == 200
-    assert "thing.done" in listing.content.decode()
+    assert "policy.updated" in listing.content.decode()
     assert 'name="action"' not in listing.content.decode()
     detail = staff_client.get(reverse("admin:audit_auditevent_change", args=[event.pk]))
     assert detail.status_code == 200
@@ -50,7 +51,7 @@ def test_it_refuses_to_change_events(staff_client, event):
     response = staff_client.post(url, {"verb": "forged", "data": "{}"})
     assert response.status_code == 403
     event.refresh_from_db()
-    assert event.verb == "thing.done"
+    assert event.verb == "policy.updated"
 
 
 def test_it_refuses_to_delete_events(staff_client, event):

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from kir.audit.events import AuditEventType as E
 from kir.audit.services import audit_record
 
 pytestmark = pytest.mark.django_db
@@ -26,15 +27,15 @@ def test_it_reports_an_empty_chain_as_ok():
 
 
 def test_it_reports_a_good_chain(secas_admin):
-    for verb in ["a", "b", "c"]:
+    for verb in [E.ISSUE_CREATED, E.ISSUE_UPDATED, E.ISSUE_SUBMITTED]:
         audit_record(actor=secas_admin, verb=verb)
     assert _verify().strip() == "OK: 3 events verified"
 
 
 def test_it_reports_a_tampered_row(secas_admin):
-    audit_record(actor=secas_admin, verb="a")
-    victim = audit_record(actor=secas_admin, verb="b")
-    audit_record(actor=secas_admin, verb="c")
+    audit_record(actor=secas_admin, verb=E.ISSUE_CREATED)
+    victim = audit_record(actor=secas_admin, verb=E.ISSUE_UPDATED)
+    audit_record(actor=secas_admin, verb=E.ISSUE_SUBMITTED)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET verb = %s WHERE id = %s", ["z", victim.pk])
     with pytest.raises(CommandError) as broken:
@@ -45,9 +46,9 @@ def test_it_reports_a_tampered_row(secas_admin):
 
 
 def test_it_reports_a_deleted_row(secas_admin):
-    audit_record(actor=secas_admin, verb="a")
-    middle = audit_record(actor=secas_admin, verb="b")
-    last = audit_record(actor=secas_admin, verb="c")
+    audit_record(actor=secas_admin, verb=E.ISSUE_CREATED)
+    middle = audit_record(actor=secas_admin, verb=E.ISSUE_UPDATED)
+    last = audit_record(actor=secas_admin, verb=E.ISSUE_SUBMITTED)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [middle.pk])
     with pytest.raises(CommandError) as broken:
@@ -66,8 +67,8 @@ def test_it_exits_non_zero_from_the_console_script(secas_admin):
     """The real `kir audit verify` process against the test database (needs one it can open)."""
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("the SQLite test database is in memory; another process cannot open it")
-    audit_record(actor=secas_admin, verb="a")
-    victim = audit_record(actor=secas_admin, verb="b")
+    audit_record(actor=secas_admin, verb=E.ISSUE_CREATED)
+    victim = audit_record(actor=secas_admin, verb=E.ISSUE_UPDATED)
     env = _env_for_test_database()
     ok = subprocess.run([*_kir(), "audit", "verify"], env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr

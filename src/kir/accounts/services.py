@@ -18,6 +18,7 @@ from kir.accounts.permissions import Permission, user_has_permission
 from kir.accounts.selectors import user_is_member
 from kir.accounts.tokens import display_prefix, generate_secret, hash_secret, looks_like_secret
 from kir.audit.changes import changed_fields
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 
 MAX_TOKEN_LIFETIME_DAYS = 366
@@ -49,7 +50,7 @@ def token_create(*, user: User, name: str, expires_in_days: int) -> tuple[ApiTok
     )
     audit_record(
         actor=user,
-        verb="accounts.token_created",
+        verb=AuditEventType.TOKEN_CREATED,
         target=token,
         data={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
     )
@@ -77,7 +78,7 @@ def token_revoke(*, token: ApiToken, actor: User) -> ApiToken:
     locked.save(update_fields=["revoked_at"])
     audit_record(
         actor=actor,
-        verb="accounts.token_revoked",
+        verb=AuditEventType.TOKEN_REVOKED,
         target=locked,
         data={"name": locked.name, "prefix": locked.prefix, "owner": token.user.get_username()},
     )
@@ -166,7 +167,7 @@ def organisation_create(
     organisation.save()
     audit_record(
         actor=actor,
-        verb="accounts.organisation_created",
+        verb=AuditEventType.ORGANISATION_CREATED,
         target=organisation,
         data={**_via(via), "slug": slug, "name": organisation.name, "category": category},
     )
@@ -187,7 +188,7 @@ def _save_changes(
     editable: tuple[str, ...],
     *,
     actor: User | None,
-    verb: str,
+    verb: AuditEventType,
     via: str | None,
 ) -> None:
     """Validate and save the fields of `changes` that differ from the locked row, and record
@@ -231,7 +232,7 @@ def organisation_update(
         changes,
         ORGANISATION_FIELDS,
         actor=actor,
-        verb="accounts.organisation_changed",
+        verb=AuditEventType.ORGANISATION_CHANGED,
         via=via,
     )
     return locked
@@ -245,7 +246,7 @@ def organisation_delete(
     the audit event back with it."""
     audit_record(
         actor=actor,
-        verb="accounts.organisation_deleted",
+        verb=AuditEventType.ORGANISATION_DELETED,
         target=organisation,
         data={**_via(via), "name": organisation.name, "slug": organisation.slug},
     )
@@ -283,7 +284,7 @@ def user_create(
     user.save()
     audit_record(
         actor=actor,
-        verb="accounts.user_created",
+        verb=AuditEventType.USER_CREATED,
         target=user,
         data={
             **_via(via),
@@ -306,7 +307,9 @@ def user_update(
     if powers and actor is not None and not actor.is_superuser:
         raise PermissionDenied(f"Only a superuser may change {', '.join(powers)}.")
     locked = User.objects.select_for_update().get(pk=user.pk)
-    _save_changes(locked, changes, USER_FIELDS, actor=actor, verb="accounts.user_changed", via=via)
+    _save_changes(
+        locked, changes, USER_FIELDS, actor=actor, verb=AuditEventType.USER_CHANGED, via=via
+    )
     return locked
 
 
@@ -316,7 +319,7 @@ def user_delete(*, user: User, actor: User | None, via: str | None = None) -> No
     rolls this deletion's own event back with it."""
     audit_record(
         actor=actor,
-        verb="accounts.user_deleted",
+        verb=AuditEventType.USER_DELETED,
         target=user,
         data={**_via(via), "username": user.get_username()},
     )
@@ -339,7 +342,7 @@ def _store_password(user: User, new_password: str | None) -> None:
 def user_change_password(*, user: User, new_password: str) -> None:
     """Set a new password (already validated by the form) and record that it changed."""
     _store_password(user, new_password)
-    audit_record(actor=user, verb="accounts.password_changed", target=user)
+    audit_record(actor=user, verb=AuditEventType.PASSWORD_CHANGED, target=user)
 
 
 @transaction.atomic
@@ -353,4 +356,4 @@ def user_reset_password(
     data: dict[str, Any] = {**_via(via), "username": user.get_username()}
     if new_password is None:
         data["password_disabled"] = True
-    audit_record(actor=actor, verb="accounts.password_reset", target=user, data=data)
+    audit_record(actor=actor, verb=AuditEventType.PASSWORD_RESET, target=user, data=data)

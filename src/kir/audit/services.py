@@ -11,6 +11,7 @@ from django.db import connection, models, transaction
 
 from kir.accounts.models import Organisation, User
 from kir.audit.chain import GENESIS_HASH, canonical_json, event_payload, link_hash
+from kir.audit.events import AuditEventType
 from kir.audit.models import AuditEvent
 
 # Any constant: the advisory lock that serialises appends to the chain on PostgreSQL.
@@ -36,12 +37,15 @@ def _target_parts(target: models.Model | tuple[str, str] | None) -> tuple[str, s
 def audit_record(
     *,
     actor: User | None,
-    verb: str,
+    verb: AuditEventType,
     target: models.Model | tuple[str, str] | None = None,
     data: dict[str, Any] | None = None,
     organisation: Organisation | None = None,
 ) -> AuditEvent:
     """Append one event to the chain inside the caller's transaction."""
+    if not isinstance(verb, AuditEventType):
+        # A plain string would let a typo record an event type no reader can list.
+        raise TypeError(f"audit verb must be an AuditEventType member, not {verb!r}")
     _lock_chain()
     if organisation is None and actor is not None:
         organisation = actor.organisation
@@ -56,7 +60,7 @@ def audit_record(
         actor_id=actor.pk if actor is not None else None,
         actor_name=actor_name,
         organisation_id=organisation.pk if organisation is not None else None,
-        verb=verb,
+        verb=verb.value,
         target_type=target_type,
         target_id=target_id,
         data=clean_data,
@@ -66,7 +70,7 @@ def audit_record(
         actor=actor,
         actor_name=actor_name,
         organisation=organisation,
-        verb=verb,
+        verb=verb.value,
         target_type=target_type,
         target_id=target_id,
         data=clean_data,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from kir.accounts.models import User
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.cpl import CplProblem, CplRow
 from kir.catalogue.models import DeviceModel, DeviceVersion, Manufacturer
@@ -208,7 +209,7 @@ def cpl_import_rows(
         if report.created or report.changed:
             audit_record(
                 actor=actor,
-                verb="catalogue.cpl_imported",
+                verb=AuditEventType.CPL_IMPORTED,
                 data={
                     "source": source,
                     "created": report.created,

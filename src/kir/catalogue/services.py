@@ -14,6 +14,7 @@ from django.db import models, transaction
 
 from kir.accounts.models import Organisation, User
 from kir.audit.changes import changed_fields
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.models import DMC, CplStatus, DeviceModel, DeviceVersion, Manufacturer, Region
 from kir.identifiers import (
@@ -63,14 +64,16 @@ def _save_upsert(
     wanted: dict[str, Any],
     fields: Sequence[str],
     actor: User | None,
-    noun: str,
+    verbs: tuple[AuditEventType, AuditEventType],
     context: dict[str, Any],
 ) -> Outcome:
+    """Save a new row under verbs[0] (created), or its changed fields under verbs[1] (changed)."""
+    created_verb, changed_verb = verbs
     if created:
         obj.save()
         audit_record(
             actor=actor,
-            verb=f"catalogue.{noun}_created",
+            verb=created_verb,
             target=obj,
             data={**context, "after": field_values(obj, fields)},
         )
@@ -79,9 +82,7 @@ def _save_upsert(
     if not diff["before"]:
         return "unchanged"
     obj.save(update_fields=list(diff["before"]))
-    audit_record(
-        actor=actor, verb=f"catalogue.{noun}_changed", target=obj, data={**context, **diff}
-    )
+    audit_record(actor=actor, verb=changed_verb, target=obj, data={**context, **diff})
     return "changed"
 
 
@@ -99,7 +100,7 @@ def manufacturer_upsert(
         wanted=wanted,
         fields=MANUFACTURER_FIELDS,
         actor=actor,
-        noun="manufacturer",
+        verbs=(AuditEventType.MANUFACTURER_CREATED, AuditEventType.MANUFACTURER_CHANGED),
         context={"identifier": identifier},
     )
     return obj, outcome
@@ -125,7 +126,7 @@ def manufacturer_link_organisation(
     manufacturer.organisation = organisation
     audit_record(
         actor=actor,
-        verb="catalogue.manufacturer_organisation_changed",
+        verb=AuditEventType.MANUFACTURER_ORGANISATION_CHANGED,
         target=locked,
         data={
             "identifier": locked.identifier,
@@ -167,7 +168,7 @@ def device_model_upsert(
         wanted=wanted,
         fields=MODEL_FIELDS,
         actor=actor,
-        noun="device_model",
+        verbs=(AuditEventType.DEVICE_MODEL_CREATED, AuditEventType.DEVICE_MODEL_CHANGED),
         context={"manufacturer": manufacturer.identifier, "model_id": model_id},
     )
     return obj, outcome
@@ -225,7 +226,7 @@ def device_version_upsert(
         wanted=wanted,
         fields=VERSION_FIELDS,
         actor=actor,
-        noun="device_version",
+        verbs=(AuditEventType.DEVICE_VERSION_CREATED, AuditEventType.DEVICE_VERSION_CHANGED),
         context={
             "manufacturer": device_model.manufacturer.identifier,
             "model_id": device_model.model_id,
@@ -271,7 +272,7 @@ def dmc_get_or_create(
         dmc.members.set(list(unique))
         audit_record(
             actor=actor,
-            verb="catalogue.dmc_created",
+            verb=AuditEventType.DMC_CREATED,
             target=dmc,
             data={"after": _dmc_snapshot(dmc)},
         )
@@ -285,7 +286,7 @@ def dmc_get_or_create(
         wanted=wanted,
         fields=("name", "regions"),
         actor=actor,
-        noun="dmc",
+        verbs=(AuditEventType.DMC_CREATED, AuditEventType.DMC_CHANGED),
         context={"identifier": identifier},
     )
     return dmc, False
@@ -302,7 +303,7 @@ def dmc_update(*, dmc: DMC, actor: User | None, name: str, regions: Iterable[str
         wanted=wanted,
         fields=("name", "regions"),
         actor=actor,
-        noun="dmc",
+        verbs=(AuditEventType.DMC_CREATED, AuditEventType.DMC_CHANGED),
         context={"identifier": locked.identifier},
     )
     dmc.name, dmc.regions = locked.name, locked.regions

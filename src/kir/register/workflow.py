@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from kir.accounts.models import PartyCategory
 from kir.accounts.permissions import Permission, user_has_permission
+from kir.audit.events import AuditEventType
 from kir.register.models import IssueState
 
 if TYPE_CHECKING:
@@ -74,9 +75,9 @@ class Transition:
     sources: frozenset[str]
     target: str
     actors: tuple[ActorRule, ...]
+    audit_verb: AuditEventType
     needs_reason: bool = False
     preconditions: tuple[str, ...] = ()
-    audit_verb: str = ""
     notices: tuple[str, ...] = field(default=())
 
     def allows(self, user: User | AnonymousUser, issue: Issue) -> bool:
@@ -98,7 +99,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=_S.UNDER_ASSESSMENT,
         actors=(REPORTER_CONTRIBUTOR, SECAS_COORDINATOR),
         preconditions=("has_affected_products",),
-        audit_verb="issue.submitted",
+        audit_verb=AuditEventType.ISSUE_SUBMITTED,
     ),
     Transition(
         name="reject",
@@ -107,7 +108,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=_S.REJECTED,
         actors=(SECAS_ADMIN,),
         needs_reason=True,
-        audit_verb="issue.rejected",
+        audit_verb=AuditEventType.ISSUE_REJECTED,
     ),
     Transition(
         name="notify_manufacturer",
@@ -117,7 +118,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         actors=(SECAS_ADMIN,),
         # The notice quotes the title and summary, so they must already be neutral.
         preconditions=("has_affected_products", "manufacturers_reachable", "notice_text_neutral"),
-        audit_verb="issue.manufacturer_notified",
+        audit_verb=AuditEventType.ISSUE_MANUFACTURER_NOTIFIED,
         notices=("manufacturer_notice",),
     ),
     Transition(
@@ -128,7 +129,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         actors=(SECAS_ADMIN,),
         needs_reason=True,
         preconditions=("no_pending_proposal",),
-        audit_verb="issue.returned_to_assessment",
+        audit_verb=AuditEventType.ISSUE_RETURNED_TO_ASSESSMENT,
     ),
     Transition(
         name="propose_publication",
@@ -137,7 +138,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=_S.MANUFACTURER_NOTIFIED,
         actors=(SECAS_ADMIN,),
         preconditions=("no_pending_proposal", "publication_threshold"),
-        audit_verb="issue.publication_proposed",
+        audit_verb=AuditEventType.ISSUE_PUBLICATION_PROPOSED,
     ),
     Transition(
         name="cancel_publication_proposal",
@@ -147,7 +148,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         actors=(SECAS_ADMIN,),
         needs_reason=True,
         preconditions=("pending_proposal",),
-        audit_verb="issue.publication_proposal_cancelled",
+        audit_verb=AuditEventType.ISSUE_PUBLICATION_PROPOSAL_CANCELLED,
     ),
     Transition(
         name="publish",
@@ -156,7 +157,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=_S.PUBLISHED,
         actors=(SECAS_ADMIN,),
         preconditions=("pending_proposal", "publication_threshold", "second_approver"),
-        audit_verb="issue.published",
+        audit_verb=AuditEventType.ISSUE_PUBLISHED,
     ),
     Transition(
         name="resolve",
@@ -165,7 +166,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=_S.RESOLVED,
         actors=(SECAS_ADMIN, DCC_COORDINATOR),
         needs_reason=True,
-        audit_verb="issue.resolved",
+        audit_verb=AuditEventType.ISSUE_RESOLVED,
     ),
     Transition(
         name="close",
@@ -173,7 +174,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         sources=frozenset({_S.RESOLVED}),
         target=_S.CLOSED,
         actors=(SECAS_ADMIN,),
-        audit_verb="issue.closed",
+        audit_verb=AuditEventType.ISSUE_CLOSED,
     ),
     Transition(
         name="withdraw",
@@ -182,7 +183,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=_S.WITHDRAWN,
         actors=(SECAS_ADMIN,),
         needs_reason=True,
-        audit_verb="issue.withdrawn",
+        audit_verb=AuditEventType.ISSUE_WITHDRAWN,
     ),
     Transition(
         name="reopen",
@@ -191,7 +192,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=_S.PUBLISHED,
         actors=(SECAS_ADMIN, DCC_COORDINATOR),
         needs_reason=True,
-        audit_verb="issue.reopened",
+        audit_verb=AuditEventType.ISSUE_REOPENED,
     ),
     Transition(
         name="reconsider",
@@ -200,7 +201,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=_S.UNDER_ASSESSMENT,
         actors=(SECAS_ADMIN,),
         needs_reason=True,
-        audit_verb="issue.reconsidered",
+        audit_verb=AuditEventType.ISSUE_RECONSIDERED,
     ),
 )
 

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from kir.accounts.models import User
 from kir.accounts.permissions import Permission
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.register.errors import ValidationFailed
 from kir.register.models import Evidence, Issue
@@ -47,7 +48,7 @@ def evidence_add(
     )
     audit_record(
         actor=actor,
-        verb="evidence.added",
+        verb=AuditEventType.EVIDENCE_ADDED,
         target=evidence,
         data={
             "issue": issue.human_id,

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from kir.accounts.models import Organisation, PartyCategory, User
 from kir.accounts.permissions import Permission, user_has_permission
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import Involvement, InvolvementRole, InvolvementStatus, Issue
@@ -56,7 +57,7 @@ def involvement_set(
     involvement = set_involvement(issue, organisation, role, status)
     audit_record(
         actor=actor,
-        verb="involvement.set",
+        verb=AuditEventType.INVOLVEMENT_SET,
         target=issue,
         data={"organisation": organisation.name, "role": role, "status": [previous, status]},
     )
@@ -75,7 +76,7 @@ def coordinator_assign(*, issue: Issue, actor: User, organisation: Organisation)
     set_involvement(issue, organisation, InvolvementRole.COORDINATOR, InvolvementStatus.OPEN)
     audit_record(
         actor=actor,
-        verb="issue.coordinator_assigned",
+        verb=AuditEventType.ISSUE_COORDINATOR_ASSIGNED,
         target=issue,
         data={
             "organisation": organisation.name,

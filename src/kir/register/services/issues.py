@@ -11,6 +11,7 @@ from django.utils import timezone
 from kir.accounts.models import Organisation, User
 from kir.accounts.permissions import Permission
 from kir.audit.changes import changed_fields
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.models import DMC, DeviceVersion, Region
 from kir.identifiers import IdentifierError, normalise_firmware_version
@@ -185,7 +186,7 @@ def _create(
     )
     audit_record(
         actor=actor,
-        verb="issue.created",
+        verb=AuditEventType.ISSUE_CREATED,
         target=issue,
         data={"human_id": human_id, "title": issue.title, "products": product_names},
     )
@@ -239,7 +240,7 @@ def issue_update(
         record_overrides_for(issue, actor, changed_text, language_justification)
     audit_record(
         actor=actor,
-        verb="issue.updated",
+        verb=AuditEventType.ISSUE_UPDATED,
         target=issue,
         data={"version": issue.version, "changes": diff},
     )

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from kir.accounts.models import User
 from kir.accounts.permissions import Permission
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.register.errors import ValidationFailed
 from kir.register.language import Hit, check_texts, text_digest
@@ -110,7 +111,7 @@ def _record_override(
     )
     audit_record(
         actor=actor,
-        verb="language.overridden",
+        verb=AuditEventType.LANGUAGE_OVERRIDDEN,
         target=issue,
         data={"field": field, "phrase": phrase, "justification": override.justification},
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from kir.accounts.models import Organisation, User
 from kir.accounts.permissions import Permission
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.models import Region
 from kir.register.errors import PermissionRefused, ValidationFailed
@@ -125,7 +126,7 @@ def _send_one(issue: Issue, actor: User, organisation: Organisation) -> Manufact
         transaction.on_commit(mail, robust=True)
     audit_record(
         actor=actor,
-        verb="notice.sent",
+        verb=AuditEventType.NOTICE_SENT,
         target=notice,
         data={
             "issue": issue.human_id,
@@ -180,7 +181,7 @@ def manufacturer_acknowledge(*, issue: Issue, actor: User) -> ManufacturerNotice
     set_involvement(issue, organisation, InvolvementRole.MANUFACTURER, InvolvementStatus.OPEN)
     audit_record(
         actor=actor,
-        verb="notice.acknowledged",
+        verb=AuditEventType.NOTICE_ACKNOWLEDGED,
         target=issue,
         data={"organisation": organisation.name, "notice": notice.pk if notice else None},
     )
@@ -210,7 +211,7 @@ def manufacturer_dispute(*, issue: Issue, actor: User, rationale: str) -> Statem
     record_response(issue, organisation)
     audit_record(
         actor=actor,
-        verb="issue.disputed",
+        verb=AuditEventType.ISSUE_DISPUTED,
         target=issue,
         data={
             "organisation": organisation.name,

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from kir.accounts.models import User
 from kir.accounts.permissions import Permission
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.register.errors import ValidationFailed
 from kir.register.models import ProhibitedPhrase
@@ -33,7 +34,7 @@ def prohibited_phrase_save(*, actor: User, phrase: ProhibitedPhrase) -> Prohibit
     phrase.save()
     audit_record(
         actor=actor,
-        verb="language.phrase_created" if created else "language.phrase_changed",
+        verb=AuditEventType.PHRASE_CREATED if created else AuditEventType.PHRASE_CHANGED,
         target=phrase,
         data={"phrase": phrase.phrase, "active": phrase.active, "note": phrase.note},
     )
@@ -45,7 +46,7 @@ def prohibited_phrase_delete(*, actor: User, phrase: ProhibitedPhrase) -> None:
     require_secas(actor, Permission.OVERRIDE_LANGUAGE_CHECK, "edit the prohibited phrases")
     audit_record(
         actor=actor,
-        verb="language.phrase_deleted",
+        verb=AuditEventType.PHRASE_DELETED,
         target=phrase,
         data={"phrase": phrase.phrase},
     )

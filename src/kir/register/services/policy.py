@@ -7,6 +7,7 @@ from django.db.models import Max
 
 from kir.accounts.models import User
 from kir.accounts.permissions import Permission
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.register.errors import ValidationFailed
 from kir.register.models import EvidenceLevel, ImpactLevel, ThresholdPolicy
@@ -80,7 +81,7 @@ def policy_update(
     )
     audit_record(
         actor=actor,
-        verb="policy.updated",
+        verb=AuditEventType.POLICY_UPDATED,
         target=policy,
         data={
             "version": policy.version,

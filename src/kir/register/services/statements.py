@@ -11,6 +11,7 @@ from django.db import transaction
 
 from kir.accounts.models import Organisation, User
 from kir.accounts.permissions import Permission
+from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
@@ -143,7 +144,7 @@ def statement_add(
     _note_manufacturer_response(issue, actor, kind)
     audit_record(
         actor=actor,
-        verb="statement.added",
+        verb=AuditEventType.STATEMENT_ADDED,
         target=statement,
         data={
             "issue": issue.human_id,
