@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin import site
+from django.db.models import ProtectedError
 from django.urls import reverse
 
 from kir.accounts.models import Organisation, PartyCategory, Role, User
@@ -213,6 +215,20 @@ def test_it_records_each_organisation_of_a_bulk_deletion(admin_client):
     events = AuditEvent.objects.filter(verb="accounts.organisation_deleted")
     assert sorted(e.data["name"] for e in events) == ["Gone A", "Gone B"]
     assert audit_verify_chain().ok
+
+
+def test_it_deletes_none_of_a_bulk_deletion_refused_part_way(rf, secas_staff):
+    # The admin's own page lists protected rows first; this is a row gaining a user meanwhile.
+    first, second = OrganisationFactory(name="A Gone"), OrganisationFactory(name="B Staffed")
+    UserFactory(organisation=second)
+    before = AuditEvent.objects.count()
+    request = rf.post("/")
+    request.user = secas_staff
+    queryset = Organisation.objects.filter(pk__in=[first.pk, second.pk]).order_by("name")
+    with pytest.raises(ProtectedError):
+        site.get_model_admin(Organisation).delete_queryset(request, queryset)
+    assert Organisation.objects.filter(pk=first.pk).exists()
+    assert AuditEvent.objects.count() == before
 
 
 def test_it_refuses_to_delete_an_organisation_with_users_and_writes_nothing(admin_client):
