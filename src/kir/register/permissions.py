@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from kir.accounts.models import PartyCategory
 from kir.accounts.permissions import Permission, user_has_permission
 from kir.register.selectors.visibility import is_named_manufacturer
 from kir.register.workflow import FROZEN_STATES, user_can_edit
 
 if TYPE_CHECKING:
-    from kir.accounts.models import User
+    from kir.accounts.models import Organisation, User
     from kir.register.models import Issue
+
+
+# Organisations that may be asked to coordinate (seed option 3(b)(iii) names DCC).
+COORDINATOR_CATEGORIES = frozenset({PartyCategory.DCC, PartyCategory.SECAS})
 
 
 def has_permission(actor: User, permission: Permission) -> bool:
@@ -37,6 +42,18 @@ def is_frozen(issue: Issue) -> bool:
 
 def speaks_for_named_manufacturer(actor: User, issue: Issue) -> bool:
     return is_named_manufacturer(issue, getattr(actor, "organisation_id", None))
+
+
+def may_manage_involvement(actor: User, organisation: Organisation) -> bool:
+    """Coordinators (SECAS, DCC) manage everyone's involvement; an organisation its own."""
+    own = getattr(actor, "organisation", None)
+    if own is None:
+        return False
+    if own.category in COORDINATOR_CATEGORIES and has_permission(
+        actor, Permission.COORDINATE_ISSUE
+    ):
+        return True
+    return own.pk == organisation.pk and has_permission(actor, Permission.ADD_STATEMENT)
 
 
 def may_report(actor: User) -> bool:

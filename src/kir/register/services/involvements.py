@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kir.accounts.models import Organisation, PartyCategory, User
-from kir.accounts.permissions import Permission, user_has_permission
+from kir.accounts.models import Organisation, User
+from kir.accounts.permissions import Permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import Involvement, InvolvementRole, InvolvementStatus, Issue
+from kir.register.permissions import COORDINATOR_CATEGORIES, may_manage_involvement
 from kir.register.services._common import (
     require_not_frozen,
     require_secas,
@@ -18,21 +19,6 @@ from kir.register.services._common import (
     write_issue,
 )
 
-# Organisations that may be asked to coordinate (seed option 3(b)(iii) names DCC).
-COORDINATOR_CATEGORIES = frozenset({PartyCategory.DCC, PartyCategory.SECAS})
-
-
-def _may_manage(actor: User, issue: Issue, organisation: Organisation) -> bool:
-    """Coordinators (SECAS, DCC) manage everyone's involvement; an organisation its own."""
-    own = actor.organisation
-    if own is None:
-        return False
-    if own.category in COORDINATOR_CATEGORIES and user_has_permission(
-        actor, Permission.COORDINATE_ISSUE
-    ):
-        return True
-    return own.pk == organisation.pk and user_has_permission(actor, Permission.ADD_STATEMENT)
-
 
 @transaction.atomic
 def involvement_set(
@@ -40,7 +26,7 @@ def involvement_set(
 ) -> Involvement:
     require_visible(actor, issue)
     require_not_frozen(issue)
-    if not _may_manage(actor, issue, organisation):
+    if not may_manage_involvement(actor, organisation):
         raise PermissionRefused("You may not change this organisation's involvement.")
     errors = {}
     if role not in InvolvementRole.values:
