@@ -24,7 +24,7 @@ from kir.register.models import (
     ThresholdPolicy,
 )
 from kir.register.services import manufacturer_dispute, statement_add
-from tests.factories import EvidenceFactory
+from tests.factories import DeviceVersionFactory, EvidenceFactory
 from tests.register.ui_cast import UiCast, make_ui_cast
 
 pytestmark = pytest.mark.django_db
@@ -405,13 +405,32 @@ def test_it_takes_the_manufacturers_acknowledgement_and_dispute(cast):
     assert signed_in(cast.reporter).get(url).status_code == 403
 
 
-def test_it_runs_the_procurement_check_from_paste_and_pickers(cast):
+def test_it_runs_the_procurement_check_from_paste_and_the_catalogue(cast):
     issue = cast.published()
     client = signed_in(cast.other_supplier)
     assert client.get("/issues/procurement-check/").status_code == 200
+    other = cast.other_version
+    line = (
+        f"{other.device_model.manufacturer.identifier}/{other.device_model.model_id}/"
+        f"{other.firmware_version}"
+    )
+    found = page(
+        client.post(
+            "/issues/procurement-check/",
+            {"pasted": "1A2B 00012345", "find": other.device_model.name, "action": "find"},
+        )
+    )
+    assert f'name="add" value="{line}"' in found
+    assert "Results" not in found  # a search checks nothing
+    added = page(
+        client.post(
+            "/issues/procurement-check/",
+            {"pasted": "1A2B 00012345", "find": other.device_model.name, "add": line},
+        )
+    )
+    assert f"1A2B 00012345\n{line}</textarea>" in added
     response = client.post(
-        "/issues/procurement-check/",
-        {"pasted": "1A2B 00012345\nnonsense line", "device_versions": [cast.other_version.pk]},
+        "/issues/procurement-check/", {"pasted": f"1A2B 00012345\n{line}\nnonsense line"}
     )
     text = page(response)
     assert issue.human_id in text
@@ -421,8 +440,35 @@ def test_it_runs_the_procurement_check_from_paste_and_pickers(cast):
     assert "Paste at least one identifier" in page(empty)
 
 
+def test_the_catalogue_search_offers_dmcs_with_their_members_and_a_bounded_list(cast):
+    from kir.catalogue.models import DMC
+
+    members = [cast.version, cast.other_version]
+    combination = DMC.objects.create(identifier="DMC-00000000C0DE", name="Hub pair")
+    combination.members.set(members)
+    for n in range(30):
+        DeviceVersionFactory(device_model=cast.version.device_model, firmware_version=f"{n:08X}")
+    client = signed_in(cast.other_supplier)
+
+    found = page(
+        client.post("/issues/procurement-check/", {"find": "DMC-00000000C0DE", "action": "find"})
+    )
+    many = page(
+        client.post(
+            "/issues/procurement-check/",
+            {"find": cast.version.device_model.name, "action": "find"},
+        )
+    )
+
+    assert 'name="add" value="DMC-00000000C0DE"' in found
+    assert all(str(member) in found for member in members)
+    model = cast.version.device_model
+    prefix = f'name="add" value="{model.manufacturer.identifier}/{model.model_id}/'
+    assert many.count(prefix) == 20  # of 31 versions: the first matches, never the whole CPL
+
+
 def test_the_procurement_check_shows_the_newest_matches_and_offers_the_rest(cast, monkeypatch):
-    monkeypatch.setattr("kir.register.views.browse.PROCUREMENT_PAGE_SIZE", 1)
+    monkeypatch.setattr("kir.register.views.procurement.PROCUREMENT_PAGE_SIZE", 1)
     older, newer = cast.published(), cast.published()
     client = signed_in(cast.other_supplier)
 

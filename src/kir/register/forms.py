@@ -216,7 +216,7 @@ class ManufacturerResponseForm(forms.Form):
 
 
 class ProcurementCheckForm(forms.Form):
-    """Paste identifiers and/or pick catalogue entries; at least one of them is needed."""
+    """Paste identifiers, or find catalogue entries and add them to the pasted list."""
 
     pasted = forms.CharField(
         required=False,
@@ -228,17 +228,19 @@ class ProcurementCheckForm(forms.Form):
             "(DMC- and 12 hex digits)."
         ),
     )
-    device_versions = forms.ModelMultipleChoiceField(
-        queryset=DeviceVersion.objects.select_related("device_model__manufacturer"),
+    find = forms.CharField(
         required=False,
-        label="Device versions",
+        max_length=100,
+        label="Find in the catalogue",
+        help_text="A manufacturer, model or firmware (name or hex id), or a DMC id or name.",
     )
-    dmcs = forms.ModelMultipleChoiceField(queryset=DMC.objects.all(), required=False, label="DMCs")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("pasted", "").strip() or data.get("device_versions") or data.get("dmcs")):
-            raise ValidationError("Paste at least one identifier or pick a device version or DMC.")
+        if not data.get("pasted", "").strip():
+            raise ValidationError(
+                "Paste at least one identifier, or find one in the catalogue and add it."
+            )
         return data
 
 

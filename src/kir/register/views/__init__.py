@@ -8,9 +8,10 @@ from kir.register.views.actions import (
     manufacturer_response,
     statement_create,
 )
-from kir.register.views.browse import issue_export_csv, issue_list, procurement_check_page
+from kir.register.views.browse import issue_export_csv, issue_list
 from kir.register.views.issue import issue_create, issue_detail, issue_edit
 from kir.register.views.policy import policy_page
+from kir.register.views.procurement import procurement_check_page
 
 __all__ = [
     "evidence_create",

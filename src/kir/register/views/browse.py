@@ -1,4 +1,4 @@
-"""Listing, searching and exporting the register, and the procurement check."""
+"""Listing, searching and exporting the register."""
 
 from __future__ import annotations
 
@@ -10,23 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
-from kir.register.forms import IssueFilterForm, ProcurementCheckForm
+from kir.register.forms import IssueFilterForm
 from kir.register.models import Issue
 from kir.register.permissions import may_report
 from kir.register.selectors import (
     DEFAULT_SORT,
-    MAX_PROCUREMENT_PAGE_SIZE,
-    PROCUREMENT_PAGE_SIZE,
     IssueFilters,
-    ProcurementItem,
     issue_search,
     issue_search_queryset,
-    parse_procurement_text,
-    procurement_check,
-    procurement_item,
-    procurement_item_for_version,
 )
 from kir.register.views.common import PAGE_SIZE, acting_user
 
@@ -154,26 +147,3 @@ def issue_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="kir-issues-{stamp}.csv"'
     return response
-
-
-def procurement_items(form: ProcurementCheckForm) -> tuple[list[ProcurementItem], list[str]]:
-    """Items from the pasted lines and the pickers; each bad line comes back as a message."""
-    items, errors = parse_procurement_text(form.cleaned_data.get("pasted", ""))
-    items += [procurement_item_for_version(v) for v in form.cleaned_data["device_versions"]]
-    items += [procurement_item(dmc=d.identifier) for d in form.cleaned_data["dmcs"]]
-    return list(dict.fromkeys(items)), [str(error) for error in errors]
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def procurement_check_page(request: HttpRequest) -> HttpResponse:
-    form = ProcurementCheckForm(request.POST or None)
-    context: dict[str, Any] = {"form": form, "results": None, "unrecognised": []}
-    if request.method == "POST" and form.is_valid():
-        items, errors = procurement_items(form)
-        # Each item shows its newest matches; "show all" checks that one item again, at length.
-        context["showing_all"] = bool(request.POST.get("all"))
-        limit = MAX_PROCUREMENT_PAGE_SIZE if context["showing_all"] else PROCUREMENT_PAGE_SIZE
-        context["results"] = procurement_check(user=acting_user(request), items=items, limit=limit)
-        context["unrecognised"] = errors
-    return render(request, "register/procurement_check.html", context)

@@ -1,0 +1,90 @@
+"""The procurement check page (seed option 3(a)): paste what you are about to buy, or find it in
+the catalogue, and see every issue on the register that touches it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from kir.catalogue.selectors import CatalogueFilters, device_versions_search, dmcs_search
+from kir.register.forms import ProcurementCheckForm
+from kir.register.selectors import (
+    MAX_PROCUREMENT_PAGE_SIZE,
+    PROCUREMENT_PAGE_SIZE,
+    parse_procurement_text,
+    procurement_check,
+    procurement_item_for_version,
+)
+from kir.register.views.common import acting_user
+
+# Catalogue entries offered per search: enough to pick from, never the whole CPL on one page.
+PICK_LIMIT = 20
+FIND_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class CataloguePick:
+    """A catalogue entry the procurement page offers to add: its line, and what it is."""
+
+    line: str
+    label: str
+    members: tuple[str, ...] = ()
+
+
+def catalogue_picks(query: str) -> list[CataloguePick]:
+    """Device versions and DMCs matching `query`, each as the line that would check it."""
+    if not query.strip():
+        return []
+    versions = device_versions_search(filters=CatalogueFilters(q=query))[:PICK_LIMIT]
+    dmcs = dmcs_search(q=query).prefetch_related("members__device_model__manufacturer")
+    picks = [CataloguePick(procurement_item_for_version(v).label, str(v)) for v in versions]
+    picks += [
+        CataloguePick(d.identifier, f"{d.identifier} {d.name}", tuple(map(str, d.members.all())))
+        for d in dmcs[:PICK_LIMIT]
+    ]
+    return picks
+
+
+def _with_line_added(data: QueryDict, line: str) -> QueryDict:
+    """The form's data with `line` appended to the pasted list, unless it is there already."""
+    data = data.copy()
+    lines = [text for text in data.get("pasted", "").splitlines() if text.strip()]
+    if line.strip() and line.strip() not in (text.strip() for text in lines):
+        lines.append(line.strip())
+    data["pasted"] = "\n".join(lines)
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def procurement_check_page(request: HttpRequest) -> HttpResponse:
+    """Paste lines and check them; or search the catalogue and add what it finds, one button per
+    entry, without JavaScript: each search or addition comes back as the same form, filled in."""
+    data: QueryDict = request.POST
+    if "add" in data:
+        data = _with_line_added(data, data.get("add", ""))
+    form = ProcurementCheckForm(data or None)
+    context: dict[str, Any] = {"form": form, "results": None, "unrecognised": []}
+    if "add" in data or data.get("action") == "find":
+        # No check was asked for: the form comes back filled in, unjudged, with the matches.
+        searched = data.get("find", "").strip()[:FIND_MAX_LENGTH]
+        context.update(
+            form=ProcurementCheckForm(initial=data.dict()),
+            picks=catalogue_picks(searched),
+            searched=searched,
+        )
+    elif request.method == "POST" and form.is_valid():
+        items, errors = parse_procurement_text(form.cleaned_data["pasted"])
+        # Each item shows its newest matches; "show all" checks that one item again, at length.
+        context["showing_all"] = bool(request.POST.get("all"))
+        limit = MAX_PROCUREMENT_PAGE_SIZE if context["showing_all"] else PROCUREMENT_PAGE_SIZE
+        context["results"] = procurement_check(
+            user=acting_user(request), items=list(dict.fromkeys(items)), limit=limit
+        )
+        context["unrecognised"] = [str(error) for error in errors]
+    return render(request, "register/procurement_check.html", context)
