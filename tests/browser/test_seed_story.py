@@ -82,12 +82,16 @@ def respond_as_manufacturer(page: Page, human_id: str) -> None:
     page.get_by_role("link", name="Respond as manufacturer").click()
     page.locator('input[name="response"][value="acknowledge"]').check()
     page.get_by_role("button", name="Send response").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Add a statement")
+    # Back where the action started, told what happened.
+    expect(page.get_by_role("alert")).to_contain_text("Acknowledged")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(human_id)
+    page.get_by_role("link", name="Add a statement").click()
     page.get_by_label("Kind").select_option("root_cause")
     page.get_by_label("Text").fill(
         "A retry timer restarts on power restoration; firmware 01020305 changes the back-off."
     )
     page.get_by_role("button", name="Submit statement").click()
+    expect(page.get_by_role("alert")).to_contain_text("Your root cause statement is added.")
     expect(page.locator("#statements-heading")).to_be_visible()
     expect(page.get_by_role("article")).to_contain_text("Root cause by Acme Metering")
 

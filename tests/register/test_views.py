@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -390,6 +391,52 @@ def test_it_shows_a_service_refusal_on_the_form_with_its_status(
         assert text in page(response)
 
 
+def banner(response) -> str:
+    """The success banner's text on the page a redirect led to, or "" when there is none."""
+    found = re.search(
+        r'notification-banner--success".*?notification-banner__heading">([^<]*)<',
+        page(response),
+        re.DOTALL,
+    )
+    return found.group(1) if found else ""
+
+
+def test_each_action_ends_on_the_issue_page_saying_what_happened(cast):
+    reporter = signed_in(cast.reporter)
+    created = reporter.post("/issues/new/", issue_post(cast), follow=True)
+    issue = Issue.objects.get(title="Alerts repeat after power restoration")
+    assert created.redirect_chain[-1][0] == f"/issues/{issue.human_id}/"
+    assert banner(created).startswith(f"Draft {issue.human_id} is saved.")
+
+    stated = reporter.post(
+        f"/issues/{issue.human_id}/statements/new/",
+        {"kind": "observation", "text": "Seen again."},
+        follow=True,
+    )
+    assert stated.redirect_chain[-1][0] == f"/issues/{issue.human_id}/#statements-heading"
+    assert banner(stated) == "Your observation statement is added."
+
+    submitted = reporter.post(
+        f"/issues/{issue.human_id}/transition/submit_for_assessment/",
+        {"reason": "", "expected_version": Issue.objects.get(pk=issue.pk).version},
+        follow=True,
+    )
+    assert banner(submitted) == (
+        f"Submit for assessment: done. {issue.human_id} is under assessment."
+    )
+    # Shown once: the next page has no banner.
+    assert banner(reporter.get(f"/issues/{issue.human_id}/")) == ""
+
+    notified = cast.notified()
+    maker = signed_in(cast.manufacturer_user)
+    acknowledged = maker.post(
+        f"/issues/{notified.human_id}/response/",
+        {"response": "acknowledge", "rationale": ""},
+        follow=True,
+    )
+    assert banner(acknowledged).startswith("Acknowledged.")
+
+
 def test_it_takes_the_manufacturers_acknowledgement_and_dispute(cast):
     issue = cast.notified()
     client = signed_in(cast.manufacturer_user)
@@ -398,7 +445,7 @@ def test_it_takes_the_manufacturers_acknowledgement_and_dispute(cast):
     refused = client.post(url, {"response": "dispute", "rationale": ""})
     assert refused.status_code == 422 and 'href="#id_rationale"' in page(refused)
     acknowledged = client.post(url, {"response": "acknowledge", "rationale": ""})
-    assert acknowledged["Location"] == f"/issues/{issue.human_id}/statements/new/"
+    assert acknowledged["Location"] == f"/issues/{issue.human_id}/"
     assert client.post(url, {"response": "dispute", "rationale": "Not ours."}).status_code == 302
     issue.refresh_from_db()
     assert issue.root_cause_status == RootCauseStatus.DISPUTED

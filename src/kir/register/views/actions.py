@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kir.register.errors import VersionConflict
@@ -34,7 +32,7 @@ from kir.register.services import (
     manufacturer_dispute,
     statement_add,
 )
-from kir.register.views.common import FormPage, acting_user
+from kir.register.views.common import FormPage, acting_user, done
 from kir.register.workflow import get_transition, user_can_take
 
 
@@ -67,14 +65,15 @@ def issue_transition_view(request: HttpRequest, human_id: str, name: str) -> Htt
     page = _transition_page(request, issue, step, form)
     if form.is_valid():
         with page.refusals_shown_on(form):
-            issue_transition(
+            issue = issue_transition(
                 issue=issue,
                 actor=user,
                 transition=name,
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["expected_version"],
             )
-            return redirect("register:detail", human_id=issue.human_id)
+            state = IssueState(issue.state).label.lower()
+            return done(request, issue, f"{step.label}: done. {issue.human_id} is {state}.")
     if isinstance(page.refusal, VersionConflict):
         # The form now targets the saved version, so sending it again applies the step there.
         current = page.refusal.current.version
@@ -101,7 +100,7 @@ def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
     page.context["form"] = form
     if request.method == "POST" and form.is_valid():
         with page.refusals_shown_on(form):
-            statement_add(
+            statement = statement_add(
                 issue=issue,
                 actor=user,
                 kind=form.cleaned_data["kind"],
@@ -109,7 +108,8 @@ def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
                 supersedes=form.statement("supersedes"),
                 challenges=form.statement("challenges"),
             )
-            return redirect("register:detail", human_id=issue.human_id)
+            kind = statement.get_kind_display().lower()
+            return done(request, issue, f"Your {kind} statement is added.", "statements-heading")
     return page.render()
 
 
@@ -129,10 +129,13 @@ def manufacturer_response(request: HttpRequest, human_id: str) -> HttpResponse:
             if form.cleaned_data["response"] == "dispute":
                 rationale = form.cleaned_data["rationale"]
                 manufacturer_dispute(issue=issue, actor=user, rationale=rationale)
-                return redirect("register:detail", human_id=issue.human_id)
+                return done(request, issue, "Your dispute is recorded: the issue shows it.")
             manufacturer_acknowledge(issue=issue, actor=user)
-            messages.success(request, "Acknowledged. You can now add your statement.")
-            return redirect("register:statement_create", human_id=issue.human_id)
+            return done(
+                request,
+                issue,
+                "Acknowledged. Add your root cause, remediation or response when you have it.",
+            )
     return page.render()
 
 
@@ -170,8 +173,9 @@ def language_override_view(request: HttpRequest, human_id: str) -> HttpResponse:
                 phrase=phrase,
                 justification=form.cleaned_data["justification"],
             )
-            messages.success(request, f'The wording "{phrase}" may stand; your reason is recorded.')
-            return redirect("register:detail", human_id=issue.human_id)
+            return done(
+                request, issue, f'The wording "{phrase}" may stand; your reason is recorded.'
+            )
     return page.render()
 
 
@@ -188,5 +192,5 @@ def evidence_create(request: HttpRequest, human_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with page.refusals_shown_on(form):
             evidence_add(issue=issue, actor=user, **form.cleaned_data)
-            return redirect("register:detail", human_id=issue.human_id)
+            return done(request, issue, "Your evidence is added.", "evidence-heading")
     return page.render()

@@ -1,4 +1,5 @@
-"""Helpers the register's views share: the acting user, and the one way refusals are shown."""
+"""Helpers the register's views share: the acting user, the one way refusals are shown, and the
+one way a successful action ends."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from kir.accounts.models import User
 from kir.register.errors import (
@@ -17,6 +20,7 @@ from kir.register.errors import (
     ValidationFailed,
     VersionConflict,
 )
+from kir.register.models import Issue
 
 PAGE_SIZE = 25
 
@@ -38,8 +42,8 @@ class Action:
 
 def apply_errors(form: Any, errors: dict[str, list[str]]) -> None:
     """Put a service's field errors on the form: on the field when it has one, else on top."""
-    for name, messages in errors.items():
-        for message in messages:
+    for name, field_errors in errors.items():
+        for message in field_errors:
             if name in form.fields:
                 form.add_error(name, message)
             else:
@@ -91,3 +95,11 @@ class FormPage:
         """The page without its form, saying why this user may not use it."""
         context = {**self.context, "form": None, "refusal_reasons": [reason]}
         return render(self.request, self.template, context, status=403)
+
+
+def done(request: HttpRequest, issue: Issue, message: str, anchor: str = "") -> HttpResponse:
+    """After a successful action: say what happened (a banner on the next page) and go back to
+    the issue page, where every action starts."""
+    messages.success(request, message)
+    url = reverse("register:detail", args=[issue.human_id])
+    return redirect(f"{url}#{anchor}" if anchor else url)

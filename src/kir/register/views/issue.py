@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -36,7 +36,7 @@ from kir.register.presenters import (
 )
 from kir.register.selectors import issue_get_visible
 from kir.register.services import issue_create_draft, issue_update
-from kir.register.views.common import Action, FormPage, acting_user
+from kir.register.views.common import Action, FormPage, acting_user, done
 
 ISSUE_FIELDS = tuple(IssueForm.base_fields)
 
@@ -117,7 +117,10 @@ def issue_create(request: HttpRequest) -> HttpResponse:
         with page.refusals_shown_on(form):
             products = products_from(formset)
             issue = issue_create_draft(actor=user, products=products, **form.cleaned_data)
-            return redirect("register:detail", human_id=issue.human_id)
+            message = (
+                f"Draft {issue.human_id} is saved. Only your organisation, SECAS and DCC see it."
+            )
+            return done(request, issue, message)
     page.context.update(form=form, formset=formset, formset_errors=_formset_errors(formset))
     return page.render()
 
@@ -240,7 +243,7 @@ def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
                 language_justification=justification,
                 **changes,
             )
-            return redirect("register:detail", human_id=issue.human_id)
+            return done(request, issue, "Your changes are saved.")
         if isinstance(page.refusal, VersionConflict):
             return _conflict_response(request, page.refusal.current, changes, version)
     return page.render()
