@@ -127,10 +127,12 @@ def test_the_seed_story_end_to_end(new_page, smtp_server, register_reference_dat
     take_step(admin_a, "Propose publication")
     expect(admin_a.locator("#publication-heading")).to_be_visible()
     expect(admin_a.get_by_text("Publication was proposed by admin-a")).to_be_visible()
-    take_step(admin_a, "Approve and publish")
-    refusal = admin_a.locator("#refusal")
-    expect(refusal).to_be_visible()
-    expect(refusal).to_contain_text("who proposed publication cannot also approve it")
+    # The proposer is not offered the approval; the page says why, and who can.
+    expect(admin_a.get_by_role("link", name="Approve and publish", exact=True)).to_have_count(0)
+    admin_a.get_by_text("Other steps from here").click()
+    not_offered = admin_a.locator("details.steps-not-offered")
+    expect(not_offered).to_contain_text("Approve and publish")
+    expect(not_offered).to_contain_text("who proposed publication cannot also approve it")
     assert Issue.objects.get(human_id=human_id).state == IssueState.MANUFACTURER_NOTIFIED
 
     admin_b = new_page()

@@ -628,3 +628,47 @@ def test_it_uploads_evidence_and_keeps_installation_level_files_private(cast, se
     missing = reporter.post(url, {"description": "No file"})
     assert missing.status_code == 422 and 'href="#id_file"' in page(missing)
     assert signed_in(cast.reporter_viewer).get(url).status_code == 403
+
+
+def offered_steps(text: str) -> list[str]:
+    actions = text.split('id="actions-heading"', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'class="button" href="[^"]*/transition/[^"]*">([^<]+)<', actions)
+
+
+def test_the_issue_page_offers_only_the_steps_that_fit_the_state_and_the_user(cast):
+    from kir.register.services import manufacturer_acknowledge
+
+    issue = cast.notified()
+    url = f"/issues/{issue.human_id}/"
+    admin_a, admin_b = signed_in(cast.admin_a), signed_in(cast.admin_b)
+
+    unanswered = page(admin_a.get(url))
+    assert offered_steps(unanswered) == ["Return to assessment"]
+    assert "<strong>Propose publication</strong>: " in unanswered  # with what it still needs
+    manufacturer_acknowledge(issue=issue, actor=cast.manufacturer_user)
+
+    before = page(admin_a.get(url))
+    assert offered_steps(before) == ["Return to assessment", "Propose publication"]
+    assert "Cancel publication proposal" not in before  # nothing proposed yet
+
+    admin_a.post(
+        f"{url}transition/propose_publication/",
+        {"reason": "", "expected_version": Issue.objects.get(pk=issue.pk).version},
+    )
+    proposer, other = page(admin_a.get(url)), page(admin_b.get(url))
+    assert offered_steps(proposer) == ["Cancel publication proposal"]
+    assert "<strong>Approve and publish</strong>: " in proposer
+    assert "cannot also approve it" in proposer
+    assert offered_steps(other) == ["Cancel publication proposal", "Approve and publish"]
+
+
+def test_the_issue_page_says_who_may_take_a_step_the_user_cannot(cast):
+    from kir.accounts.models import Role
+    from tests.factories import UserFactory
+
+    issue = cast.step(cast.draft(), "submit_for_assessment", cast.reporter)
+    coordinator = UserFactory(organisation=cast.admin_a.organisation, role=Role.COORDINATOR)
+    text = page(signed_in(coordinator).get(f"/issues/{issue.human_id}/"))
+    assert offered_steps(text) == []
+    assert "<strong>Notify manufacturer</strong>: Needs a SECAS administrator." in text
+    assert "<strong>Reject</strong>: Needs a SECAS administrator." in text

@@ -37,7 +37,8 @@ from kir.register.selectors import (
 )
 from kir.register.services import pending_proposal, policy_in_force, publication_blockers
 from kir.register.services.language import publishable_texts, unresolved_language
-from kir.register.workflow import Transition, transitions_for
+from kir.register.services.transitions import is_due, transition_blockers
+from kir.register.workflow import Transition, steps_from, transitions_for
 
 if TYPE_CHECKING:
     from kir.accounts.models import User
@@ -111,9 +112,36 @@ def issue_detail_for(*, user: User, human_id: str) -> IssueDetail:
 
 
 def available_transitions(*, user: User, issue: Issue) -> list[Transition]:
-    """Steps the user's role and organisation allow from the issue's state (conditions are
-    checked when the step is taken, and every unmet one is then reported)."""
-    return transitions_for(user=user, issue=issue)
+    """Steps the user may take now: the role and organisation allow them, the process stands
+    where they belong, and nothing they need is missing."""
+    return [
+        step
+        for step in transitions_for(user=user, issue=issue)
+        if not transition_blockers(step, issue, user)
+    ]
+
+
+@dataclass(frozen=True)
+class StepNotOffered:
+    """A step from the issue's state that this user cannot take now, and why."""
+
+    label: str
+    why: list[str]
+
+
+def steps_not_offered(*, user: User, issue: Issue) -> list[StepNotOffered]:
+    """The steps from here that the page does not offer this user, each with the reason: what
+    is missing, or who may take it. Steps the process has not reached are left out."""
+    mine = {step.name for step in transitions_for(user=user, issue=issue)}
+    found = []
+    for step in steps_from(issue):
+        if not is_due(step, issue, user):
+            continue
+        if step.name not in mine:
+            found.append(StepNotOffered(step.label, [f"Needs {step.who_may()}."]))
+        elif blockers := transition_blockers(step, issue, user):
+            found.append(StepNotOffered(step.label, blockers))
+    return found
 
 
 def statement_kinds_for(*, user: User, issue: Issue) -> list[tuple[str, str]]:
@@ -145,11 +173,11 @@ class PublicationStatus:
 
 
 def publication_status_for(*, user: User, issue: Issue) -> PublicationStatus | None:
-    """For administrators who could propose or approve: the pending proposal and everything that
-    still blocks publication under the policy in force. Nobody else gets it."""
+    """For administrators whose role may propose or approve: the pending proposal and everything
+    that still blocks publication under the policy in force. Nobody else gets it."""
     if issue.state != IssueState.MANUFACTURER_NOTIFIED:
         return None
-    names = {t.name for t in available_transitions(user=user, issue=issue)}
+    names = {t.name for t in transitions_for(user=user, issue=issue)}
     if not names & {"propose_publication", "publish"}:
         return None
     return PublicationStatus(

@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kir.accounts.models import PartyCategory
-from kir.accounts.permissions import Permission, user_has_permission
+from kir.accounts.models import PartyCategory, Role
+from kir.accounts.permissions import ROLE_PERMISSIONS, Permission, user_has_permission
 from kir.audit.events import AuditEventType
 from kir.register.models import IssueState
 
@@ -57,6 +57,14 @@ class ActorRule:
     categories: frozenset[str] = frozenset()
     reporter: bool = False
 
+    def describe(self) -> str:
+        """Who this rule lets in, in words: "a SECAS administrator"."""
+        role = next(r for r in Role if self.permission in ROLE_PERMISSIONS[r]).label.lower()
+        if self.reporter:
+            return f"a {role} (or above) of the reporting organisation"
+        where = " or ".join(sorted(PartyCategory(c).label for c in self.categories))
+        return f"a {where} {role}" + (" (or above)" if role != "administrator" else "")
+
     def allows(self, user: User | AnonymousUser, issue: Issue) -> bool:
         if not user_has_permission(user, self.permission):
             return False
@@ -82,6 +90,9 @@ class Transition:
 
     def allows(self, user: User | AnonymousUser, issue: Issue) -> bool:
         return any(rule.allows(user, issue) for rule in self.actors)
+
+    def who_may(self) -> str:
+        return " or ".join(rule.describe() for rule in self.actors)
 
 
 SECAS_ADMIN = ActorRule(Permission.ADMINISTER_REGISTER, SECAS)
@@ -221,6 +232,16 @@ def user_can_take(*, user: User | AnonymousUser, issue: Issue, transition: str) 
     if step is None or issue.state not in step.sources:
         return False
     return step.allows(user, issue)
+
+
+# Preconditions that say where a process of several steps stands, not what the issue lacks: a
+# step with one of these unmet is not offered at all (nothing to cancel before a proposal).
+SEQUENCE_PRECONDITIONS = frozenset({"no_pending_proposal", "pending_proposal"})
+
+
+def steps_from(issue: Issue) -> list[Transition]:
+    """Every step the table allows from the issue's state, whoever takes it."""
+    return [t for t in TRANSITIONS if issue.state in t.sources]
 
 
 def transitions_for(*, user: User | AnonymousUser, issue: Issue) -> list[Transition]:

@@ -24,7 +24,7 @@ from kir.register.services._common import (
     write_issue,
 )
 from kir.register.services.language import unresolved_language
-from kir.register.workflow import Transition, get_transition
+from kir.register.workflow import SEQUENCE_PRECONDITIONS, Transition, get_transition
 
 Check = Callable[[Issue, User], list[str]]
 Effect = Callable[[Issue, User], dict[str, Any]]
@@ -92,6 +92,17 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
+def transition_blockers(step: Transition, issue: Issue, actor: User) -> list[str]:
+    """Every unmet precondition of taking `step` now (its reason aside), in words."""
+    return [message for name in step.preconditions for message in CHECKS[name](issue, actor)]
+
+
+def is_due(step: Transition, issue: Issue, actor: User) -> bool:
+    """The process stands where `step` belongs (a proposal to cancel exists, and so on)."""
+    return not any(CHECKS[name](issue, actor) for name in step.preconditions
+                   if name in SEQUENCE_PRECONDITIONS)  # fmt: skip
+
+
 def _refusals(step: Transition, issue: Issue, actor: User, reason: str) -> list[str]:
     if issue.state not in step.sources:
         return [
@@ -100,9 +111,7 @@ def _refusals(step: Transition, issue: Issue, actor: User, reason: str) -> list[
     reasons = []
     if step.needs_reason and not reason.strip():
         reasons.append(f"{step.label} needs a reason.")
-    for name in step.preconditions:
-        reasons += CHECKS[name](issue, actor)
-    return reasons
+    return reasons + transition_blockers(step, issue, actor)
 
 
 @transaction.atomic

@@ -33,6 +33,7 @@ from kir.register.presenters import (
     issue_detail_for,
     language_hits_for,
     publication_status_for,
+    steps_not_offered,
 )
 from kir.register.selectors import issue_get_visible
 from kir.register.services import issue_create_draft, issue_update
@@ -82,6 +83,7 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
         "withdrawal": detail.last_change_to(IssueState.WITHDRAWN),
         "rejection": detail.last_change_to(IssueState.REJECTED),
         "actions": _actions(detail, request),
+        "steps_not_offered": steps_not_offered(user=user, issue=detail.issue),
         "can_add_statement": may_add_statement(user, detail.issue),
     }
     publication = publication_status_for(user=user, issue=detail.issue)
