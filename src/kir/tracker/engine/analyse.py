@@ -102,13 +102,13 @@ def _run(
     handle_rejects(request, estate, rejects)
     days = window_days(request.day_from or summary.first_day, request.day_to or summary.last_day)
     done = _timed(request.progress, "testing region x code x DMC cells")
-    table = load_cells(con, rules, days)
+    table = load_cells(con, rules, days, estate.dmcs)
     findings = build_findings(table, estate.dmcs, rules)
     done()
     drill = _drilldowns(con, findings, rules, request)
     shown = [
         apply_disclosure(
-            describe(f, table, estate.dmcs),
+            describe(f, table, estate.dmcs, rules),
             audience=request.audience,
             reason=suppression_reason(estate, f.region, f.dmc_keys, rules),
             drilldown=drill[i] if drill is not None else None,

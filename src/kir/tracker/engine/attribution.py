@@ -1,10 +1,13 @@
-"""Attribution: which component, or combination of components, the excess follows.
+"""Attribution: the smallest set of components the excess follows.
 
 Within one region and code, a component explains the flagged DMCs holding it when the excess
 follows it wherever it is installed: the DMCs holding it are, pooled, above the rest of the region
-and none of them is clearly normal. Two components explain a combination-only problem when the DMCs
-holding both are above the rest while those holding either one without the other are not. What
-neither explains stays a finding about that one DMC. One component over twenty DMCs is one finding.
+and beyond the natural spread, none of them is clearly normal, and the excess is spread over them,
+not carried by one. A set of two, three (up to max_components) components explains a problem that
+needs them together when the DMCs holding all of them follow it while those holding all but any
+one of them are not elevated. Sizes are tried smallest first; what a size explains leaves the
+picture before the next. What no set explains stays a finding about that one DMC. One component
+over twenty DMCs is one finding.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import numpy as np
 
 from kir.identifiers import Component
 from kir.tracker.engine import stats
-from kir.tracker.engine.cells import CellTable, IntArray
+from kir.tracker.engine.cells import CellTable, IntArray, homogeneity, natural_test
 from kir.tracker.engine.estate import Dmc
 from kir.tracker.engine.rules import Rules
 
@@ -27,6 +30,9 @@ class Attribution:
     kind: str  # "component", "combination" or "dmc"
     components: tuple[Component, ...]
     members: tuple[int, ...]  # cell indices, one per DMC covered
+    # Candidate sets of this size tried in the region and code: the finding's pooled p-value is
+    # multiplied by it (Bonferroni), since the search kept the best-looking of them.
+    tried: int = 1
 
 
 def _component_index(
@@ -67,6 +73,8 @@ class _Region:
         self._holding: dict[Component, set[int]] = {}
         self._total: tuple[int, int] | None = None
         self._follows: dict[frozenset[int], bool] = {}
+        first = next(iter(parts), None)
+        self.spread = table.spreads[int(table.group_id[first if first is not None else 0])]
 
     @classmethod
     def of(cls, table: CellTable, cells: IntArray, dmcs: dict[int, Dmc], rules: Rules) -> _Region:
@@ -104,17 +112,30 @@ class _Region:
         return self._total
 
     def elevated(self, cells: set[int]) -> bool:
-        """Pooled, these cells beat the rest of the region by min_rate_ratio, significantly."""
+        """Pooled, these cells beat the rest of the region by min_rate_ratio and lie beyond the
+        natural spread of healthy DMCs, significantly."""
         if not cells or len(cells) == len(self.parts):
             return False
         (s1, n1), (s_all, n_all) = self._sums(cells), self._totals()
         s0, n0 = s_all - s1, n_all - n1
         # The ratio in plain floats (the same IEEE arithmetic as stats.rate_ratio, without its
-        # array overhead): most candidates stop here, before the costlier exact test.
+        # array overhead): most candidates stop here, before the costlier tests.
         ratio = (s1 / n1) / (s0 / n0) if s0 else (math.inf if s1 else math.nan)
         if not ratio >= self.rules.min_rate_ratio:
             return False
-        return bool(stats.rate_excess_p(s1, n1, s0, n0)[0] <= self.rules.alpha)
+        if not stats.rate_excess_p(s1, n1, s0, n0)[0] <= self.rules.alpha:
+            return False
+        index = np.fromiter(cells, dtype=np.int64, count=len(cells))
+        return natural_test(self.table, index, self.spread, self.rules).p_value <= self.rules.alpha
+
+    def homogeneous(self, cells: set[int]) -> bool:
+        """The excess is spread over the cells, not carried by one: without the cell holding
+        most of it, the rest still shows min_rate_ratio over their typical rate."""
+        if len(cells) < 2:
+            return True
+        return homogeneity(self.table, cells, self.rules)["ratio_without_largest"] >= (
+            self.rules.min_rate_ratio
+        )
 
     def any_clearly_normal(self, cells: set[int]) -> bool:
         """Some cell's interval rules out min_rate_ratio against the cells outside `cells`.
@@ -138,7 +159,11 @@ class _Region:
     def follows(self, cells: set[int]) -> bool:
         key = frozenset(cells)
         if key not in self._follows:
-            self._follows[key] = self.elevated(cells) and not self.any_clearly_normal(cells)
+            self._follows[key] = (
+                self.elevated(cells)
+                and not self.any_clearly_normal(cells)
+                and self.homogeneous(cells)
+            )
         return self._follows[key]
 
     def more_prevalent(self, cells: set[int], than: set[int], alpha: float) -> bool:
@@ -221,37 +246,49 @@ def _components(region: _Region, flagged: set[int]) -> list[Attribution]:
             continue
         # Components always installed together cannot be told apart: name them together.
         twins = tuple(sorted(c for _n, c, h in scored if h == holders))
-        found.append(Attribution("component", twins, tuple(sorted(holders))))
+        found.append(Attribution("component", twins, tuple(sorted(holders)), len(candidates)))
         remaining -= holders
     flagged.intersection_update(remaining)
     return found
 
 
-def _pair_explains(region: _Region, first: Component, second: Component) -> set[int] | None:
-    """The DMCs holding both, when the excess needs both; None otherwise."""
-    both = region.holding(first, second)
-    only_first = region.holding(first) - both
-    only_second = region.holding(second) - both
-    if not only_first or not only_second or not region.follows(both):
+def _set_explains(region: _Region, components: tuple[Component, ...]) -> set[int] | None:
+    """The DMCs holding every component, when the excess needs all of them; None otherwise.
+
+    For each component, the DMCs holding all the others but not it must exist and not be
+    elevated: else a smaller set explains the excess, or it is not the set's.
+    """
+    held = region.holding(*components)
+    if not held:
         return None
-    if region.elevated(only_first) or region.elevated(only_second):
-        return None
-    return both
+    for left_out in components:
+        others = tuple(c for c in components if c != left_out)
+        partial = region.holding(*others) - held
+        if not partial or region.elevated(partial):
+            return None
+    return held if region.follows(held) else None
 
 
-def _pairs(region: _Region, flagged: set[int]) -> list[Attribution]:
+def _sets(region: _Region, flagged: set[int], size: int) -> list[Attribution]:
+    """The sets of `size` components that explain flagged DMCs, most DMCs covered first."""
     found: list[Attribution] = []
-    pairs = {pair for cell in flagged for pair in combinations(sorted(region.parts[cell]), 2)}
+    candidates = {s for cell in flagged for s in combinations(sorted(region.parts[cell]), size)}
     options = []
-    for first, second in sorted(pairs):
-        both = _pair_explains(region, first, second)
-        if both is not None:
-            options.append((len(both & flagged), (first, second), both))
+    for components in sorted(candidates):
+        held = _set_explains(region, components)
+        if held is not None:
+            options.append((len(held & flagged), components, held))
     options.sort(key=lambda item: (-item[0], item[1]))
-    for _count, pair, both in options:
-        if both & flagged:
-            found.append(Attribution("combination", pair, tuple(sorted(both))))
-            flagged -= both
+    for _count, _components, held in options:
+        if held & flagged:
+            # Sets holding exactly the same DMCs cannot be told apart: name them together.
+            named = {c for _n, other, h in options if h == held for c in other}
+            found.append(
+                Attribution(
+                    "combination", tuple(sorted(named)), tuple(sorted(held)), len(candidates)
+                )
+            )
+            flagged -= held
     return found
 
 
@@ -262,15 +299,18 @@ def attribute(
     region = _Region.of(table, cells, dmcs, rules)
     seeds = set(flagged) | region.screened()
     found = _components(region, seeds)
-    # What a component explains leaves the picture: a component often installed with it must
-    # not look guilty by association, so screening starts again without those DMCs.
+    for size in range(2, rules.max_components + 1):
+        # What a smaller set explains leaves the picture: a component often installed with it
+        # must not look guilty by association, so screening starts again without those DMCs.
+        explained = {cell for a in found for cell in a.members}
+        if len(explained) == len(region.parts):
+            return found
+        region = region.without(explained) if explained else region
+        seeds = (set(flagged) & set(region.parts)) | region.screened()
+        found += _sets(region, seeds, size)
     explained = {cell for a in found for cell in a.members}
-    if len(explained) == len(region.parts):
-        return found
-    rest = region.without(explained) if explained else region
-    seeds = (set(flagged) & set(rest.parts)) | rest.screened()
-    found += _pairs(rest, seeds)
     # A DMC alone is a finding only when its own test flagged it; screening only seeds groups.
-    for cell in sorted(seeds & set(flagged)):
-        found.append(Attribution("dmc", tuple(sorted(rest.parts[cell])), (cell,)))
+    for cell in sorted(set(flagged) - explained):
+        parts = tuple(sorted(dmcs[int(table.dmc_key[cell])].members))
+        found.append(Attribution("dmc", parts, (cell,)))
     return found

@@ -13,10 +13,14 @@ from typing import Any
 import duckdb
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special
 
-from kir.tracker.engine import sql_cells, stats
+from kir.tracker.engine import sql_cells, stats, variation
 from kir.tracker.engine.connection import create_table
+from kir.tracker.engine.estate import Dmc
 from kir.tracker.engine.rules import Rules
+from kir.tracker.engine.timeline import Timing, showing_days, timing
+from kir.tracker.engine.variation import Spread
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -32,11 +36,15 @@ class CellTable:
     sup: IntArray
     affected: IntArray
     capped: IntArray
+    capped_sq: FloatArray  # sum over the cell's installations of their capped count squared
     top: IntArray
     daily: FloatArray  # cells x days, superfluous alerts per day
     days: list[date]
     groups: dict[tuple[str, str], IntArray]  # (region, code) -> cell indices
     region_alerts: dict[str, int]
+    spreads: list[Spread] = field(default_factory=list)  # by group id: natural variation
+    dispersion: FloatArray = field(default_factory=lambda: np.ones(0))  # w each cell's test uses
+    log_typical: FloatArray = field(default_factory=lambda: np.ones(0))  # a healthy DMC's rate
     # Attribution's per-DMC-list component index, reused by every code of a region.
     component_index: dict[bytes, Any] = field(default_factory=dict, repr=False)
 
@@ -47,7 +55,9 @@ class CellTable:
         return self.groups[self.group_keys[int(self.group_id[index])]]
 
 
-def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -> CellTable:
+def load_cells(
+    con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date], dmcs: dict[int, Dmc]
+) -> CellTable:
     con.execute(sql_cells.installation_superfluous())
     cap = rules.cap_per_installation_day * max(len(days), 1)
     _affected_thresholds(con, cap, rules)
@@ -58,7 +68,7 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
     # than everything else here); the few groups' names come separately.
     found = con.execute(
         "SELECT dense_rank() OVER (ORDER BY region, code) - 1 AS group_id, dmc_key, "
-        "installations, alerts, sup, affected, capped, top FROM cell ORDER BY idx"
+        "installations, alerts, sup, affected, capped, capped_sq, top FROM cell ORDER BY idx"
     ).fetchnumpy()
     group_id, dmc_key, installations, alerts, sup, affected, capped, top = (
         np.asarray(found[name], dtype=np.int64)
@@ -73,6 +83,7 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
             "top",
         )
     )
+    capped_sq = np.asarray(found["capped_sq"], dtype=np.float64)
     keys = [(str(r), str(c)) for r, c in con.execute(sql_cells.CELL_GROUPS).fetchall()]
     table = CellTable(
         group_id=group_id,
@@ -83,6 +94,7 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
         sup=sup,
         affected=affected,
         capped=capped,
+        capped_sq=capped_sq,
         top=top,
         daily=np.zeros((len(dmc_key), len(days))),
         days=days,
@@ -90,7 +102,45 @@ def load_cells(con: duckdb.DuckDBPyConnection, rules: Rules, days: list[date]) -
         region_alerts={r: int(a) for r, a, _ in con.execute(sql_cells.region_traffic()).fetchall()},
     )
     _fill_daily(con, table)
+    _natural_variation(table, rules, _composition(table.dmc_key, dmcs))
     return table
+
+
+def _composition(dmc_key: IntArray, dmcs: dict[int, Dmc]) -> dict[str, NDArray[np.bool_]]:
+    """Per device type, which cells' DMCs hold one (computed once per distinct DMC)."""
+    keys, inverse = np.unique(dmc_key, return_inverse=True)
+    types = sorted({c.device_type for d in dmcs.values() for c in d.components})
+    held = {t: np.zeros(len(keys), dtype=bool) for t in types}
+    for position, key in enumerate(keys.tolist()):
+        dmc = dmcs.get(key)
+        for component in dmc.components if dmc else ():
+            held[component.device_type][position] = True
+    return {t: h[inverse] for t, h in held.items()}
+
+
+def _natural_variation(
+    table: CellTable, rules: Rules, composition: dict[str, NDArray[np.bool_]]
+) -> None:
+    """Each region and code's spread, each cell's typical rate and the within-DMC dispersion
+    its test uses."""
+    own = variation.within_dispersion(table.capped, table.capped_sq, table.installations)
+    exposure = (table.installations * max(len(table.days), 1)).astype(np.float64)
+    table.spreads = [Spread(rules.variation.default_log_sd, 0, 1.0, {})] * len(table.group_keys)
+    table.dispersion = own.copy()
+    table.log_typical = np.full(len(table), -np.inf)
+    for cells in table.groups.values():
+        live = cells[exposure[cells] > 0]
+        spread, typical = variation.estimate(
+            table.capped[live].astype(np.float64),
+            exposure[live],
+            own[live],
+            table.installations[live].astype(np.float64),
+            {name: held[live] for name, held in composition.items()},
+            rules.variation,
+        )
+        table.spreads[int(table.group_id[cells[0]])] = spread
+        table.dispersion[cells] = np.maximum(own[cells], spread.dispersion)
+        table.log_typical[live] = typical
 
 
 def _contiguous_groups(
@@ -156,11 +206,16 @@ class GroupStats:
     raw_rate_ratio: float
     ci_low: float
     ci_high: float
-    p_rate: float
+    p_rate: float  # against the natural variation between DMCs (variation.py)
     p_prevalence: float
-    persistence: float
+    timing: Timing
     excess_per_day: float
     days: int
+    ratio_to_typical: float  # the group's capped rate over the region's typical DMC rate
+    spread_edge: float  # the natural spread's upper edge for a group like this one
+    log_sd: float  # the group's natural spread (sigma, pooled over its DMCs)
+    dispersion: float  # the within-group dispersion its test used
+    spread: Spread
 
     @property
     def p_value(self) -> float:
@@ -168,9 +223,14 @@ class GroupStats:
         # affected than the rest of the region, so the larger p-value is the test's p-value.
         return max(self.p_rate, self.p_prevalence)
 
+    @property
+    def persistence(self) -> float:
+        return self.timing.persistence
+
 
 def group_stats(table: CellTable, members: IntArray, rules: Rules) -> GroupStats:
     region_cells = table.group_of(int(members[0]))
+    spread = table.spreads[int(table.group_id[members[0]])]
     rest = np.setdiff1d(region_cells, members)
     n1, n0 = int(table.installations[members].sum()), int(table.installations[rest].sum())
     d = max(len(table.days), 1)
@@ -179,6 +239,7 @@ def group_stats(table: CellTable, members: IntArray, rules: Rules) -> GroupStats
     a1, a0 = int(table.affected[members].sum()), int(table.affected[rest].sum())
     low, high = stats.rate_ratio_ci(c1, n1 * d, c0, n0 * d, rules.confidence)
     baseline_rate = s0 / (n0 * d) if n0 else 0.0
+    natural = natural_test(table, members, spread, rules)
     return GroupStats(
         installations=n1,
         affected=a1,
@@ -194,24 +255,105 @@ def group_stats(table: CellTable, members: IntArray, rules: Rules) -> GroupStats
         raw_rate_ratio=float(stats.rate_ratio(s1, n1, s0, n0)[0]) if n0 else float("nan"),
         ci_low=float(low[0]),
         ci_high=float(high[0]),
-        p_rate=float(stats.rate_excess_p(c1, n1, c0, n0)[0]) if n0 else 1.0,
+        p_rate=natural.p_value,
         p_prevalence=float(stats.prevalence_excess_p(a1, n1, a0, n0)[0]) if n0 else 1.0,
-        persistence=persistence(table, members, rest, rules),
+        timing=group_timing(table, members, rest, rules),
         excess_per_day=(s1 - baseline_rate * n1 * d) / d,
         days=d,
+        ratio_to_typical=natural.ratio_to_typical,
+        spread_edge=variation.spread_edge(
+            natural.log_sd, rules.variation.spread_tail, int((table.sup > 0).sum())
+        ),
+        log_sd=natural.log_sd,
+        dispersion=natural.dispersion,
+        spread=spread,
     )
 
 
-def persistence(table: CellTable, members: IntArray, rest: IntArray, rules: Rules) -> float:
-    """Share of the window's days on which the group's rate beat the rest's by min_rate_ratio."""
+@dataclass(frozen=True)
+class NaturalTest:
+    p_value: float
+    ratio_to_typical: float
+    log_sd: float
+    dispersion: float
+
+
+def natural_test(table: CellTable, members: IntArray, spread: Spread, rules: Rules) -> NaturalTest:
+    """The pooled members against the natural spread of their region and code's DMCs."""
+    d = max(len(table.days), 1)
+    exposure = (table.installations[members] * d).astype(np.float64)
+    c, e = float(table.capped[members].sum()), float(exposure.sum())
+    own = variation.within_dispersion(
+        c, float(table.capped_sq[members].sum()), float(table.installations[members].sum())
+    )
+    w = max(float(own[0]), spread.dispersion)
+    log_sd = spread.log_sd * float(np.sqrt(variation.herfindahl(exposure)))
+    if len(members) > 1:
+        log_sd = max(log_sd, rules.variation.min_pooled_log_sd)
+    # The members' typical rate: their own typical rates, weighted by exposure.
+    with np.errstate(divide="ignore"):
+        typical = float((exposure * np.exp(table.log_typical[members])).sum() / e) if e else 0.0
+        log_typical = float(np.log(typical)) if typical > 0 else -np.inf
+    p = float(variation.excess_p(c, e, w, log_typical, log_sd)[0])
+    ratio = (c / e) / typical if e > 0 and typical > 0 else float("inf")
+    return NaturalTest(p, ratio, log_sd, w)
+
+
+def homogeneity(table: CellTable, cells: object, rules: Rules) -> dict[str, Any]:
+    """How evenly a group's excess over the typical rate is spread over its DMCs.
+
+    A pair "covering" eleven DMCs of which one carries the excess is the wrong attribution; the
+    figures say so: the share of the excess in the largest DMC, the ratio of the others to
+    their typical rate without it, how many DMCs are above their typical rate by
+    min_rate_ratio, and a test (chi-square, allowing the natural spread) that they share one.
+    """
+    index = np.fromiter(cells, dtype=np.int64) if isinstance(cells, set) else np.asarray(cells)
+    d = max(len(table.days), 1)
+    c = table.capped[index].astype(np.float64)
+    with np.errstate(over="ignore"):
+        m = table.installations[index] * d * np.exp(table.log_typical[index])
+    excess = c - m
+    largest = int(np.argmax(excess)) if len(index) else 0
+    positive = float(np.clip(excess, 0, None).sum())
+    rest_c, rest_m = float(c.sum() - c[largest]), float(m.sum() - m[largest])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        without = rest_c / rest_m if len(index) > 1 and rest_m > 0 else float("nan")
+        above = int((c >= rules.min_rate_ratio * m).sum())
+    return {
+        "dmcs": len(index),
+        "dmcs_above_typical": above,
+        "largest_dmc_share_of_excess": round(float(excess[largest]) / positive, 4)
+        if positive > 0
+        else None,
+        "ratio_without_largest": without,
+        "p_value": _heterogeneity_p(table, index, c, m),
+    }
+
+
+def _heterogeneity_p(table: CellTable, index: IntArray, c: FloatArray, m: FloatArray) -> float:
+    live = m > 0
+    if live.sum() < 2:
+        return 1.0
+    spread = table.spreads[int(table.group_id[index[0]])]
+    c, m, w = c[live], m[live], table.dispersion[index][live]
+    fitted = m * c.sum() / m.sum()
+    q = float(((c - fitted) ** 2 / (w * fitted + spread.log_sd**2 * fitted**2)).sum())
+    return float(special.chdtrc(int(live.sum()) - 1, q))
+
+
+def group_timing(table: CellTable, members: IntArray, rest: IntArray, rules: Rules) -> Timing:
+    """Days showing, onset and persistence (timeline.py) of a group against the rest."""
     if not table.days:
-        return 0.0
-    mine, others = table.daily[members].sum(axis=0), table.daily[rest].sum(axis=0)
-    n1, n0 = table.installations[members].sum(), table.installations[rest].sum()
-    shows = (mine >= rules.min_daily_superfluous) & (
-        mine * n0 >= rules.min_rate_ratio * others * n1
+        return timing(np.zeros(0, dtype=bool), rules.min_onset_days)
+    shows = showing_days(
+        table.daily[members].sum(axis=0),
+        table.daily[rest].sum(axis=0),
+        float(table.installations[members].sum()),
+        float(table.installations[rest].sum()),
+        rules.min_rate_ratio,
+        rules.min_daily_superfluous,
     )
-    return float(shows.mean())
+    return timing(shows, rules.min_onset_days)
 
 
 @dataclass
@@ -231,14 +373,18 @@ def _rest(table: CellTable, values: IntArray) -> IntArray:
 def cell_tests(table: CellTable) -> CellTests:
     """Every cell with superfluous alerts against the rest of its region: the run's test family.
 
-    Vectorised, because a national run has tens of thousands of cells.
+    The rate half is against the natural spread of the region's DMCs (variation.py), the
+    prevalence half against the rest of the region. Vectorised: a national run has tens of
+    thousands of cells.
     """
-    tested = np.flatnonzero(table.sup > 0)
+    pick = np.flatnonzero(table.sup > 0)
     n1, n0 = table.installations, _rest(table, table.installations)
     c1, c0 = table.capped, _rest(table, table.capped)
     a1, a0 = table.affected, _rest(table, table.affected)
-    pick = tested
-    p_rate = np.where(n0[pick] > 0, stats.rate_excess_p(c1[pick], n1[pick], c0[pick], n0[pick]), 1)
+    log_typical = table.log_typical[pick]
+    log_sd = np.array([s.log_sd for s in table.spreads])[table.group_id[pick]]
+    exposure = n1[pick] * max(len(table.days), 1)
+    p_rate = variation.excess_p(c1[pick], exposure, table.dispersion[pick], log_typical, log_sd)
     p_prev = np.where(
         n0[pick] > 0, stats.prevalence_excess_p(a1[pick], n1[pick], a0[pick], n0[pick]), 1
     )

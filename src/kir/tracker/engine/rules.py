@@ -10,6 +10,7 @@ from typing import Any
 
 from kir.tracker.engine.codes import is_valid_alert_code
 from kir.tracker.engine.errors import InputFileError
+from kir.tracker.engine.variation import VariationRules
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class CertaintyLevel:
     min_persistence: float
     max_q_value: float
     min_ci_lower: float
+    # Impact: what the finding costs DCC's network, not how sure we are of it.
+    min_excess_alerts_per_day: float
+    min_share_of_region_traffic: float
+    min_prevalence: float
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,9 @@ class Rules:
     affected_tail: float
     min_daily_superfluous: int
     max_single_installation_share: float
+    min_onset_days: int
+    max_components: int
+    variation: VariationRules
     established: CertaintyLevel
     corroborated: CertaintyLevel
     disclosure_min_installations: int
@@ -143,8 +151,11 @@ def _build(data: dict[str, Any], source: str) -> Rules:
         affected_tail=_fraction(stats["affected_tail"], "statistics.affected_tail"),
         min_daily_superfluous=int(stats["min_daily_superfluous"]),
         max_single_installation_share=float(stats["max_single_installation_share"]),
-        established=CertaintyLevel(**data["certainty"]["established"]),
-        corroborated=CertaintyLevel(**data["certainty"]["corroborated"]),
+        min_onset_days=int(stats["min_onset_days"]),
+        max_components=_at_least(stats["max_components"], 1, "statistics.max_components"),
+        variation=_variation(data["natural_variation"]),
+        established=_level(data["certainty"]["established"]),
+        corroborated=_level(data["certainty"]["corroborated"]),
         disclosure_min_installations=int(disclosure["min_installations"]),
         disclosure_max_supplier_share=_fraction(
             disclosure["max_supplier_share"], "disclosure.max_supplier_share"
@@ -155,6 +166,27 @@ def _build(data: dict[str, Any], source: str) -> Rules:
         day_pass_min_rows=int(engine["day_pass_min_rows"]),
         source=source,
     )
+
+
+def _level(spec: dict[str, Any]) -> CertaintyLevel:
+    return CertaintyLevel(**spec)
+
+
+def _variation(spec: dict[str, Any]) -> VariationRules:
+    return VariationRules(
+        default_log_sd=float(spec["default_log_sd"]),
+        min_log_sd=float(spec["min_log_sd"]),
+        min_pooled_log_sd=float(spec["min_pooled_log_sd"]),
+        min_dmcs=_at_least(spec["min_dmcs"], 3, "natural_variation.min_dmcs"),
+        min_expected=float(spec["min_expected"]),
+        spread_tail=_fraction(spec["spread_tail"], "natural_variation.spread_tail"),
+    )
+
+
+def _at_least(value: object, minimum: int, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{where}: expected a whole number >= {minimum}, got {value!r}")
+    return value
 
 
 def _fraction(value: object, where: str) -> float:

@@ -24,7 +24,9 @@ def cells(cap: int, excluded: list[str]) -> str:
         inst AS (
             SELECT s.region, s.dmc_key, s.code,
                    count(*) FILTER (WHERE s.superfluous >= t.threshold) AS affected,
-                   sum(least(s.superfluous, {int(cap)})) AS capped, max(s.superfluous) AS top
+                   sum(least(s.superfluous, {int(cap)})) AS capped,
+                   sum(least(s.superfluous, {int(cap)})::DOUBLE ^ 2) AS capped_sq,
+                   max(s.superfluous) AS top
             FROM inst_sup s JOIN affected_threshold t ON t.region = s.region AND t.code = s.code
             GROUP BY ALL),
         codes AS (SELECT DISTINCT region, code FROM traffic),
@@ -34,7 +36,7 @@ def cells(cap: int, excluded: list[str]) -> str:
                c.region, c.code, p.dmc_key, p.installations,
                coalesce(t.alerts, 0) AS alerts, coalesce(t.sup, 0) AS sup,
                coalesce(i.affected, 0) AS affected, coalesce(i.capped, 0) AS capped,
-               coalesce(i.top, 0) AS top
+               coalesce(i.capped_sq, 0) AS capped_sq, coalesce(i.top, 0) AS top
         FROM codes c JOIN pop p ON p.region = c.region
         LEFT JOIN traffic t ON t.region = c.region AND t.code = c.code AND t.dmc_key = p.dmc_key
         LEFT JOIN inst i ON i.region = c.region AND i.code = c.code AND i.dmc_key = p.dmc_key

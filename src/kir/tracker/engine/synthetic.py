@@ -38,7 +38,7 @@ from kir.tracker.engine.synthetic_writers import (
     write_inventory,
 )
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: natural variation between DMCs
 WINDOW_START = es.WINDOW_START
 MAX_PART_ROWS = 3_000_000
 FORMATS = ("parquet", "csv", "duis")
@@ -164,8 +164,10 @@ def _fill(rows: int, draw: Callable[[int], Events], mean_size: float) -> list[Ev
 class _Background:
     """Draws background events: device by its gamma rate, code from its type's mix."""
 
-    def __init__(self, estate: es.Estate) -> None:
+    def __init__(self, estate: es.Estate, repeat_share: np.ndarray) -> None:
         self.types = estate.dev_type
+        self.dmc = estate.inst_dmc[estate.dev_installation]
+        self.repeat_share = repeat_share  # DMC x code
         self.cdf = np.cumsum(estate.dev_weight)
         self.mix = []
         for type_index in range(len(es.DEVICE_TYPES)):
@@ -187,7 +189,7 @@ class _Background:
             mask = types == type_index
             code[mask] = codes[np.searchsorted(cdf, u[mask], side="right")]
         flap = code == FLAP_OFF
-        repeat = rng.random(n) < BASELINE_REPEAT_SHARE
+        repeat = rng.random(n) < self.repeat_share[self.dmc[device], code]
         size = np.where(flap, 2, np.where(repeat, rng.integers(2, 4, n), 1))
         gaps = (np.where(flap, 5, 1), np.where(flap, 1800, 240))
         return _events(device, code, size, gaps, partner=np.where(flap, FLAP_ON, code))
@@ -283,17 +285,19 @@ class _Part:
     power_cut_esmes: np.ndarray
 
 
-def planted_totals(alerts: int, devices: int) -> dict[str, int]:
+def planted_totals(alerts: int, devices: int, planted: bool = True) -> dict[str, int]:
     """Alert rows of each planted problem and decoy. The noisy device gets at least 50 times an
     average device's alerts (so it is the loudest device even in a small estate), at most 2%."""
-    totals = {name: round(share * alerts) for name, share in PLANTED_SHARE.items()}
+    totals = {name: round(share * alerts * planted) for name, share in PLANTED_SHARE.items()}
+    if not planted:
+        return totals
     loud = max(totals["noisy_device"], round(50 * alerts / max(devices, 1)))
     totals["noisy_device"] = min(loud, round(0.02 * alerts))
     return totals
 
 
-def _plan(alerts: int, days: int, planted: Planted, devices: int) -> list[_Part]:
-    totals = planted_totals(alerts, devices)
+def _plan(alerts: int, days: int, planted: Planted, devices: int, plant: bool) -> list[_Part]:
+    totals = planted_totals(alerts, devices, plant)
     if not planted.power_cut_esmes.size:
         totals["power_cut"] = 0
     per_day = {name: _split(total, days) for name, total in totals.items() if name != "power_cut"}
@@ -390,11 +394,15 @@ def write_synthetic_dataset(
     days: int,
     seed: int,
     alerts_format: str = "parquet",
+    natural_log_sd: float = es.NATURAL_LOG_SD,
+    plant: bool = True,
 ) -> dict:
     """Write inventory, alerts/ and planted.json under out_dir; return the manifest (planted.json).
 
     `alerts` is the exact number of alert rows (a throttled row stands for more alerts, see
     manifest["counts"]["alerts_counting_throttled"]); `devices` the exact number of devices.
+    `natural_log_sd` is the lognormal spread of each DMC's repeat share of each code around
+    BASELINE_REPEAT_SHARE; without `plant`, nothing is planted (no problem and no decoy).
     """
     if alerts_format not in FORMATS:
         raise ValueError(
@@ -419,9 +427,10 @@ def write_synthetic_dataset(
     )
     inventory_name = "inventory.csv" if alerts_format == "csv" else "inventory.parquet"
     device_ids = write_inventory(estate, seed, out_dir / inventory_name)
-    background = _Background(estate)
+    share = es.natural_repeat_share(estate, seed, len(CODES), BASELINE_REPEAT_SHARE, natural_log_sd)
+    background = _Background(estate, share)
     files, weighted, written = [], 0, 0
-    for item in _plan(alerts, days, planted, devices):
+    for item in _plan(alerts, days, planted, devices, plant):
         rows = _generate_part(seed, item, planted, background)
         weighted += int(np.maximum(rows["throttled"], 1).sum())
         written += len(rows["device"])
@@ -438,6 +447,8 @@ def write_synthetic_dataset(
             write_alerts_duis(table, path)
         files.append(str(path.relative_to(out_dir)))
     manifest = _manifest(estate, planted, files, inventory_name, weighted)
+    if not plant:
+        manifest.update(planted=[], decoys=[], planted_rows=planted_totals(alerts, devices, False))
     manifest["counts"]["alert_rows"] = written
     manifest["parameters"] = {
         "devices": devices,
@@ -446,6 +457,8 @@ def write_synthetic_dataset(
         "seed": seed,
         "alerts_format": alerts_format,
         "generator_version": GENERATOR_VERSION,
+        "natural_log_sd": natural_log_sd,
+        "planted": plant,
     }
     (out_dir / "planted.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

@@ -37,6 +37,9 @@ _KITS = {
 TYPE_RATE = np.array([1.0, 1.0, 0.6, 0.4, 0.2, 0.1])
 # Gamma shape of the per-device rate: small means overdispersed (a few chatty devices, many quiet).
 RATE_SHAPE = 0.6
+# Natural variation between DMCs: each DMC's share of repeated events of each code is lognormal
+# around the baseline with this log standard deviation (a healthy DMC at half or twice the region).
+NATURAL_LOG_SD = 0.5
 
 # (manufacturer, model, hardware version, firmware versions newest first, regions or None for all)
 _MODELS: dict[int, list[tuple[str, str, str, list[str], tuple[str, ...] | None]]] = {
@@ -250,3 +253,13 @@ def _assign_dmcs(estate: Estate) -> None:
     estate.dmc_ids = ids
     estate.inst_dmc = inverse.astype(np.int32).reshape(-1)
     del combos
+
+
+def natural_repeat_share(
+    estate: Estate, seed: int, codes: int, base: float, log_sd: float
+) -> np.ndarray:
+    """Per DMC and code, the share of background events that repeat: `base` times a lognormal
+    factor of median 1 (at most 0.9), the same for a DMC in every region."""
+    rng = np.random.default_rng([seed, 5])
+    factor = np.exp(rng.normal(0.0, log_sd, (max(len(estate.dmc_ids), 1), codes)))
+    return np.minimum(base * factor, 0.9).astype(np.float32)
