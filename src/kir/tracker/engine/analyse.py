@@ -16,7 +16,8 @@ import duckdb
 from kir.tracker.engine import sql_cells
 from kir.tracker.engine.alert_rejects import collect_alert_rejects
 from kir.tracker.engine.cells import CellTable, load_cells
-from kir.tracker.engine.connection import EngineSettings, create_table, engine_session
+from kir.tracker.engine.connection import EngineSettings, engine_session
+from kir.tracker.engine.daily import create_wanted, daily_series, timing_fields
 from kir.tracker.engine.disclosure import (
     AUDIENCES,
     apply_disclosure,
@@ -105,10 +106,12 @@ def _run(
     table = load_cells(con, rules, days, estate.dmcs)
     findings = build_findings(table, estate.dmcs, rules)
     done()
+    create_wanted(con, findings)
     drill = _drilldowns(con, findings, rules, request)
+    series = daily_series(con, findings, table)
     shown = [
         apply_disclosure(
-            describe(f, table, estate.dmcs, rules),
+            describe(f, table, estate.dmcs, rules) | timing_fields(f, table) | {"daily": series[i]},
             audience=request.audience,
             reason=suppression_reason(estate, f.region, f.dmc_keys, rules),
             drilldown=drill[i] if drill is not None else None,
@@ -121,22 +124,10 @@ def _run(
 def _drilldowns(
     con: duckdb.DuckDBPyConnection, findings: list[Finding], rules: Rules, request: AnalyseRequest
 ) -> dict[int, list[dict[str, Any]]] | None:
-    """Device-level rows per finding, in one query; None when the audience may not see them."""
+    """Device-level rows per finding, in one query (on `wanted`); None when the audience may not
+    see them."""
     if not drilldown_allowed(request.audience, request.supplier):
         return None
-    wanted = [
-        (index, f.region, f.code, key) for index, f in enumerate(findings) for key in f.dmc_keys
-    ]
-    create_table(
-        con,
-        "wanted",
-        {
-            "finding": ("BIGINT", [w[0] for w in wanted]),
-            "region": ("VARCHAR", [w[1] for w in wanted]),
-            "code": ("VARCHAR", [w[2] for w in wanted]),
-            "dmc_key": ("BIGINT", [w[3] for w in wanted]),
-        },
-    )
     rows: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(findings))}
     query = sql_cells.drilldown(request.supplier, rules.drilldown_limit)
     for index, device_id, installation, supplier, count in con.execute(query).fetchall():

@@ -12,14 +12,13 @@ over twenty DMCs is one finding.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
 
 from kir.identifiers import Component
-from kir.tracker.engine import stats
+from kir.tracker.engine import stats, variation
 from kir.tracker.engine.cells import CellTable, IntArray, homogeneity, natural_test
 from kir.tracker.engine.estate import Dmc
 from kir.tracker.engine.rules import Rules
@@ -69,6 +68,7 @@ class _Region:
     ):
         self.table, self.rules = table, rules
         self.parts, self.component_cells = parts, component_cells
+        self.base = self  # the region before any cells were explained and taken out
         # As sets only for the components attribution asks about: building them all costs more.
         self._holding: dict[Component, set[int]] = {}
         self._total: tuple[int, int] | None = None
@@ -87,7 +87,9 @@ class _Region:
         gone = np.fromiter(cells, dtype=np.int64, count=len(cells))
         held = {c: h[~np.isin(h, gone)] for c, h in self.component_cells.items()}
         parts = {i: p for i, p in self.parts.items() if i not in cells}
-        return _Region(self.table, parts, {c: h for c, h in held.items() if len(h)}, self.rules)
+        rest = _Region(self.table, parts, {c: h for c, h in held.items() if len(h)}, self.rules)
+        rest.base = self.base
+        return rest
 
     def _held_by(self, component: Component) -> set[int]:
         if component not in self._holding:
@@ -112,29 +114,37 @@ class _Region:
         return self._total
 
     def elevated(self, cells: set[int]) -> bool:
-        """Pooled, these cells beat the rest of the region by min_rate_ratio and lie beyond the
-        natural spread of healthy DMCs, significantly."""
+        """Pooled, these cells beat their typical rate by min_rate_ratio and lie beyond the
+        natural spread of healthy DMCs, significantly.
+
+        Against the typical rate, not the rest of the region: where several problems share a
+        region, the rest is not a healthy baseline."""
         if not cells or len(cells) == len(self.parts):
             return False
-        (s1, n1), (s_all, n_all) = self._sums(cells), self._totals()
-        s0, n0 = s_all - s1, n_all - n1
-        # The ratio in plain floats (the same IEEE arithmetic as stats.rate_ratio, without its
-        # array overhead): most candidates stop here, before the costlier tests.
-        ratio = (s1 / n1) / (s0 / n0) if s0 else (math.inf if s1 else math.nan)
-        if not ratio >= self.rules.min_rate_ratio:
-            return False
-        if not stats.rate_excess_p(s1, n1, s0, n0)[0] <= self.rules.alpha:
-            return False
         index = np.fromiter(cells, dtype=np.int64, count=len(cells))
-        return natural_test(self.table, index, self.spread, self.rules).p_value <= self.rules.alpha
+        capped = float(self.table.capped[index].sum())
+        # The ratio first, in plain floats: most candidates stop here, before the costlier test.
+        if not capped >= self.rules.min_rate_ratio * self._typical(index):
+            return False
+        natural = natural_test(self.table, index, self.spread, self.rules, refine=False)
+        return natural.p_value <= self.rules.alpha
+
+    def _typical(self, index: IntArray) -> float:
+        days = max(len(self.table.days), 1)
+        with np.errstate(over="ignore"):
+            rates = np.exp(self.table.log_typical[index])
+        return float((self.table.installations[index] * days * rates).sum())
 
     def homogeneous(self, cells: set[int]) -> bool:
-        """The excess is spread over the cells, not carried by one: without the cell holding
-        most of it, the rest still shows min_rate_ratio over their typical rate."""
+        """The excess is spread over the cells, not carried by one or a few: without the cell
+        holding most of it, the rest still shows min_rate_ratio over their typical rate, and
+        cells holding more than half the installations show it each."""
         if len(cells) < 2:
             return True
-        return homogeneity(self.table, cells, self.rules)["ratio_without_largest"] >= (
-            self.rules.min_rate_ratio
+        found = homogeneity(self.table, cells, self.rules)
+        return bool(
+            found["ratio_without_largest"] >= self.rules.min_rate_ratio
+            and found["installations_above_typical"] > 0.5
         )
 
     def any_clearly_normal(self, cells: set[int]) -> bool:
@@ -214,9 +224,20 @@ class _Region:
         # Every component's sums in one pass: its cells laid end to end, summed per run.
         flat = np.concatenate(groups)
         starts = np.cumsum([0] + [len(g) for g in groups[:-1]])
-        s1, n1, affected = (
+        table = self.table
+        exposure = table.installations * max(len(table.days), 1)
+        with np.errstate(over="ignore"):
+            typical = exposure * np.exp(table.log_typical)
+        s1, n1, affected, e1, e2, m1 = (
             np.add.reduceat(values[flat], starts).astype(np.float64)
-            for values in (self.table.capped, self.table.installations, self.table.affected)
+            for values in (
+                table.capped,
+                table.installations,
+                table.affected,
+                exposure,
+                exposure.astype(np.float64) ** 2,
+                typical,
+            )
         )
         ratio = stats.rate_ratio(s1, n1, s_all - s1, n_all - n1)
         p = stats.rate_excess_p(s1, n1, s_all - s1, n_all - n1)
@@ -226,6 +247,21 @@ class _Region:
             & (np.nan_to_num(ratio, nan=0.0) >= self.rules.min_rate_ratio)
             & (p <= alpha)
         )
+        if keep.any():
+            # Against the natural spread too (the typical dispersion, the pooled spread).
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_sd = np.maximum(
+                    self.spread.log_sd * np.sqrt(e2 / e1**2), self.rules.variation.min_pooled_log_sd
+                )
+                natural = variation.excess_p(
+                    s1[keep],
+                    e1[keep],
+                    self.spread.dispersion,
+                    np.log(m1[keep] / e1[keep]),
+                    log_sd[keep],
+                    refine=False,
+                )
+            keep[keep] = natural <= alpha
         kept = [g[self.table.sup[g] > 0] for g, k in zip(groups, keep, strict=True) if k]
         return {int(i) for g in kept for i in g}
 
@@ -256,21 +292,35 @@ def _set_explains(region: _Region, components: tuple[Component, ...]) -> set[int
     """The DMCs holding every component, when the excess needs all of them; None otherwise.
 
     For each component, the DMCs holding all the others but not it must exist and not be
-    elevated: else a smaller set explains the excess, or it is not the set's.
+    elevated (or have been explained by a smaller set's finding already): else a smaller set
+    explains the excess, or it is not the set's.
     """
     held = region.holding(*components)
-    if not held:
+    # Most candidates are not elevated at all: that is the cheap question, so it comes first.
+    if not held or not region.elevated(held):
         return None
     for left_out in components:
         others = tuple(c for c in components if c != left_out)
         partial = region.holding(*others) - held
-        if not partial or region.elevated(partial):
+        if not partial:
+            # None left: fine if a smaller set's finding explained them, not if none exist.
+            base = region.base
+            if not base.holding(*others) - base.holding(*components):
+                return None
+        elif region.follows(partial):
+            # Elevated throughout, not just where another problem sits among them.
             return None
     return held if region.follows(held) else None
 
 
-def _sets(region: _Region, flagged: set[int], size: int) -> list[Attribution]:
-    """The sets of `size` components that explain flagged DMCs, most DMCs covered first."""
+def _sets(region: _Region, flagged: set[int], size: int) -> tuple[list[Attribution], _Region]:
+    """The sets of `size` components that explain flagged DMCs, most DMCs covered first, and
+    the region without the DMCs they explain.
+
+    Each accepted set's DMCs leave the region before the next option is checked again: a pair
+    whose DMCs are elevated partly by another problem explains nothing once that one's DMCs
+    are gone.
+    """
     found: list[Attribution] = []
     candidates = {s for cell in flagged for s in combinations(sorted(region.parts[cell]), size)}
     options = []
@@ -279,17 +329,20 @@ def _sets(region: _Region, flagged: set[int], size: int) -> list[Attribution]:
         if held is not None:
             options.append((len(held & flagged), components, held))
     options.sort(key=lambda item: (-item[0], item[1]))
-    for _count, _components, held in options:
-        if held & flagged:
-            # Sets holding exactly the same DMCs cannot be told apart: name them together.
-            named = {c for _n, other, h in options if h == held for c in other}
-            found.append(
-                Attribution(
-                    "combination", tuple(sorted(named)), tuple(sorted(held)), len(candidates)
-                )
-            )
-            flagged -= held
-    return found
+    for _count, components, first_held in options:
+        if not first_held & flagged:
+            continue
+        held = _set_explains(region, components) if found else first_held
+        if held is None or not held & flagged:
+            continue
+        # Sets holding exactly the same DMCs cannot be told apart: name them together.
+        named = {c for _n, other, h in options if h == first_held for c in other}
+        found.append(
+            Attribution("combination", tuple(sorted(named)), tuple(sorted(held)), len(candidates))
+        )
+        flagged -= held
+        region = region.without(held)
+    return found, region
 
 
 def attribute(
@@ -307,7 +360,8 @@ def attribute(
             return found
         region = region.without(explained) if explained else region
         seeds = (set(flagged) & set(region.parts)) | region.screened()
-        found += _sets(region, seeds, size)
+        more, region = _sets(region, seeds, size)
+        found += more
     explained = {cell for a in found for cell in a.members}
     # A DMC alone is a finding only when its own test flagged it; screening only seeds groups.
     for cell in sorted(set(flagged) - explained):

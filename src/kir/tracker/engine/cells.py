@@ -60,7 +60,7 @@ def load_cells(
 ) -> CellTable:
     con.execute(sql_cells.installation_superfluous())
     cap = rules.cap_per_installation_day * max(len(days), 1)
-    _affected_thresholds(con, cap, rules)
+    _affected_thresholds(con, cap, rules, len(days))
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cell AS " + sql_cells.cells(cap, sorted(rules.excluded_codes))
     )
@@ -157,7 +157,7 @@ def _contiguous_groups(
     }
 
 
-def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules) -> None:
+def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules, days: int) -> None:
     """Per region and code, how many superfluous alerts make an installation "affected".
 
     An occasional repeat happens everywhere, so counting installations with any would call most
@@ -170,6 +170,8 @@ def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules)
     keys = [(region, code) for region, code, _typical in found]
     typical = np.asarray([rate for _r, _c, rate in found], dtype=np.float64)
     thresholds = stats.poisson_threshold(typical, rules.affected_tail)
+    # The same for one day, for the findings' daily series.
+    per_day = stats.poisson_threshold(typical / max(days, 1), rules.affected_tail)
     create_table(
         con,
         "affected_threshold",
@@ -177,6 +179,7 @@ def _affected_thresholds(con: duckdb.DuckDBPyConnection, cap: int, rules: Rules)
             "region": ("VARCHAR", [k[0] for k in keys]),
             "code": ("VARCHAR", [k[1] for k in keys]),
             "threshold": ("BIGINT", thresholds.astype(np.int64).tolist()),
+            "day_threshold": ("BIGINT", per_day.astype(np.int64).tolist()),
         },
     )
 
@@ -278,7 +281,9 @@ class NaturalTest:
     dispersion: float
 
 
-def natural_test(table: CellTable, members: IntArray, spread: Spread, rules: Rules) -> NaturalTest:
+def natural_test(
+    table: CellTable, members: IntArray, spread: Spread, rules: Rules, *, refine: bool = True
+) -> NaturalTest:
     """The pooled members against the natural spread of their region and code's DMCs."""
     d = max(len(table.days), 1)
     exposure = (table.installations[members] * d).astype(np.float64)
@@ -294,7 +299,7 @@ def natural_test(table: CellTable, members: IntArray, spread: Spread, rules: Rul
     with np.errstate(divide="ignore"):
         typical = float((exposure * np.exp(table.log_typical[members])).sum() / e) if e else 0.0
         log_typical = float(np.log(typical)) if typical > 0 else -np.inf
-    p = float(variation.excess_p(c, e, w, log_typical, log_sd)[0])
+    p = float(variation.excess_p(c, e, w, log_typical, log_sd, refine=refine)[0])
     ratio = (c / e) / typical if e > 0 and typical > 0 else float("inf")
     return NaturalTest(p, ratio, log_sd, w)
 
@@ -304,8 +309,9 @@ def homogeneity(table: CellTable, cells: object, rules: Rules) -> dict[str, Any]
 
     A pair "covering" eleven DMCs of which one carries the excess is the wrong attribution; the
     figures say so: the share of the excess in the largest DMC, the ratio of the others to
-    their typical rate without it, how many DMCs are above their typical rate by
-    min_rate_ratio, and a test (chi-square, allowing the natural spread) that they share one.
+    their typical rate without it, how many DMCs (and what share of the installations) are
+    above their typical rate by min_rate_ratio, and a test (chi-square, allowing the natural
+    spread) that they share one.
     """
     index = np.fromiter(cells, dtype=np.int64) if isinstance(cells, set) else np.asarray(cells)
     d = max(len(table.days), 1)
@@ -318,10 +324,14 @@ def homogeneity(table: CellTable, cells: object, rules: Rules) -> dict[str, Any]
     rest_c, rest_m = float(c.sum() - c[largest]), float(m.sum() - m[largest])
     with np.errstate(divide="ignore", invalid="ignore"):
         without = rest_c / rest_m if len(index) > 1 and rest_m > 0 else float("nan")
-        above = int((c >= rules.min_rate_ratio * m).sum())
+        high = c >= rules.min_rate_ratio * m
+        above = int(high.sum())
+        size = table.installations[index]
+        share = float(size[high].sum() / size.sum()) if size.sum() else 0.0
     return {
         "dmcs": len(index),
         "dmcs_above_typical": above,
+        "installations_above_typical": round(share, 4),
         "largest_dmc_share_of_excess": round(float(excess[largest]) / positive, 4)
         if positive > 0
         else None,

@@ -32,6 +32,12 @@ SUPPRESSED_FIELDS = (
     "excess_alerts_per_day",
     "share_of_region_traffic",
     "largest_installation_share",
+    "natural_variation",
+    "homogeneity",
+    "daily",
+    "first_seen",
+    "last_seen",
+    "onset",
 )
 
 

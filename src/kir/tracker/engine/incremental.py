@@ -93,7 +93,7 @@ def _ingest(
     con.execute(f"CREATE OR REPLACE TEMP TABLE flagged_rows AS {flagged}")
     aggregated = sql_alerts.aggregates("SELECT * FROM flagged_rows", day_from=None, day_to=None)
     con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
-    split_scan_groups(con, by_day=True)
+    split_scan_groups(con)
     summary = summarise_scan(con)
     rejects = collect_alert_rejects(
         con, inputs, counted=summary.rejected_rows, bad_codes=summary.invalid_codes

@@ -2,7 +2,7 @@
 
 After `scan_alerts` the connection holds:
   agg_day(day, region, dmc_key, code, messages, alerts, superfluous)
-  dev_sup([day,] region, dmc_key, code, dev_key, superfluous)   superfluous > 0 or unknown device
+  dev_sup(day, region, dmc_key, code, dev_key, superfluous)   superfluous > 0 or unknown device
 Both may hold several rows for one key (a device's days, say): every reader sums them.
 """
 
@@ -80,7 +80,7 @@ def scan_alerts(
             keys=keys,
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE scan_groups AS {aggregated}")
-    split_scan_groups(con, by_day=False)
+    split_scan_groups(con)
     summary = summarise_scan(con)
     if summary.unknown_device_alerts:
         unmatched = unmatched_ids(con, inputs)
@@ -193,14 +193,13 @@ def unmatched_ids(
     return sorted(rows, key=lambda row: (-row[1], row[0]))
 
 
-def split_scan_groups(con: duckdb.DuckDBPyConnection, *, by_day: bool) -> None:
-    day = "day, " if by_day else ""
+def split_scan_groups(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE agg_day AS SELECT day, region, dmc_key, code, "
         "messages, alerts, superfluous FROM scan_groups"
     )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE dev_sup AS SELECT {day}region, dmc_key, code, "
+        "CREATE OR REPLACE TEMP TABLE dev_sup AS SELECT day, region, dmc_key, code, "
         "sup_dev AS dev_key, superfluous FROM scan_groups WHERE sup_dev IS NOT NULL"
     )
     con.execute("DROP TABLE scan_groups")

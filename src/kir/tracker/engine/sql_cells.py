@@ -111,3 +111,29 @@ def drilldown(supplier: str | None, limit: int) -> str:
             JOIN device d ON d.dev_key = s.dev_key
             JOIN installation_dmc n ON n.inst_key = d.inst_key{only})
         WHERE position <= {int(limit)} ORDER BY finding, position"""
+
+
+def finding_days(first_day: str) -> str:
+    """Per finding (`wanted` lists finding x DMC) and day of the window: alerts, superfluous
+    alerts, and installations whose superfluous alerts that day reach the day's threshold."""
+    return f"""
+        WITH traffic AS (
+            SELECT w.finding, datediff('day', DATE {quote(first_day)}, a.day) AS day_index,
+                   sum(a.alerts) AS alerts, sum(a.superfluous) AS sup
+            FROM wanted w JOIN agg_day a
+              ON a.region = w.region AND a.code = w.code AND a.dmc_key = w.dmc_key
+            WHERE a.day IS NOT NULL GROUP BY ALL),
+        installation_day AS (
+            SELECT w.finding, s.day, w.region, w.code, d.inst_key, sum(s.superfluous) AS sup
+            FROM wanted w JOIN dev_sup s
+              ON s.region = w.region AND s.code = w.code AND s.dmc_key = w.dmc_key
+            JOIN device d ON d.dev_key = s.dev_key
+            WHERE s.superfluous > 0 AND s.day IS NOT NULL GROUP BY ALL),
+        affected AS (
+            SELECT i.finding, datediff('day', DATE {quote(first_day)}, i.day) AS day_index,
+                   count(*) FILTER (WHERE i.sup >= t.day_threshold) AS affected
+            FROM installation_day i JOIN affected_threshold t
+              ON t.region = i.region AND t.code = i.code
+            GROUP BY ALL)
+        SELECT t.finding, t.day_index, t.alerts, t.sup, coalesce(a.affected, 0) AS affected
+        FROM traffic t LEFT JOIN affected a USING (finding, day_index)"""

@@ -52,7 +52,8 @@ def window_from_partials(
             LEFT JOIN dmc m ON m.signature = a.signature
             WHERE {window} GROUP BY ALL""",
         f"""CREATE OR REPLACE TEMP TABLE dev_sup AS
-            SELECT s.region, m.dmc_key, s.code, s.dev_key, sum(s.superfluous) AS superfluous
+            SELECT s.day, s.region, m.dmc_key, s.code, s.dev_key,
+                   sum(s.superfluous) AS superfluous
             FROM read_parquet({file_list(device_files)}) s
             LEFT JOIN dmc m ON m.signature = s.signature
             WHERE {window} GROUP BY ALL""",
