@@ -72,7 +72,7 @@ def meets(g: GroupStats, q_value: float, level: CertaintyLevel, region_alerts: i
 
 
 def flagged_cells(table: CellTable, rules: Rules) -> tuple[set[int], np.ndarray]:
-    tests = cell_tests(table)
+    tests = cell_tests(table, rules.alpha)
     q = stats.benjamini_hochberg(tests.p_value)
     ok = (
         (q <= rules.alpha)
