@@ -34,6 +34,8 @@ DATABASE_FREE = [
     "tests/test_identifiers.py",
     "tests/test_imports.py",
     "tests/test_layout.py",
+    # Makes and drops its own PostgreSQL databases; the test database is never used.
+    "tests/test_restore_drill.py",
     # Starts its own demo server on its own SQLite file; the test database is never used.
     "tests/test_demo_server.py",
 ]

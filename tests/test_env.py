@@ -108,3 +108,23 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
     )
     assert insecure.returncode != 0
     assert "DEBUG" in insecure.stderr
+
+
+def test_a_rotated_key_keeps_old_signatures_valid_through_its_fallbacks():
+    """What docs/operations.md's rotation relies on: values signed with the old key verify."""
+    script = (
+        "import django; django.setup(); from django.core import signing; "
+        "print(signing.loads(signing.dumps('x', key='old-key-' + 'a' * 50)))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kir.settings",
+        "KIR_SETTINGS_FILE": "",
+        "KIR_SECRET_KEY": "new-key-" + "b" * 50,
+        "KIR_SECRET_KEY_FALLBACKS": "old-key-" + "a" * 50,
+    }
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.stdout.strip() == "x", done.stderr
+    env["KIR_SECRET_KEY_FALLBACKS"] = ""
+    refused = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True)
+    assert b"BadSignature" in refused.stderr

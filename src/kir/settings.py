@@ -22,6 +22,9 @@ if not SECRET_KEY:
     if not DEBUG and not envbool("KIR_INSECURE_TEST_KEY", False):
         raise SettingError("KIR_SECRET_KEY is not set: production needs a long random secret key")
     SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdef"
+# Rotation: the new key in KIR_SECRET_KEY, the old ones here until sessions and password-reset
+# links signed with them have expired (docs/operations.md).
+SECRET_KEY_FALLBACKS = envlist("KIR_SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = envlist("KIR_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = envlist("KIR_CSRF_TRUSTED_ORIGINS", [])
