@@ -24,6 +24,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 CHROMIUM = Path("/usr/bin/chromium")
 # Every Playwright wait gives up after this long: a broken page fails the test, never hangs it.
 STEP_TIMEOUT_MS = 15_000
+# Starting Chromium on a busy 2-core machine has taken over 15 s; a page step never should.
+LAUNCH_TIMEOUT_MS = 60_000
 
 
 @dataclass
@@ -104,7 +106,7 @@ def browser():
             executable_path=str(CHROMIUM),
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            timeout=STEP_TIMEOUT_MS,
+            timeout=LAUNCH_TIMEOUT_MS,
         )
         try:
             yield chromium
