@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "kir.accounts",
     "kir.audit",
     "kir.catalogue",
+    "kir.outbox",
     "kir.register",
     "kir.search",
     "kir.tracker",
@@ -139,8 +140,17 @@ EMAIL_HOST_USER = envstr("KIR_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envstr("KIR_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("KIR_EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = envstr("KIR_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# Bounds every SMTP call, so a stalled relay cannot hold a worker past its lease.
+EMAIL_TIMEOUT = envint("KIR_EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = envstr("KIR_DEFAULT_FROM_EMAIL", "register@kir.invalid")
 SITE_URL = envstr("KIR_SITE_URL", "http://127.0.0.1:8000")
+
+# The outbox worker (`kir worker`): attempts per job, a claim's lease (it must cover a batch of
+# jobs, each bounded by its receiver's timeout), and the retry backoff's base and ceiling.
+OUTBOX_MAX_ATTEMPTS = envint("KIR_OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_LEASE_SECONDS = envint("KIR_OUTBOX_LEASE_SECONDS", 600)
+OUTBOX_BACKOFF_SECONDS = envint("KIR_OUTBOX_BACKOFF_SECONDS", 30)
+OUTBOX_BACKOFF_MAX_SECONDS = envint("KIR_OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 
 # Production hardening; `kir check --deploy` passes with KIR_DEBUG=false and HTTPS settings on.
 SECURE_SSL_REDIRECT = envbool("KIR_SECURE_SSL_REDIRECT", False)

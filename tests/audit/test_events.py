@@ -62,6 +62,7 @@ STORED_VERBS = {
     "language.phrase_deleted",
     "notice.acknowledged",
     "notice.sent",
+    "outbox.retried",
     "policy.updated",
     "statement.added",
 }

@@ -82,6 +82,11 @@ class AuditEventType(models.TextChoices):
     STATEMENT_ADDED = "statement.added", "A statement was added to an issue"
     POLICY_UPDATED = "policy.updated", "A new version of the threshold policy was put in force"
 
+    OUTBOX_RETRIED = (
+        "outbox.retried",
+        "A SECAS administrator gave a failed delivery a fresh set of attempts",
+    )
+
     PHRASE_CREATED = "language.phrase_created", "A prohibited phrase was added"
     PHRASE_CHANGED = "language.phrase_changed", "A prohibited phrase was edited"
     PHRASE_DELETED = "language.phrase_deleted", "A prohibited phrase was deleted"

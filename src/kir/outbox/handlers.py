@@ -1,0 +1,17 @@
+"""What the worker runs for each kind of job: one dotted path per kind, imported when first used.
+
+A handler receives the job and either returns (done) or raises: `PermanentFailure` ends the job
+as failed at once; any other exception is retried with backoff until its attempts run out. A
+handler may run more than once for one job (a worker can die after the effect and before it
+records it), so it passes `job.key` on to the receiver as the delivery's identity.
+"""
+
+from __future__ import annotations
+
+HANDLERS: dict[str, str] = {
+    "email": "kir.outbox.mail.deliver_email",
+}
+
+
+class PermanentFailure(Exception):
+    """Retrying cannot help (the receiver refused the delivery for good)."""
