@@ -1,5 +1,5 @@
 """Harness for browser tests: a real Chromium (Debian's, through Playwright) against pytest-django's
-live server, and a real SMTP server (aiosmtpd) that captures what the application sends.
+live server, and an outbox worker beside it (the SMTP server is tests/mailserver.py's).
 
 Playwright's sync API runs an event loop in this thread, which Django's async-safety guard would
 take for async code calling the ORM; the tests' own ORM use is synchronous, so the guard is lifted.
@@ -7,14 +7,8 @@ take for async code calling the ORM; the tests' own ORM use is synchronous, so t
 
 from __future__ import annotations
 
-import importlib
 import os
-import socket
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -28,68 +22,31 @@ STEP_TIMEOUT_MS = 15_000
 LAUNCH_TIMEOUT_MS = 60_000
 
 
-@dataclass
-class CapturedMail:
-    """What the SMTP server received: envelope recipients and the parsed message."""
-
-    recipients: list[str]
-    message: EmailMessage
-
-    @property
-    def subject(self) -> str:
-        return str(self.message["subject"])
-
-    @property
-    def body(self) -> str:
-        part = self.message.get_body(preferencelist=("plain", "html"))
-        return part.get_content() if part is not None else ""
-
-
-@dataclass
-class SmtpSink:
-    host: str
-    port: int
-    received: list[CapturedMail] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls this hook by name
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        self.received.append(CapturedMail(list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, count: int, timeout: float = 10.0) -> list[CapturedMail]:
-        """Wait until at least `count` messages arrived; fail rather than wait forever."""
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(self.received) >= count, f"expected {count} e-mails, got {len(self.received)}"
-        return list(self.received)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def smtp_server(settings) -> Iterator[SmtpSink]:
-    """A real SMTP server on a free local port, with Django's SMTP backend pointed at it."""
-    from aiosmtpd.controller import Controller
+def outbox_worker(live_server) -> Iterator[None]:
+    """A worker beside the live server, as `make demo` runs one: a thread of the test process,
+    so it sees the test database; it stops when the test ends."""
+    import threading
 
-    sink = SmtpSink(host="127.0.0.1", port=_free_port())
-    controller = Controller(sink, hostname=sink.host, port=sink.port, ready_timeout=10)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 10
+    from django.db import connections
+
+    from kir.outbox.worker import work
+
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            work(worker="browser-test", stop=stop, batch=10, lease_seconds=60, poll_seconds=0.1)
+        finally:
+            connections.close_all()  # this thread's own connection, or the teardown waits on it
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
     try:
-        yield sink
+        yield
     finally:
-        controller.stop()
+        stop.set()
+        thread.join(timeout=15)
 
 
 @pytest.fixture(scope="session")
@@ -129,16 +86,3 @@ def new_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
-
-
-@pytest.fixture
-def register_reference_data(transactional_db) -> None:
-    """The phrase list and policy version 1 that the register's data migration creates.
-
-    Transactional tests truncate every table afterwards, data-migration rows included, so a
-    browser test cannot count on them; the migration's own (idempotent) function puts them back.
-    """
-    from django.apps import apps
-
-    migration = importlib.import_module("kir.register.migrations.0002_seed_phrases_and_policy")
-    migration.seed(apps, None)

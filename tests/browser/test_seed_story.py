@@ -96,7 +96,7 @@ def respond_as_manufacturer(page: Page, human_id: str) -> None:
     expect(page.get_by_role("article")).to_contain_text("Root cause by Acme Metering")
 
 
-def test_the_seed_story_end_to_end(new_page, smtp_server, register_reference_data):
+def test_the_seed_story_end_to_end(new_page, smtp_server, outbox_worker, register_reference_data):
     assert ThresholdPolicy.objects.get(in_force=True).second_approver_required
     cast = make_ui_cast()
 

@@ -1,16 +1,18 @@
-"""Manufacturer notices (stored and e-mailed, neutrally worded) and the right of reply."""
+"""Manufacturer notices (stored, queued on the outbox, e-mailed by the worker to a real SMTP
+server on loopback, neutrally worded) and the right of reply."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.utils import timezone
 
 from kir.accounts.models import Role
 from kir.audit.models import AuditEvent
+from kir.outbox.models import Job, JobState
+from kir.outbox.worker import deliver_due
 from kir.register import services
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.language import find_prohibited
@@ -27,10 +29,11 @@ from kir.register.models import (
 )
 from kir.register.policy import add_business_days
 from tests.factories import UserFactory
+from tests.mailserver import free_port
 
 
 @pytest.fixture
-def notified(world, django_capture_on_commit_callbacks):
+def notified(world, smtp_server):
     UserFactory(
         username="acme-viewer",
         email="viewer@acme.example",
@@ -44,9 +47,15 @@ def notified(world, django_capture_on_commit_callbacks):
         role=Role.VIEWER,
     )
     issue = world.issue_in(IssueState.UNDER_ASSESSMENT)
-    with django_capture_on_commit_callbacks(execute=True):
-        issue = world.take(issue, "notify_manufacturer")
+    issue = world.take(issue, "notify_manufacturer")
+    assert deliver_due() == 1
     return issue
+
+
+@pytest.fixture
+def message(smtp_server, notified):
+    [received] = smtp_server.wait_for(1)
+    return received
 
 
 def test_it_stores_one_notice_per_manufacturer_organisation(world, notified):
@@ -59,10 +68,8 @@ def test_it_stores_one_notice_per_manufacturer_organisation(world, notified):
     assert AuditEvent.objects.filter(verb="notice.sent").count() == 1
 
 
-def test_it_emails_the_organisation_users_and_contact_address(world, notified):
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert sorted(message.to) == sorted(
+def test_it_emails_the_organisation_users_and_contact_address(world, notified, message):
+    assert sorted(message.recipients) == sorted(
         [
             "w-manufacturer_contributor@example.org",
             "viewer@acme.example",
@@ -70,12 +77,12 @@ def test_it_emails_the_organisation_users_and_contact_address(world, notified):
         ]
     )
     assert notified.human_id in message.subject
-    html = message.alternatives[0][0]
-    assert notified.human_id in html and "<!doctype html>" in html
+    assert notified.human_id in message.html and "<!doctype html>" in message.html
+    notice = ManufacturerNotice.objects.get(issue=notified)
+    assert message.message_id.startswith(f"<manufacturer-notice.{notice.pk}@")
 
 
-def test_it_invites_cooperation_and_a_reply_by_a_date(notified):
-    message = mail.outbox[0]
+def test_it_invites_cooperation_and_a_reply_by_a_date(notified, message):
     notice = ManufacturerNotice.objects.get(issue=notified)
     respond_by = f"{notice.respond_by.day} {notice.respond_by:%B %Y}"
     assert respond_by in message.subject
@@ -84,13 +91,12 @@ def test_it_invites_cooperation_and_a_reply_by_a_date(notified):
     assert "Acme Flex" in message.body
     assert notified.summary in message.body
     assert f"/issues/{notified.human_id}/" in message.body
-    assert notice.body == message.body
+    assert notice.body.strip() == message.body.strip()
 
 
-def test_it_words_the_notice_without_asserting_responsibility(notified):
-    message = mail.outbox[0]
+def test_it_words_the_notice_without_asserting_responsibility(notified, message):
     phrases = ProhibitedPhrase.objects.values_list("phrase", flat=True)
-    for text in (message.subject, message.body, message.alternatives[0][0]):
+    for text in (message.subject, message.body, message.html):
         assert find_prohibited(text, phrases, ["Acme Meters Ltd"]) == []
 
 
@@ -102,33 +108,29 @@ def test_it_refuses_notifying_while_the_quoted_title_is_not_neutral(world):
         world.take(issue, "notify_manufacturer")
     assert "Acme Meters Ltd as the cause" in refusal.value.reasons[0]
     assert not ManufacturerNotice.objects.exists()
-    assert mail.outbox == []
+    assert not Job.objects.exists()
 
 
-def test_it_sends_no_mail_when_the_transaction_rolls_back(
-    world, django_capture_on_commit_callbacks
-):
+def test_it_queues_no_mail_when_the_transaction_rolls_back(world):
     issue = world.issue_in(IssueState.UNDER_ASSESSMENT)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with pytest.raises(RuntimeError), transaction.atomic():
         world.take(issue, "notify_manufacturer")
-    assert len(callbacks) == 1
-    assert mail.outbox == []
+        assert Job.objects.filter(kind="email").count() == 1
+        raise RuntimeError("the request failed before its transaction committed")
+    assert not Job.objects.exists()
+    assert not ManufacturerNotice.objects.exists()
 
 
-class BrokenMailBackend(BaseEmailBackend):
-    def send_messages(self, email_messages):
-        raise ConnectionRefusedError("mail server down")
-
-
-def test_it_keeps_the_notice_when_the_mail_server_is_down(
-    world, settings, django_capture_on_commit_callbacks
-):
-    settings.EMAIL_BACKEND = f"{__name__}.BrokenMailBackend"
-    issue = world.issue_in(IssueState.UNDER_ASSESSMENT)
-    with django_capture_on_commit_callbacks(execute=True):
-        issue = world.take(issue, "notify_manufacturer")
+def test_it_keeps_the_notice_and_retries_while_the_mail_server_is_down(world, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    issue = world.take(world.issue_in(IssueState.UNDER_ASSESSMENT), "notify_manufacturer")
     assert issue.state == IssueState.MANUFACTURER_NOTIFIED
     assert ManufacturerNotice.objects.filter(issue=issue).count() == 1
+    assert deliver_due() == 0
+    job = Job.objects.get(kind="email")
+    assert job.state == JobState.PENDING and job.attempts == 1
+    assert "ConnectionRefusedError" in job.last_error
 
 
 def test_it_records_an_acknowledgement(world, notified):

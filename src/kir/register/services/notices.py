@@ -2,13 +2,14 @@
 
 Seed paper, option 3(b)(i): manufacturers are told before their device is named on the register,
 "without any assertion of responsibility or non-compliance", and invited to cooperate. The notice
-is stored (the app shows exactly what was sent) and e-mailed after the transaction commits.
+is stored (the app shows exactly what was sent) and its e-mail queued on the outbox in the same
+transaction, so the worker delivers it at least once even across a crash, and never for a step
+that did not commit.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ from kir.accounts.permissions import Permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.models import Region
+from kir.outbox.mail import email_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
     AffectedProduct,
@@ -116,14 +118,9 @@ def _send_one(issue: Issue, actor: User, organisation: Organisation) -> Manufact
     set_involvement(
         issue, organisation, InvolvementRole.MANUFACTURER, InvolvementStatus.CONTACT_ATTEMPTED
     )
-    if recipients:
-
-        def mail() -> None:
-            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, html_message=html)
-
-        # robust: a mail server that is down must not turn the committed step into an error;
-        # the notice is stored and shown in the app either way, and the failure is logged.
-        transaction.on_commit(mail, robust=True)
+    email_enqueue(
+        key=f"manufacturer-notice.{notice.pk}", subject=subject, text=text, html=html, to=recipients
+    )
     audit_record(
         actor=actor,
         verb=AuditEventType.NOTICE_SENT,
