@@ -23,3 +23,6 @@ STORAGES = {
 }
 # WhiteNoise warns when its directory is missing; collectstatic has not run for the tests.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kir-db.sqlite3")}  # noqa: F405
