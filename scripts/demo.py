@@ -1,4 +1,5 @@
-"""`make demo`: migrate the SQLite database under var/, seed the demo data, serve on :8000.
+"""`make demo`: migrate the SQLite database under var/, seed the demo data, serve on :8000 with
+an outbox worker (`kir worker`) beside the server, so queued e-mails go out (to var/mail).
 
 The demo is the product: `kir serve` (gunicorn) with debug off, static files collected and served
 by WhiteNoise. Its settings go to var/settings.env, which the settings read when present, so any
@@ -84,6 +85,7 @@ def main() -> int:
             print(f"`kir {' '.join(step)}` failed", file=sys.stderr)
             return 1
     server = subprocess.Popen([*KIR, "serve"], cwd=ROOT, env=env)
+    worker = subprocess.Popen([*KIR, "worker"], cwd=ROOT, env=env)
     try:
         if not wait_until_serving(f"http://127.0.0.1:{port}/healthz", server):
             print(f"the server did not answer on port {port}", file=sys.stderr)
@@ -99,6 +101,13 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
         return 0
+    finally:
+        # SIGTERM lets the worker finish the job in hand; a job it never finishes comes back.
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 if __name__ == "__main__":

@@ -215,11 +215,29 @@ def test_kir_commands_in_the_demo_checkout_need_nothing_exported(demo_server):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def seeded_mails(demo_server: DemoServer) -> list[str]:
+    """The seed queues manufacturer notices; the worker beside the server writes them as files
+    under var/mail (the demo's file backend) soon after it starts."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while True:
+        mails = [path.read_text() for path in (demo_server.var_dir / "mail").glob("*.log")]
+        if any("manufacturer-notice." in mail for mail in mails):
+            return mails
+        assert time.monotonic() < deadline, demo_server.log.read_text()[-4000:]
+        time.sleep(0.5)
+
+
 def test_the_demos_e_mails_link_to_its_own_port(demo_server):
-    mails = [path.read_text() for path in (demo_server.var_dir / "mail").glob("*.log")]
+    mails = seeded_mails(demo_server)
     links = [link for mail in mails for link in re.findall(r"http://127\.0\.0\.1:\d+/", mail)]
     assert links, f"no links in {len(mails)} seeded e-mails"
     assert set(links) == {f"http://127.0.0.1:{demo_server.port}/"}
+
+
+def test_the_demo_worker_delivers_the_seeded_notices(demo_server):
+    mails = seeded_mails(demo_server)
+    assert any("Message-ID: <manufacturer-notice." in mail for mail in mails)
+    assert re.search(r"worker \S+ ready", demo_server.log.read_text())
 
 
 @pytest.mark.parametrize("user", USERS, ids=[u.username for u in USERS])
