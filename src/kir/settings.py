@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "kir.audit",
     "kir.catalogue",
     "kir.outbox",
+    "kir.notify",
     "kir.register",
     "kir.search",
     "kir.tracker",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 HANDLERS: dict[str, str] = {
     "email": "kir.outbox.mail.deliver_email",
+    "notification": "kir.notify.services.deliver_notifications",
 }
 
 

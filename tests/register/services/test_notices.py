@@ -48,7 +48,7 @@ def notified(world, smtp_server):
     )
     issue = world.issue_in(IssueState.UNDER_ASSESSMENT)
     issue = world.take(issue, "notify_manufacturer")
-    assert deliver_due() == 1
+    assert deliver_due() == 2  # the e-mail and the in-app notifications
     return issue
 
 
@@ -80,6 +80,15 @@ def test_it_emails_the_organisation_users_and_contact_address(world, notified, m
     assert notified.human_id in message.html and "<!doctype html>" in message.html
     notice = ManufacturerNotice.objects.get(issue=notified)
     assert message.message_id.startswith(f"<manufacturer-notice.{notice.pk}@")
+
+
+def test_it_tells_the_manufacturers_users_in_the_app(world, notified):
+    from kir.notify.selectors import notifications_for
+
+    notice = ManufacturerNotice.objects.get(issue=notified)
+    for persona, told in [("manufacturer_contributor", True), ("secas_admin", False)]:
+        titles = [n.title for n in notifications_for(user=world.users[persona])]
+        assert titles == ([notice.subject] if told else []), persona
 
 
 def test_it_invites_cooperation_and_a_reply_by_a_date(notified, message):
@@ -116,6 +125,7 @@ def test_it_queues_no_mail_when_the_transaction_rolls_back(world):
     with pytest.raises(RuntimeError), transaction.atomic():
         world.take(issue, "notify_manufacturer")
         assert Job.objects.filter(kind="email").count() == 1
+        assert Job.objects.filter(kind="notification").count() == 1
         raise RuntimeError("the request failed before its transaction committed")
     assert not Job.objects.exists()
     assert not ManufacturerNotice.objects.exists()
@@ -127,7 +137,7 @@ def test_it_keeps_the_notice_and_retries_while_the_mail_server_is_down(world, se
     issue = world.take(world.issue_in(IssueState.UNDER_ASSESSMENT), "notify_manufacturer")
     assert issue.state == IssueState.MANUFACTURER_NOTIFIED
     assert ManufacturerNotice.objects.filter(issue=issue).count() == 1
-    assert deliver_due() == 0
+    assert deliver_due() == 1  # the in-app notifications; the e-mail waits for the relay
     job = Job.objects.get(kind="email")
     assert job.state == JobState.PENDING and job.attempts == 1
     assert "ConnectionRefusedError" in job.last_error

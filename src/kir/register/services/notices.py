@@ -20,6 +20,7 @@ from kir.accounts.permissions import Permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.models import Region
+from kir.notify.services import notifications_enqueue
 from kir.outbox.mail import email_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
@@ -120,6 +121,13 @@ def _send_one(issue: Issue, actor: User, organisation: Organisation) -> Manufact
     )
     email_enqueue(
         key=f"manufacturer-notice.{notice.pk}", subject=subject, text=text, html=html, to=recipients
+    )
+    notifications_enqueue(
+        key=f"manufacturer-notice.{notice.pk}.app",
+        users=organisation.users.filter(is_active=True),
+        title=subject,
+        issue_id=issue.pk,
+        url=f"/issues/{issue.human_id}/",
     )
     audit_record(
         actor=actor,
