@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("kir.accounts.urls")),
     path("catalogue/", include("kir.catalogue.urls")),
     path("issues/", include("kir.register.urls")),
+    path("notifications/", include("kir.notify.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

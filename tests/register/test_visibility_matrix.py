@@ -22,6 +22,10 @@ from django.test import Client
 
 from kir.accounts.models import Role
 from kir.accounts.services import token_create
+from kir.notify.models import Notification
+from kir.notify.selectors import notifications_for
+from kir.notify.services import notifications_enqueue
+from kir.outbox.worker import deliver_due
 from kir.register.models import Evidence, Issue, IssueState
 from kir.register.selectors import (
     IssueFilters,
@@ -186,6 +190,27 @@ def test_api(world: World):
     checked = client.post("/api/procurement-check", body, content_type="application/json")
     assert checked.status_code == 200, checked.content
     world.check_listing("API procurement check", checked.content, register=True)
+    world.verdict()
+
+
+def test_notifications_and_home_page(world: World):
+    """A notification about each issue queued for the user is delivered (and listed) exactly when
+    the user may see the issue; the home page's worklists name no issue hidden from the user."""
+    for issue in [*world.issues.values(), world.control]:
+        notifications_enqueue(
+            key=f"matrix.{issue.pk}", users=[world.user], title="About it", issue_id=issue.pk
+        )
+    deliver_due()
+    stored = Notification.objects.filter(user=world.user).values_list("issue__human_id", flat=True)
+    world.check_listing("notifications delivered", set(stored))
+    listed = notifications_for(user=world.user).values_list("issue__human_id", flat=True)
+    world.check_listing("notifications listed", set(listed))
+    client = Client()
+    client.force_login(world.user)
+    home = client.get("/").content
+    for state, issue in world.issues.items():
+        if issue.human_id.encode() in home and not world.sees(state):
+            world.mismatches.append(f"{state}: home page names a hidden issue")
     world.verdict()
 
 

@@ -7,10 +7,23 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from kir.accounts.models import User
+from kir.notify.selectors import notifications_for
+from kir.notify.worklists import worklists_for
+
+RECENT_NOTIFICATIONS = 5
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    """Each user's work: worklists by role and organisation, and the latest notifications."""
+    user = request.user
+    assert isinstance(user, User)
+    context = {
+        "worklists": worklists_for(user=user),
+        "notifications": notifications_for(user=user)[:RECENT_NOTIFICATIONS],
+    }
+    return render(request, "web/home.html", context)
 
 
 @never_cache

@@ -1,0 +1,85 @@
+"""The notifications page, the header's unread count and the home page's worklists by role."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from kir.notify.models import Notification
+from kir.notify.services import notifications_enqueue
+from kir.outbox.worker import deliver_due
+from kir.register.models import IssueState
+from tests.register.services.conftest import build_world, expire_notices
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_it_counts_unread_in_the_header_and_marks_all_read(world):
+    issue = world.issue_in(IssueState.PUBLISHED)
+    user = world.users["other_supplier_contributor"]
+    for n in (1, 2):
+        notifications_enqueue(
+            key=f"k.{n}", users=[user], title=f"Note {n} on {issue.human_id}", issue_id=issue.pk
+        )
+    deliver_due()
+    client = _client(user)
+    page = client.get("/notifications/").content.decode()
+    assert 'aria-label="2 unread"' in page
+    assert f"Note 1 on {issue.human_id}" in page and f"Note 2 on {issue.human_id}" in page
+    assert client.post("/notifications/read/").status_code == 302
+    assert 'unread"' not in client.get("/notifications/").content.decode()
+    assert not Notification.objects.filter(user=user, read_at=None).exists()
+
+
+def test_it_refuses_marking_read_by_get(world):
+    assert _client(world.reporter).get("/notifications/read/").status_code == 405
+
+
+def _section(page: str, slug: str) -> str:
+    start = page.find(f'id="worklist-{slug}"')
+    assert start >= 0, f"no {slug} worklist"
+    return page[start : page.find("</section>", start)]
+
+
+def test_a_manufacturer_sees_the_notice_awaiting_its_response(world):
+    issue = world.issue_in(IssueState.MANUFACTURER_NOTIFIED)
+    deliver_due()
+    page = _client(world.maker).get("/").content.decode()
+    notices = _section(page, "notices")
+    assert issue.human_id in notices and "respond by" in notices
+    assert issue.human_id in page.split("Latest notifications")[1]  # the in-app notification
+    world.take(issue, "propose_publication")  # acknowledges first: no longer awaiting
+    assert issue.human_id not in _section(_client(world.maker).get("/").content.decode(), "notices")
+
+
+def test_secas_sees_assessment_proposals_and_notice_periods(world):
+    assessing = world.issue_in(IssueState.UNDER_ASSESSMENT)
+    notified = world.issue_in(IssueState.MANUFACTURER_NOTIFIED)
+    expire_notices(notified)
+    proposed = world.issue_in(IssueState.MANUFACTURER_NOTIFIED)
+    world.take(proposed, "propose_publication")  # proposed by world.admin
+    second = _client(world.second_admin).get("/").content.decode()
+    assert assessing.human_id in _section(second, "assessment")
+    assert notified.human_id in _section(second, "notice-periods")
+    assert proposed.human_id in _section(second, "proposals")
+    proposer = _client(world.admin).get("/").content.decode()
+    assert proposed.human_id not in _section(proposer, "proposals")  # not its own proposal
+
+
+def test_a_reporter_sees_its_organisations_issues_and_no_secas_lists(world):
+    draft = world.draft()
+    page = _client(world.reporter).get("/").content.decode()
+    assert draft.human_id in _section(page, "reported")
+    for slug in ("assessment", "proposals", "notice-periods", "notices"):
+        assert f'id="worklist-{slug}"' not in page
