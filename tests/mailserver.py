@@ -25,6 +25,7 @@ class CapturedMail:
 
     recipients: list[str]
     message: EmailMessage
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
     @property
     def subject(self) -> str:
