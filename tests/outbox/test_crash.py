@@ -100,11 +100,13 @@ def test_a_web_process_killed_before_its_commit_leaves_no_message(
     world = build_world()
     issue = world.issue_in(IssueState.UNDER_ASSESSMENT)
     step = {"issue": issue.pk, "actor": world.admin.pk}
+    queued_before = set(Job.objects.values_list("key", flat=True))  # the submission's
     killed = children.python("killed", _TAKE_STEP.format(**step, die=True))
     assert killed.wait(WAIT_SECONDS) == -9, killed.output
     issue.refresh_from_db()
     assert issue.state == IssueState.UNDER_ASSESSMENT
-    assert not Job.objects.exists() and not ManufacturerNotice.objects.exists()
+    assert set(Job.objects.values_list("key", flat=True)) == queued_before
+    assert not ManufacturerNotice.objects.exists()
 
     committed = children.python("committed", _TAKE_STEP.format(**step, die=False))
     assert committed.wait(WAIT_SECONDS) == 0, committed.output

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kir.accounts.models import User
 from kir.audit.services import audit_record
+from kir.notify.messages import notify_state_change
 from kir.register.errors import PermissionRefused, TransitionRefused, ValidationFailed
 from kir.register.models import AffectedProduct, Issue, IssueState, StateChange
 from kir.register.selectors.visibility import named_manufacturer_organisations
@@ -140,7 +141,7 @@ def issue_transition(
     if step.target == IssueState.PUBLISHED and issue.published_at is None:
         fields["published_at"] = timezone.now()
     issue = write_issue(issue, expected_version=expected_version, **fields)
-    StateChange.objects.create(
+    change = StateChange.objects.create(
         issue=issue,
         transition=step.name,
         from_state=from_state,
@@ -148,6 +149,7 @@ def issue_transition(
         actor=actor,
         reason=reason.strip(),
     )
+    notify_state_change(issue=issue, change=change, actor=actor)
     effect = EFFECTS.get(step.name)
     details = effect(issue, actor) if effect else {}
     audit_record(
