@@ -85,3 +85,17 @@ def test_a_reporter_sees_its_organisations_issues_and_no_secas_lists(world):
     assert draft.human_id in _section(page, "reported")
     for slug in ("assessment", "proposals", "notice-periods", "notices"):
         assert f'id="worklist-{slug}"' not in page
+
+
+def test_secas_administrators_see_failed_deliveries(world):
+    from django.utils import timezone
+
+    from kir.outbox.models import Job, JobState
+
+    world.issue_in(IssueState.MANUFACTURER_NOTIFIED)
+    Job.objects.filter(kind="email").update(state=JobState.FAILED, finished_at=timezone.now())
+    page = _client(world.admin).get("/").content.decode()
+    assert 'id="failed-deliveries"' in page and "1 delivery failed" in page
+    assert (
+        "failed-deliveries" not in _client(world.users["dcc_coordinator"]).get("/").content.decode()
+    )

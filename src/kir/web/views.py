@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET
 from kir.accounts.models import User
 from kir.notify.selectors import notifications_for
 from kir.notify.worklists import worklists_for
+from kir.outbox.models import Job, JobState
+from kir.outbox.services import may_retry_jobs
 
 RECENT_NOTIFICATIONS = 5
 
@@ -22,6 +24,10 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "worklists": worklists_for(user=user),
         "notifications": notifications_for(user=user)[:RECENT_NOTIFICATIONS],
+        # Deliveries that ran out of attempts wait for a SECAS administrator to retry them.
+        "failed_deliveries": (
+            Job.objects.filter(state=JobState.FAILED).count() if may_retry_jobs(user) else 0
+        ),
     }
     return render(request, "web/home.html", context)
 
