@@ -4,6 +4,8 @@ runs on (scripts/run_tests.py runs SQLite, then PostgreSQL), against a real SMTP
 
 from __future__ import annotations
 
+import signal
+import time
 from datetime import timedelta
 
 import pytest
@@ -75,6 +77,25 @@ def test_two_workers_at_once_deliver_each_message_once(smtp_server, children):
     assert sorted(delivered) == sorted(message_id(key) for key in keys)
     assert set(Job.objects.values_list("state", "attempts")) == {(JobState.DONE, 1)}
     assert set(Job.objects.values_list("worker", flat=True)) == {"worker-a", "worker-b"}
+
+
+def test_sigterm_finishes_the_job_in_hand_and_hands_back_the_rest(smtp_server, children):
+    keys = [f"term.{n}" for n in range(5)]
+    _queue(keys)
+    smtp_server.hold(1)
+    worker = children.worker("worker-a", "--batch", "5", "--lease", "600")
+    smtp_server.wait_for_held(timeout=WAIT_SECONDS)
+    worker.process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)  # the signal arrives while the worker waits on the SMTP server
+    smtp_server.release()  # the server answers 451: the job in hand fails and is retried later
+    assert worker.wait(WAIT_SECONDS) == 0, worker.output
+    jobs = {job.key: job for job in Job.objects.all()}
+    assert (jobs[keys[0]].attempts, jobs[keys[0]].state) == (1, JobState.PENDING)
+    assert "451" in jobs[keys[0]].last_error
+    for key in keys[1:]:  # claimed, never started: due again now, no attempt spent
+        assert (jobs[key].attempts, jobs[key].lease_token) == (0, "")
+        assert jobs[key].available_at <= timezone.now()
+    assert smtp_server.received == []
 
 
 _TAKE_STEP = """
