@@ -24,5 +24,9 @@ STORAGES = {
 # WhiteNoise warns when its directory is missing; collectstatic has not run for the tests.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 
+# A file, not SQLite's in-memory test database, so that the crash tests' child processes (a real
+# `kir worker`) can open it; named by process so that two test runs never share one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kir-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-kir-db-{os.getpid()}.sqlite3")  # noqa: F405
+    }
