@@ -9,6 +9,7 @@ urlpatterns = [
     path("catalogue/", include("kir.catalogue.urls")),
     path("issues/", include("kir.register.urls")),
     path("notifications/", include("kir.notify.urls")),
+    path("feeds/", include("kir.notify.feed_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

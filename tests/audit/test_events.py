@@ -62,6 +62,8 @@ STORED_VERBS = {
     "language.phrase_deleted",
     "notice.acknowledged",
     "notice.sent",
+    "notify.feed_key_renewed",
+    "notify.feed_key_revoked",
     "outbox.retried",
     "policy.updated",
     "statement.added",

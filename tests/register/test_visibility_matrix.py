@@ -22,6 +22,7 @@ from django.test import Client
 
 from kir.accounts.models import Role
 from kir.accounts.services import token_create
+from kir.notify.feeds import feed_key_renew, feed_token
 from kir.notify.models import Notification
 from kir.notify.selectors import notifications_for
 from kir.notify.services import notifications_enqueue
@@ -211,6 +212,17 @@ def test_notifications_and_home_page(world: World):
     for state, issue in world.issues.items():
         if issue.human_id.encode() in home and not world.sees(state):
             world.mismatches.append(f"{state}: home page names a hidden issue")
+    world.verdict()
+
+
+def test_atom_feed(world: World):
+    """The user's feed lists exactly the register issues the user may see, filtered or not."""
+    token = feed_token(feed_key_renew(user=world.user))
+    world.check_listing(
+        "Atom feed", Client().get(f"/feeds/{token}/issues.atom").content, register=True
+    )
+    filtered = Client().get(f"/feeds/{token}/issues.atom", {"manufacturer": "1A2B"})
+    world.check_listing("filtered Atom feed", filtered.content, register=True)
     world.verdict()
 
 

@@ -82,6 +82,11 @@ class AuditEventType(models.TextChoices):
     STATEMENT_ADDED = "statement.added", "A statement was added to an issue"
     POLICY_UPDATED = "policy.updated", "A new version of the threshold policy was put in force"
 
+    FEED_KEY_RENEWED = (
+        "notify.feed_key_renewed",
+        "A user made a new Atom feed address, ending any older one",
+    )
+    FEED_KEY_REVOKED = "notify.feed_key_revoked", "A user revoked their Atom feed address"
     OUTBOX_RETRIED = (
         "outbox.retried",
         "A SECAS administrator gave a failed delivery a fresh set of attempts",

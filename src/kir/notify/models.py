@@ -34,3 +34,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class FeedKey(models.Model):
+    """A user's Atom feed key. Feed readers cannot sign in, so the feed URL carries a token made
+    from this row (see kir.notify.feeds); a new generation, or revoking, ends every old URL."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key"
+    )
+    generation = models.PositiveIntegerField(default=1)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"feed key {self.generation} of {self.user_id}"
