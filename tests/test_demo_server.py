@@ -159,7 +159,7 @@ def test_the_demo_prints_every_login_and_the_password_last(demo_server):
     """Once the server answers, after everything seeding printed."""
     output = demo_server.log.read_text()
     logins = output.rindex("Demo logins (password for all:")
-    assert logins > output.index("Seeded e-mails are files under")
+    assert logins > output.index("Seeded e-mails are queued")
     tail = output[logins:]
     assert DEMO_PASSWORD in tail
     for user in USERS:

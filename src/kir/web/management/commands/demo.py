@@ -45,7 +45,9 @@ class Command(BaseCommand):
             )
         elif summary.register is not None:
             self.stdout.write(f"Register demo issues: {summary.register}")
-        self.stdout.write(f"Seeded e-mails are files under {settings.EMAIL_FILE_PATH}.")
+        self.stdout.write(
+            f"Seeded e-mails are queued; the worker writes them under {settings.EMAIL_FILE_PATH}."
+        )
         self.print_logins()
 
     def print_logins(self) -> None:
