@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# BSI's CSAF validator (npm) for the CSAF tests; `npm ci` installs exactly the lock file.
+CSAF_VALIDATOR := tools/csaf-validator
+CSAF_STAMP := $(CSAF_VALIDATOR)/node_modules/.package-lock.json
 
 .PHONY: demo test install lint typecheck pytest lock clean
 
@@ -12,6 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
+
+$(CSAF_STAMP): $(CSAF_VALIDATOR)/package.json $(CSAF_VALIDATOR)/package-lock.json
+	cd $(CSAF_VALIDATOR) && npm ci --no-audit --no-fund
+	touch $(CSAF_STAMP)
 
 install: $(STAMP)
 
@@ -25,7 +32,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	KIR_INSECURE_TEST_KEY=1 $(BIN)/mypy src
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(CSAF_STAMP)
 	@test -x /usr/bin/chromium || scripts/install_chromium.sh
 	$(BIN)/python scripts/run_tests.py
 
@@ -36,4 +43,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) var/test-*
+	rm -rf $(VENV) var/test-* $(CSAF_VALIDATOR)/node_modules

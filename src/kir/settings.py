@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kir.catalogue",
     "kir.outbox",
     "kir.notify",
+    "kir.exports",
     "kir.register",
     "kir.search",
     "kir.tracker",
@@ -146,6 +147,10 @@ EMAIL_FILE_PATH = envstr("KIR_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_TIMEOUT = envint("KIR_EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = envstr("KIR_DEFAULT_FROM_EMAIL", "register@kir.invalid")
 SITE_URL = envstr("KIR_SITE_URL", "http://127.0.0.1:8000")
+# The publisher of the register's CSAF documents (docs/csaf-mapping.md).
+CSAF_PUBLISHER_NAME = envstr("KIR_CSAF_PUBLISHER_NAME", "SECAS")
+CSAF_PUBLISHER_NAMESPACE = envstr("KIR_CSAF_PUBLISHER_NAMESPACE", SITE_URL)
+CSAF_PUBLISHER_CONTACT = envstr("KIR_CSAF_PUBLISHER_CONTACT", "Known Issues Register, SECAS")
 
 # The outbox worker (`kir worker`): attempts per job, a claim's lease (it must cover a batch of
 # jobs, each bounded by its receiver's timeout), and the retry backoff's base and ceiling.

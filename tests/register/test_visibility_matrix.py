@@ -19,6 +19,7 @@ import re
 import pytest
 from django.http import Http404
 from django.test import Client
+from django.utils import timezone
 
 from kir.accounts.models import Role
 from kir.accounts.services import token_create
@@ -58,7 +59,13 @@ class World:
         self.issues: dict[str, Issue] = {}
         self.evidence: dict[str, Evidence] = {}
         for state in IssueState.values:
-            issue = cast.issue(state, title=f"Relay chatter while {state.replace('_', ' ')}")
+            # Public-state issues carry the date a CSAF document's first release needs.
+            published_at = timezone.now() if state in PUBLIC_STATES else None
+            issue = cast.issue(
+                state,
+                title=f"Relay chatter while {state.replace('_', ' ')}",
+                published_at=published_at,
+            )
             self.issues[state] = issue
             self.evidence[state] = EvidenceFactory(
                 issue=issue,
@@ -67,7 +74,9 @@ class World:
                 description=f"Device ids of the {state} issue",
                 installation_level=True,
             )
-        self.control = cast.issue(IssueState.PUBLISHED, title="Relay chatter on a display")
+        self.control = cast.issue(
+            IssueState.PUBLISHED, title="Relay chatter on a display", published_at=timezone.now()
+        )
         self.mismatches: list[str] = []
 
     def sees(self, state: str) -> bool:
@@ -75,6 +84,10 @@ class World:
 
     def on_register(self, state: str) -> bool:
         return self.sees(state) and state in PUBLIC_STATES
+
+    def csaf_url(self, issue: Issue) -> str:
+        year = issue.published_at.year if issue.published_at else timezone.now().year
+        return f"/.well-known/csaf/green/{year}/{issue.human_id.lower()}.json"
 
     def sees_evidence(self, state: str) -> bool:
         return self.sees(state) and self.key in EVIDENCE_READERS
@@ -250,3 +263,37 @@ def test_issues_made_by_the_services_follow_the_same_rules(db, state):
         searched = {i.pk for i in issue_search(user=member, query="8F35 firmware").items}
         assert listed == expected, (state, key, "list")
         assert (issue.pk in searched) == expected, (state, key, "search")
+
+
+def test_csaf_documents(world: World):
+    """A CSAF document (in the provider layout, its hashes, and through the API) exists for
+    the issues on the published register the user sees, and for nothing else; hidden answers
+    404 exactly like a missing issue, and without credentials the TLP:GREEN folder answers 401."""
+    _, secret = token_create(user=world.user, name="matrix", expires_in_days=1)
+    by_token = Client(headers={"Authorization": f"Bearer {secret}"})
+    by_session = Client()
+    by_session.force_login(world.user)
+    missing = "/.well-known/csaf/green/1999/kir-1999-9999.json"
+    absent = {
+        "token": by_token.get(missing),
+        "session": by_session.get(missing),
+        "api": by_token.get("/api/issues/KIR-1999-9999/csaf"),
+    }
+    assert {response.status_code for response in absent.values()} == {404}
+    for state, issue in [*world.issues.items(), ("control", world.control)]:
+        expected = state == "control" or world.on_register(state)
+        url = world.csaf_url(issue)
+        for channel, client_kind, response in (
+            ("CSAF file by token", "token", by_token.get(url)),
+            ("CSAF file by session", "session", by_session.get(url)),
+            ("CSAF .sha256", "token", by_token.get(url + ".sha256")),
+            ("CSAF .sha512", "session", by_session.get(url + ".sha512")),
+            ("API CSAF", "api", by_token.get(f"/api/issues/{issue.human_id}/csaf")),
+        ):
+            world.expect(channel, state, response.status_code == 200, expected)
+            missing_page = unmasked(absent[client_kind].content)
+            if response.status_code == 404 and unmasked(response.content) != missing_page:
+                world.mismatches.append(f"{state}: {channel} 404 differs from a missing one's")
+        if Client().get(url).status_code != 401:
+            world.mismatches.append(f"{state}: CSAF file without credentials did not answer 401")
+    world.verdict()

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 
 from kir.api.auth import api_auth
+from kir.exports.api import router as exports_router
 from kir.register.api import router as register_router
 
 api = NinjaAPI(
@@ -37,3 +38,4 @@ def me(request: HttpRequest) -> MeOut:
 
 
 api.add_router("/", register_router)
+api.add_router("/", exports_router)

@@ -1,0 +1,27 @@
+"""A published issue's CSAF document as the bytes served, and their hashes.
+
+The bytes are a function of the register's data alone (no generation time), so the hashes and
+signatures served beside a document stay true until the issue changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from kir.exports.csaf import csaf_document, csaf_document_path
+from kir.exports.csaf_source import csaf_issue_from, csaf_publisher
+from kir.register.models import Issue
+
+
+def csaf_bytes(issue: Issue) -> tuple[str, bytes]:
+    """(path under .well-known/csaf/, UTF-8 JSON) of the issue's CSAF document."""
+    values = csaf_issue_from(issue)
+    document = csaf_document(values, csaf_publisher())
+    text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return csaf_document_path(values), text.encode()
+
+
+def hash_line(algorithm: str, data: bytes, filename: str) -> str:
+    """A `sha256sum`-style line, as spec section 7.1.18 asks for the `.sha256`/`.sha512` files."""
+    return f"{hashlib.new(algorithm, data).hexdigest()}  {filename}\n"
