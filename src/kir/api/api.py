@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
 from kir.api.auth import api_auth
@@ -16,6 +18,13 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=api_auth,
 )
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = f"The request body is larger than the limit of {limit} bytes."
+    return api.create_response(request, {"detail": detail}, status=413)
 
 
 class MeOut(Schema):

@@ -8,10 +8,10 @@ cost more than the database work. Requests use ninja's Schema.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 from kir.catalogue.models import Region
 from kir.register.models import (
@@ -27,6 +27,27 @@ from kir.register.models import (
     StatementKind,
 )
 from kir.register.selectors.procurement import MAX_PROCUREMENT_PAGE_SIZE, PROCUREMENT_PAGE_SIZE
+
+
+def _no_nul(value: str) -> str:
+    # Neither database stores a NUL character (PostgreSQL refuses it in text), and no register
+    # text needs one.
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+# Every text the API accepts.
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+# Largest value of the integer columns (PositiveIntegerField is a 32-bit column on PostgreSQL).
+MAX_COUNT = 2**31 - 1
+# Deepest page the list serves: the list counts up to the requested page, so the page bounds
+# that work (10,000 pages of 100 is more than the register will hold).
+MAX_PAGE = 10_000
+# Longest issue description the API and the forms accept, in characters (the detail page renders
+# it as Markdown).
+MAX_DESCRIPTION = 100_000
 
 
 class ErrorOut(BaseModel):
@@ -226,28 +247,28 @@ class ProductIn(Schema):
     """An affected product: a catalogue device version (by id) or a DMC (by identifier)."""
 
     device_version_id: int | None = None
-    dmc: str | None = None
+    dmc: Text | None = None
     status: ProductStatus = ProductStatus.UNDER_INVESTIGATION
-    first_fixed_firmware: str = ""
+    first_fixed_firmware: Text = ""
 
 
 class IssueCreateIn(Schema):
-    title: str = Field(min_length=1, max_length=200)
-    summary: str = Field(min_length=1, max_length=2000)
-    description: str = ""
+    title: Text = Field(min_length=1, max_length=200)
+    summary: Text = Field(min_length=1, max_length=2000)
+    description: Text = Field(default="", max_length=MAX_DESCRIPTION)
     category: Category
     regions: list[Region] = []
     evidence_level: EvidenceLevel = EvidenceLevel.REPORTED
     impact_level: ImpactLevel = ImpactLevel.LOW
-    excess_alerts_per_day: float | None = Field(default=None, ge=0)
-    installations_affected: int | None = Field(default=None, ge=0)
-    impact_rationale: str = ""
+    excess_alerts_per_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    installations_affected: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    impact_rationale: Text = ""
     products: list[ProductIn] = []
 
 
 class TransitionIn(Schema):
-    transition: str
-    reason: str = ""
+    transition: Text
+    reason: Text = ""
     expected_version: int | None = Field(
         default=None, description="The version you read; refused with 409 if it changed since"
     )
@@ -255,13 +276,13 @@ class TransitionIn(Schema):
 
 class StatementIn(Schema):
     kind: StatementKind
-    text: str = Field(min_length=1, max_length=20000)
+    text: Text = Field(min_length=1, max_length=20000)
     supersedes: int | None = Field(default=None, description="Id of a statement this replaces")
     challenges: int | None = Field(default=None, description="Id of a statement this contests")
 
 
 class ProcurementCheckIn(Schema):
-    items: list[str] = Field(
+    items: list[Text] = Field(
         default=[],
         max_length=500,
         description=(
@@ -316,31 +337,31 @@ class ProcurementCheckOut(BaseModel):
 
 class ManufacturerResponseIn(Schema):
     response: Literal["acknowledge", "dispute"]
-    rationale: str = ""
+    rationale: Text = ""
 
 
 class IssueUpdateIn(Schema):
     """Fields to change; `expected_version` is the version you read (409 if it changed since)."""
 
     expected_version: int
-    title: str | None = None
-    summary: str | None = None
-    description: str | None = None
+    title: Text | None = None
+    summary: Text | None = None
+    description: Text | None = Field(default=None, max_length=MAX_DESCRIPTION)
     category: Category | None = None
     regions: list[Region] | None = None
     evidence_level: EvidenceLevel | None = None
     root_cause_status: RootCauseStatus | None = None
     impact_level: ImpactLevel | None = None
-    excess_alerts_per_day: float | None = Field(default=None, ge=0)
-    installations_affected: int | None = Field(default=None, ge=0)
-    impact_rationale: str | None = None
+    excess_alerts_per_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    installations_affected: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    impact_rationale: Text | None = None
     products: list[ProductIn] | None = None
 
 
 class IssueQueryIn(Schema):
     """Search text, filters, sort and page of GET /api/issues (the list page's own fields)."""
 
-    q: str = Field(
+    q: Text = Field(
         default="",
         max_length=200,
         description="Full text over titles, summaries, descriptions and statements",
@@ -348,21 +369,23 @@ class IssueQueryIn(Schema):
     state: IssueState | None = None
     category: Category | None = None
     region: Region | None = None
-    manufacturer: str | None = Field(default=None, description="4-hex identifier or part of a name")
-    model: str | None = Field(default=None, description="8-hex model id or part of a name")
-    firmware: str | None = Field(default=None, description="8-hex firmware version")
-    dmc: str | None = Field(default=None, description="DMC identifier")
+    manufacturer: Text | None = Field(
+        default=None, description="4-hex identifier or part of a name"
+    )
+    model: Text | None = Field(default=None, description="8-hex model id or part of a name")
+    firmware: Text | None = Field(default=None, description="8-hex firmware version")
+    dmc: Text | None = Field(default=None, description="DMC identifier")
     evidence_level: EvidenceLevel | None = None
     impact_level: ImpactLevel | None = None
     root_cause_status: RootCauseStatus | None = None
     date_from: date | None = Field(default=None, description="Updated on or after (inclusive)")
     date_to: date | None = Field(default=None, description="Updated on or before (inclusive)")
-    sort: str = Field(
+    sort: Text = Field(
         default="-updated",
         description=(
             "-updated, updated, -created, created, -published, human_id, -impact, -evidence, "
             "relevance (with q)"
         ),
     )
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=25, ge=1, le=100)

@@ -208,7 +208,8 @@ def filters_q(filters: IssueFilters) -> Q:
     # so its index serves, instead of converting every row to a local date first.
     if filters.date_from:
         q &= Q(**{f"{filters.date_field}_at__gte": _start_of_day(filters.date_from)})
-    if filters.date_to:
+    # The last day the calendar has bounds nothing (and has no next day to stop before).
+    if filters.date_to and filters.date_to < date.max:
         next_day = filters.date_to + timedelta(days=1)
         q &= Q(**{f"{filters.date_field}_at__lt": _start_of_day(next_day)})
     return q & _product_filter_q(filters)
