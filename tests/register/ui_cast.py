@@ -49,7 +49,13 @@ class UiCast:
         return issue_create_draft(actor=self.reporter, **values)  # type: ignore[arg-type]
 
     def step(self, issue: Issue, transition: str, actor: User, reason: str = "ok") -> Issue:
-        return issue_transition(issue=issue, actor=actor, transition=transition, reason=reason)
+        return issue_transition(
+            issue=issue,
+            actor=actor,
+            transition=transition,
+            reason=reason,
+            expected_version=issue.version,
+        )
 
     def notified(self, **fields: object) -> Issue:
         issue = self.step(self.draft(**fields), "submit_for_assessment", self.reporter)

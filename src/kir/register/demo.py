@@ -41,7 +41,11 @@ def _dmc_with(*model_ids: str) -> DMC:
 def _take(name: str, username: str, reason: str = "") -> Step:
     def step(issue: Issue) -> Issue:
         return services.issue_transition(
-            issue=issue, actor=_user(username), transition=name, reason=reason
+            issue=issue,
+            actor=_user(username),
+            transition=name,
+            reason=reason,
+            expected_version=issue.version,
         )
 
     return step

@@ -111,7 +111,11 @@ class World:
         if actor is None:
             actor = self.reporter if step == "submit_for_assessment" else self.admin
         return services.issue_transition(
-            issue=issue, actor=actor, transition=step, reason=reason or f"Because: {step}"
+            issue=issue,
+            actor=actor,
+            transition=step,
+            reason=reason or f"Because: {step}",
+            expected_version=Issue.objects.get(pk=issue.pk).version,
         )
 
     def advance(self, issue: Issue, state: str) -> Issue:

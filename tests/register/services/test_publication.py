@@ -30,7 +30,10 @@ def _propose(world, issue):
 
 def _publish(world, issue, actor=None):
     return services.issue_transition(
-        issue=issue, actor=actor or world.second_admin, transition="publish"
+        issue=issue,
+        actor=actor or world.second_admin,
+        transition="publish",
+        expected_version=Issue.objects.get(pk=issue.pk).version,
     )
 
 

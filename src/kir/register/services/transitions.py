@@ -104,7 +104,9 @@ def is_due(step: Transition, issue: Issue, actor: User) -> bool:
                    if name in SEQUENCE_PRECONDITIONS)  # fmt: skip
 
 
-def _refusals(step: Transition, issue: Issue, actor: User, reason: str) -> list[str]:
+def _refusals(
+    step: Transition, issue: Issue, actor: User, reason: str, expected_version: int | None
+) -> list[str]:
     if issue.state not in step.sources:
         return [
             f"{step.label} is not possible while the issue is {issue.get_state_display().lower()}."
@@ -112,6 +114,10 @@ def _refusals(step: Transition, issue: Issue, actor: User, reason: str) -> list[
     reasons = []
     if step.needs_reason and not reason.strip():
         reasons.append(f"{step.label} needs a reason.")
+    # Publishing puts a text before every Party: the approver must have read this version, not
+    # whatever another user saved a moment before.
+    if step.target == IssueState.PUBLISHED and expected_version is None:
+        reasons.append(f"{step.label} needs the version you read (expected_version).")
     return reasons + transition_blockers(step, issue, actor)
 
 
@@ -133,7 +139,7 @@ def issue_transition(
     require_visible(actor, issue)
     if not step.allows(actor, issue):
         raise PermissionRefused(f"Your role or organisation may not take the step {step.label!r}.")
-    reasons = _refusals(step, issue, actor, reason)
+    reasons = _refusals(step, issue, actor, reason, expected_version)
     if reasons:
         raise TransitionRefused(reasons)
     from_state = issue.state
