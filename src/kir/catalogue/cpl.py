@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
 from kir.catalogue.models import CplStatus, DeviceType
 from kir.identifiers import (
@@ -40,6 +40,14 @@ COLUMNS = (
 )
 OPTIONAL_COLUMNS = frozenset({"removed_on"})
 REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c not in OPTIONAL_COLUMNS)
+
+# Limits on a CPL file, checked before or while it is read so that a hostile or mistaken file
+# cannot take unbounded memory: today's CPL has a few thousand entries and no cell longer than a
+# model name. An XLSX file is a zip archive: its unpacked size is checked before openpyxl reads it.
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 100_000
+MAX_CELL_CHARACTERS = 1000
 
 _ENTRY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]{0,39}$")
 _HARDWARE_VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,7}$")
@@ -113,11 +121,32 @@ def parse_cpl_file(path: Path) -> CplParseResult:
 def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Cell]]]]:
     """The header and the (row number, cells) of each non-empty row of a CSV or XLSX file."""
     suffix = path.suffix.lower()
+    if suffix in {".csv", ".xlsx", ".xlsm"}:
+        _check_size(path)
     if suffix == ".csv":
         return _read_csv(path)
     if suffix in {".xlsx", ".xlsm"}:
         return _read_xlsx(path)
     raise CplFileError(f"unknown file type {suffix or '(none)'} (expected .csv or .xlsx)")
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise CplFileError(f"cannot be read: {error.strerror}") from None
+    if size > MAX_FILE_BYTES:
+        raise CplFileError(f"the file has {size} bytes (expected at most {MAX_FILE_BYTES})")
+
+
+def _non_empty_rows(rows: Iterator[list[Cell]]) -> Iterator[tuple[int, list[Cell]]]:
+    """Number the rows (the header is row 1) and drop empty ones, refusing a file with more
+    than MAX_ROWS rows as soon as the row after the last allowed one is read."""
+    for number, cells in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            raise CplFileError(f"more than {MAX_ROWS} rows (expected at most {MAX_ROWS} entries)")
+        if any(cell is not None and str(cell).strip() for cell in cells):
+            yield number, cells
 
 
 def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Cell]]]]:
@@ -130,16 +159,15 @@ def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Cell]]]]:
         ) from None
     except OSError as error:
         raise CplFileError(f"cannot be read: {error.strerror}") from None
+    # The csv module refuses a field over 128 KiB with an error naming neither row nor column.
+    # The file's size bounds every field; a long cell is then reported by its row and column.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         raise CplFileError("the file is empty (expected a header row)") from None
-    rows: list[tuple[int, list[Cell]]] = [
-        (number, list(cells))
-        for number, cells in enumerate(reader, start=2)
-        if any(cell.strip() for cell in cells)
-    ]
+    rows = list(_non_empty_rows(list(cells) for cells in reader))
     return header, iter(rows)
 
 
@@ -147,22 +175,35 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Cell]]]]
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
         raise CplFileError(f"not a readable XLSX workbook ({error})") from None
-    sheet = workbook.worksheets[0]
-    all_rows = [list(cells) for cells in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    if not all_rows:
-        raise CplFileError("the first sheet is empty (expected a header row)")
-    header = ["" if cell is None else str(cell) for cell in all_rows[0]]
-    rows: list[tuple[int, list[Cell]]] = [
-        (number, cells)  # type: ignore[misc]
-        for number, cells in enumerate(all_rows[1:], start=2)
-        if any(cell is not None and str(cell).strip() for cell in cells)
-    ]
+    try:
+        sheet = workbook.worksheets[0]
+        # Streamed: a file over MAX_ROWS is refused when its first extra row is read.
+        sheet_rows = (list(cells) for cells in sheet.iter_rows(values_only=True))
+        first = next(sheet_rows, None)
+        if first is None:
+            raise CplFileError("the first sheet is empty (expected a header row)")
+        header = ["" if cell is None else str(cell) for cell in first]
+        rows = list(_non_empty_rows(sheet_rows))  # type: ignore[arg-type]
+    finally:
+        workbook.close()
     return header, iter(rows)
+
+
+def _check_unpacked_size(path: Path) -> None:
+    try:
+        with ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (BadZipFile, OSError) as error:
+        raise CplFileError(f"not a readable XLSX workbook ({error})") from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise CplFileError(
+            f"the workbook unpacks to {unpacked} bytes (expected at most {MAX_XLSX_UNPACKED_BYTES})"
+        )
 
 
 def _header_key(name: str) -> str:
@@ -234,6 +275,18 @@ class _RowChecker:
 
     def text(self, column: str, *, required: bool = True) -> str:
         value = _as_text(self.values.get(column))
+        if len(value) > MAX_CELL_CHARACTERS:
+            # Checked first, so no other message quotes a huge value.
+            self.fail(
+                column,
+                f"too long ({len(value)} characters)",
+                f"at most {MAX_CELL_CHARACTERS} characters",
+            )
+            return ""
+        if "\x00" in value:
+            # Neither database stores one; PostgreSQL refuses it outright.
+            self.fail(column, "contains a NUL character", "printable text")
+            return ""
         if required and not value:
             self.fail(column, "missing value", "a value in every row")
         return value

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from kir.accounts.models import User
+from kir.accounts.models import PartyCategory, User
+from kir.accounts.permissions import Permission, user_has_permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.cpl import CplProblem, CplRow
@@ -28,6 +29,23 @@ class CplImportRefused(Exception):
     def __init__(self, problems: list[CplProblem]) -> None:
         super().__init__(f"{len(problems)} problem(s); nothing imported")
         self.problems = problems
+
+
+class CplImportNotAllowed(Exception):
+    """The named actor may not import the catalogue."""
+
+
+# The CPL is the national list SECAS keeps: only its administrators and DCC's import it.
+CPL_IMPORTING_CATEGORIES: frozenset[str] = frozenset({PartyCategory.SECAS, PartyCategory.DCC})
+
+
+def user_may_import_cpl(user: User) -> bool:
+    organisation = user.organisation
+    return (
+        user_has_permission(user, Permission.IMPORT_CATALOGUE)
+        and organisation is not None
+        and organisation.category in CPL_IMPORTING_CATEGORIES
+    )
 
 
 @dataclass
@@ -192,7 +210,14 @@ class _Writer:
 def cpl_import_rows(
     *, rows: list[CplRow], actor: User | None, source: str, dry_run: bool = False
 ) -> CplImportReport:
-    """Import checked rows in one transaction; a dry run reports the changes, then undoes them."""
+    """Import checked rows in one transaction; a dry run reports the changes, then undoes them.
+
+    `actor` None is the system (the demo seed, a command run without --actor)."""
+    if actor is not None and not user_may_import_cpl(actor):
+        raise CplImportNotAllowed(
+            f"{actor.get_username()} may not import the catalogue "
+            "(only administrators of SECAS or DCC may)"
+        )
     report = CplImportReport(dry_run=dry_run)
     with transaction.atomic():
         snapshot = CatalogueSnapshot.load()

@@ -10,7 +10,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kir.accounts.models import User
 from kir.catalogue.cpl import CplFileError, parse_cpl_file
-from kir.catalogue.cpl_import import CplImportRefused, cpl_import_rows
+from kir.catalogue.cpl_import import (
+    CplImportNotAllowed,
+    CplImportRefused,
+    cpl_import_rows,
+    user_may_import_cpl,
+)
 
 
 class Command(BaseCommand):
@@ -51,6 +56,8 @@ class Command(BaseCommand):
                 )
             except CplImportRefused as refused:
                 problems = refused.problems
+            except CplImportNotAllowed as refused:
+                raise CommandError(str(refused)) from None
         if problems:
             for problem in problems:
                 self.stderr.write(problem.format(source))
@@ -66,6 +73,13 @@ class Command(BaseCommand):
         if username is None:
             return None
         try:
-            return get_user_model().objects.get(username=username)
+            user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"--actor {username}: no such user") from None
+        # Checked before the file is read; the service checks again.
+        if not user_may_import_cpl(user):
+            raise CommandError(
+                f"--actor {username}: may not import the catalogue "
+                "(only administrators of SECAS or DCC may)"
+            )
+        return user
