@@ -68,6 +68,35 @@ def may_add_statement(actor: User, issue: Issue) -> bool:
     return has_permission(actor, Permission.ADD_STATEMENT) and not is_frozen(issue)
 
 
+# Statements of what caused a problem and how it is fixed speak for the issue: only those who
+# know it first hand add them (the named manufacturers, the reporter, DCC and SECAS); anyone
+# else who sees the issue may challenge them.
+AUTHORITATIVE_KINDS = frozenset({"root_cause", "remediation"})
+
+
+def may_state_cause_or_remedy(actor: User, issue: Issue) -> bool:
+    organisation = getattr(actor, "organisation", None)
+    if organisation is None:
+        return False
+    return (
+        organisation.category in COORDINATOR_CATEGORIES
+        or organisation.pk == issue.reporter_organisation_id
+        or speaks_for_named_manufacturer(actor, issue)
+    )
+
+
+def may_add_statement_of_kind(actor: User, issue: Issue, kind: str) -> bool:
+    """The statement kinds an actor may add: a manufacturer response only by a named
+    manufacturer, root cause and remediation only by those in AUTHORITATIVE_KINDS' comment."""
+    if not may_add_statement(actor, issue):
+        return False
+    if kind == "manufacturer_response":
+        return speaks_for_named_manufacturer(actor, issue)
+    if kind in AUTHORITATIVE_KINDS:
+        return may_state_cause_or_remedy(actor, issue)
+    return True
+
+
 def may_respond_as_manufacturer(actor: User, issue: Issue) -> bool:
     return may_add_statement(actor, issue) and speaks_for_named_manufacturer(actor, issue)
 

@@ -26,9 +26,8 @@ from kir.register.models import (
     ThresholdPolicy,
 )
 from kir.register.permissions import (
-    may_add_statement,
+    may_add_statement_of_kind,
     may_override_language_on,
-    speaks_for_named_manufacturer,
 )
 from kir.register.selectors import (
     evidence_visible_to,
@@ -145,14 +144,11 @@ def steps_not_offered(*, user: User, issue: Issue) -> list[StepNotOffered]:
 
 
 def statement_kinds_for(*, user: User, issue: Issue) -> list[tuple[str, str]]:
-    """Kinds the user may add: a manufacturer response only for a named manufacturer."""
-    if not may_add_statement(user, issue):
-        return []
-    manufacturer = speaks_for_named_manufacturer(user, issue)
+    """Kinds the user may add (register/permissions.py decides)."""
     return [
         (value, label)
         for value, label in StatementKind.choices
-        if value != StatementKind.MANUFACTURER_RESPONSE or manufacturer
+        if may_add_statement_of_kind(user, issue, value)
     ]
 
 

@@ -21,7 +21,7 @@ from kir.register.models import (
     Statement,
     StatementKind,
 )
-from kir.register.permissions import is_secas_with
+from kir.register.permissions import is_secas_with, may_add_statement_of_kind
 from kir.register.selectors.visibility import is_named_manufacturer
 from kir.register.services._common import (
     record_response,
@@ -79,12 +79,16 @@ def _link_errors(
 def _check_kind(issue: Issue, actor: User, kind: str) -> None:
     if kind not in StatementKind.values:
         raise ValidationFailed({"kind": [f"Expected one of {', '.join(StatementKind.values)}."]})
-    if kind == StatementKind.MANUFACTURER_RESPONSE and not is_named_manufacturer(
-        issue, actor.organisation_id
-    ):
+    if may_add_statement_of_kind(actor, issue, kind):
+        return
+    if kind == StatementKind.MANUFACTURER_RESPONSE:
         raise PermissionRefused(
             "Only an organisation speaking for a named manufacturer may add its response."
         )
+    raise PermissionRefused(
+        f"Only the named manufacturers, the reporter, DCC and SECAS may add a "
+        f"{StatementKind(kind).label.lower()} statement; you may challenge one."
+    )
 
 
 def _refuse_bad_statement(
