@@ -125,7 +125,7 @@ def detail_out(detail: IssueDetail, user: User) -> IssueDetailOut:
                 transition=c.transition,
                 from_state=c.from_state,
                 to_state=c.to_state,
-                actor=str(c.actor),
+                actor=detail.timeline_actors[c.pk],
                 reason=c.reason,
                 created_at=c.created_at,
             )

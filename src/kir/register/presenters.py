@@ -30,6 +30,7 @@ from kir.register.permissions import (
     may_override_language_on,
 )
 from kir.register.selectors import (
+    actor_shown_to,
     evidence_visible_to,
     issue_get_visible,
     statements_visible_to,
@@ -61,9 +62,15 @@ class IssueDetail:
     superseded_by: dict[int, list[int]] = field(default_factory=dict)
     challenged_by: dict[int, list[int]] = field(default_factory=dict)
     timeline: list[StateChange] = field(default_factory=list)
+    # StateChange id -> who took the step, as the viewer may see it (selectors.actor_shown_to).
+    timeline_actors: dict[int, str] = field(default_factory=dict)
     involvements: list[Involvement] = field(default_factory=list)
     notices: list[ManufacturerNotice] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def timeline_rows(self) -> list[tuple[StateChange, str]]:
+        return [(change, self.timeline_actors[change.pk]) for change in self.timeline]
 
     @property
     def region_labels(self) -> list[str]:
@@ -97,13 +104,15 @@ def issue_detail_for(*, user: User, human_id: str) -> IssueDetail:
             superseded_by[statement.supersedes_id].append(statement.pk)
         if statement.challenges_id:
             challenged_by[statement.challenges_id].append(statement.pk)
+    timeline = list(issue.state_changes.select_related("actor__organisation"))
     return IssueDetail(
         issue=issue,
         products=list(issue.products.all()),
         statements=statements,
         superseded_by=dict(superseded_by),
         challenged_by=dict(challenged_by),
-        timeline=list(issue.state_changes.select_related("actor__organisation")),
+        timeline=timeline,
+        timeline_actors={c.pk: actor_shown_to(user, c.actor) for c in timeline},
         involvements=list(issue.involvements.select_related("organisation")),
         notices=list(issue.notices.select_related("organisation")),
         evidence=list(evidence_visible_to(user=user, issue=issue)),

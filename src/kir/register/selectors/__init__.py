@@ -43,6 +43,7 @@ from kir.register.selectors.search import (
 )
 from kir.register.selectors.visibility import (
     OVERSIGHT_CATEGORIES,
+    actor_shown_to,
     evidence_get_visible,
     evidence_visible_to,
     is_named_manufacturer,
@@ -76,6 +77,7 @@ __all__ = [
     "ProcurementResult",
     "ProcurementRow",
     "ProcurementRowsResult",
+    "actor_shown_to",
     "evidence_get_visible",
     "evidence_visible_to",
     "filters_q",

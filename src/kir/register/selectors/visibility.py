@@ -189,6 +189,20 @@ def public_states_for(user: User | AnonymousUser) -> frozenset[str]:
     return PUBLIC_STATES if organisation_of(user) is not None else frozenset()
 
 
+def actor_shown_to(viewer: User | AnonymousUser, actor: User | None) -> str:
+    """Who acted (a workflow step), as the viewer may see it: the person, to the actor's own
+    organisation and to SECAS and DCC; to every other organisation only the organisation."""
+    if actor is None:
+        return "the system"
+    organisation = actor.organisation
+    if organisation is None:
+        return actor.get_username()
+    own = organisation_of(viewer)
+    if own is not None and (own.pk == organisation.pk or own.category in OVERSIGHT_CATEGORIES):
+        return f"{actor.get_username()} ({organisation.name})"
+    return organisation.name
+
+
 def products_prefetch() -> Prefetch:
     """An issue's affected products with their catalogue entries, for pages showing them."""
     return Prefetch(

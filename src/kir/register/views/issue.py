@@ -76,7 +76,7 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
         "detail": detail,
         "regions": detail.region_labels,
         "products": detail.products,
-        "timeline": detail.timeline,
+        "timeline": detail.timeline_rows,
         "involvements": detail.involvements,
         "notices": detail.notices,
         "evidence": detail.evidence,
