@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from kir.accounts.models import User
 
@@ -29,6 +29,14 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(
                 self.error_messages["no_organisation"], code="no_organisation"
             )
+
+
+class KirPasswordChangeForm(PasswordChangeForm):
+    keep_tokens = forms.BooleanField(
+        required=False,
+        label="Keep my personal API tokens working",
+        help_text="Unticked, every token you made stops working now.",
+    )
 
 
 class TokenCreateForm(forms.Form):

@@ -339,10 +339,23 @@ def _store_password(user: User, new_password: str | None) -> None:
 
 
 @transaction.atomic
-def user_change_password(*, user: User, new_password: str) -> None:
-    """Set a new password (already validated by the form) and record that it changed."""
+def user_change_password(*, user: User, new_password: str, keep_tokens: bool = False) -> None:
+    """Set a new password (already validated by the form) and record that it changed.
+
+    A password is changed most often because it may be known to someone else, who may also
+    have made a token with it: the user's personal API tokens are revoked unless the user
+    chooses to keep them. (Other sessions end by themselves: their hash no longer matches.)"""
     _store_password(user, new_password)
-    audit_record(actor=user, verb=AuditEventType.PASSWORD_CHANGED, target=user)
+    revoked = 0
+    if not keep_tokens:
+        active = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+        revoked = active.update(revoked_at=timezone.now())
+    audit_record(
+        actor=user,
+        verb=AuditEventType.PASSWORD_CHANGED,
+        target=user,
+        data={"tokens_revoked": revoked},
+    )
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kir.accounts import selectors, services
-from kir.accounts.forms import LoginForm, TokenCreateForm
+from kir.accounts.forms import KirPasswordChangeForm, LoginForm, TokenCreateForm
 from kir.accounts.models import User
 from kir.accounts.permissions import Permission, user_has_permission
 
@@ -34,10 +34,15 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change_form.html"
     success_url = reverse_lazy("accounts:password_change_done")
+    form_class = KirPasswordChangeForm
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         user = form.user
-        services.user_change_password(user=user, new_password=form.cleaned_data["new_password1"])
+        services.user_change_password(
+            user=user,
+            new_password=form.cleaned_data["new_password1"],
+            keep_tokens=form.cleaned_data.get("keep_tokens", False),
+        )
         # Keep this session signed in; every other session of the user ends with the old hash.
         update_session_auth_hash(self.request, user)
         return HttpResponseRedirect(self.get_success_url())
