@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "kir.web.middleware.RequestLogMiddleware",
+    "kir.web.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,6 +135,10 @@ STORAGES = {
 MEDIA_ROOT = Path(envstr("KIR_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest evidence file, and the largest request body (a file plus its form), refused from
+# the Content-Length before anything is read (kir.web.limits).
+KIR_MAX_UPLOAD_BYTES = envint("KIR_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+KIR_MAX_REQUEST_BYTES = KIR_MAX_UPLOAD_BYTES + 1024 * 1024
 
 # Mail: console in the demo, SMTP in production.
 EMAIL_BACKEND = envstr("KIR_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

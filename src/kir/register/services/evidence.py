@@ -3,6 +3,7 @@ SECAS (kir.register.selectors decides); the flag is set by whoever uploads."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 
@@ -13,8 +14,6 @@ from kir.audit.services import audit_record
 from kir.register.errors import ValidationFailed
 from kir.register.models import Evidence, Issue
 from kir.register.services._common import require_member, require_not_frozen, require_visible
-
-MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
 
 
 @transaction.atomic
@@ -34,8 +33,8 @@ def evidence_add(
         errors["description"] = ["Say what the file shows."]
     if not file.name:
         errors["file"] = ["The file has no name."]
-    elif file.size is not None and file.size > MAX_EVIDENCE_BYTES:
-        errors["file"] = [f"At most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB."]
+    elif file.size is not None and file.size > settings.KIR_MAX_UPLOAD_BYTES:
+        errors["file"] = [f"At most {settings.KIR_MAX_UPLOAD_BYTES // (1024 * 1024)} MiB."]
     if errors:
         raise ValidationFailed(errors)
     evidence = Evidence.objects.create(
