@@ -15,6 +15,8 @@ from pydantic import AfterValidator, BaseModel
 
 from kir.catalogue.models import Region
 from kir.register.models import (
+    MAX_COUNT,
+    TEXT_LIMITS,
     AffectedProduct,
     Category,
     EvidenceLevel,
@@ -40,14 +42,9 @@ def _no_nul(value: str) -> str:
 # Every text the API accepts.
 Text = Annotated[str, AfterValidator(_no_nul)]
 
-# Largest value of the integer columns (PositiveIntegerField is a 32-bit column on PostgreSQL).
-MAX_COUNT = 2**31 - 1
 # Deepest page the list serves: the list counts up to the requested page, so the page bounds
 # that work (10,000 pages of 100 is more than the register will hold).
 MAX_PAGE = 10_000
-# Longest issue description the API and the forms accept, in characters (the detail page renders
-# it as Markdown).
-MAX_DESCRIPTION = 100_000
 
 
 class ErrorOut(BaseModel):
@@ -253,16 +250,16 @@ class ProductIn(Schema):
 
 
 class IssueCreateIn(Schema):
-    title: Text = Field(min_length=1, max_length=200)
-    summary: Text = Field(min_length=1, max_length=2000)
-    description: Text = Field(default="", max_length=MAX_DESCRIPTION)
+    title: Text = Field(min_length=1, max_length=TEXT_LIMITS["title"])
+    summary: Text = Field(min_length=1, max_length=TEXT_LIMITS["summary"])
+    description: Text = Field(default="", max_length=TEXT_LIMITS["description"])
     category: Category
     regions: list[Region] = []
     evidence_level: EvidenceLevel = EvidenceLevel.REPORTED
     impact_level: ImpactLevel = ImpactLevel.LOW
     excess_alerts_per_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     installations_affected: int | None = Field(default=None, ge=0, le=MAX_COUNT)
-    impact_rationale: Text = ""
+    impact_rationale: Text = Field(default="", max_length=TEXT_LIMITS["impact_rationale"])
     products: list[ProductIn] = []
 
 
@@ -346,7 +343,7 @@ class IssueUpdateIn(Schema):
     expected_version: int
     title: Text | None = None
     summary: Text | None = None
-    description: Text | None = Field(default=None, max_length=MAX_DESCRIPTION)
+    description: Text | None = Field(default=None, max_length=TEXT_LIMITS["description"])
     category: Category | None = None
     regions: list[Region] | None = None
     evidence_level: EvidenceLevel | None = None
@@ -354,7 +351,7 @@ class IssueUpdateIn(Schema):
     impact_level: ImpactLevel | None = None
     excess_alerts_per_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     installations_affected: int | None = Field(default=None, ge=0, le=MAX_COUNT)
-    impact_rationale: Text | None = None
+    impact_rationale: Text | None = Field(default=None, max_length=TEXT_LIMITS["impact_rationale"])
     products: list[ProductIn] | None = None
 
 

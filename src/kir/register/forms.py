@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 
 from kir.catalogue.models import DMC, DeviceVersion, Region
 from kir.register.models import (
+    MAX_COUNT,
+    TEXT_LIMITS,
     Category,
     EvidenceLevel,
     ImpactLevel,
@@ -71,7 +73,10 @@ class IssueForm(forms.Form):
     )
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     description = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 10}), help_text="Markdown.", required=False
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Markdown.",
+        required=False,
+        max_length=TEXT_LIMITS["description"],
     )
     category = forms.ChoiceField(choices=Category.choices)
     regions = forms.MultipleChoiceField(
@@ -83,10 +88,13 @@ class IssueForm(forms.Form):
         required=False, min_value=0, label="Excess alerts per day"
     )
     installations_affected = forms.IntegerField(
-        required=False, min_value=0, label="Installations affected"
+        required=False, min_value=0, max_value=MAX_COUNT, label="Installations affected"
     )
     impact_rationale = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Impact rationale"
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Impact rationale",
+        max_length=TEXT_LIMITS["impact_rationale"],
     )
 
 

@@ -105,6 +105,13 @@ class InvolvementStatus(models.TextChoices):
     DISPUTED = "disputed", "Disputed"
 
 
+# The longest texts an issue takes, in characters, wherever they are written (forms, API,
+# services): the page renders each as Markdown, and a 2 MB description took 0.9 s a view.
+TEXT_LIMITS = {"title": 200, "summary": 2000, "description": 100_000, "impact_rationale": 20_000}
+# Largest value of the count columns (PositiveIntegerField: 32 bits on PostgreSQL).
+MAX_COUNT = 2**31 - 1
+
+
 class Issue(models.Model):
     human_id = models.CharField(max_length=20, unique=True, editable=False)
     title = models.CharField(max_length=200)

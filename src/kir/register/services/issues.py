@@ -17,6 +17,8 @@ from kir.catalogue.models import DMC, DeviceVersion, Region
 from kir.identifiers import IdentifierError, normalise_firmware_version
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
+    MAX_COUNT,
+    TEXT_LIMITS,
     AffectedProduct,
     Category,
     EvidenceLevel,
@@ -72,8 +74,9 @@ def _field_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
     for name in ("title", "summary"):
         if name in values and not str(values[name] or "").strip():
             errors[name] = ["This field is required."]
-    if len(str(values.get("title", ""))) > 200:
-        errors["title"] = ["At most 200 characters."]
+    for name, limit in TEXT_LIMITS.items():
+        if len(str(values.get(name) or "")) > limit:
+            errors[name] = [f"At most {limit} characters."]
     for name, choices in _CHOICES.items():
         if name in values and values[name] not in choices.values:
             errors[name] = [f"Expected one of {', '.join(choices.values)}."]
@@ -85,6 +88,8 @@ def _field_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
         value = values.get(name)
         if value is not None and (not isinstance(value, int | float) or value < 0):
             errors[name] = ["Expected a number that is not negative, or nothing."]
+        elif name == "installations_affected" and value is not None and value > MAX_COUNT:
+            errors[name] = [f"At most {MAX_COUNT}."]
     return errors
 
 
