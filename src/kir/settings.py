@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Swagger UI and ReDoc from the package's own static files, never a CDN.
     "ninja",
+    # Failed sign-ins, per account and per address (kir.accounts.lockout).
+    "axes",
     "kir.accounts",
     "kir.audit",
     "kir.catalogue",
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kir.urls"
@@ -106,7 +110,26 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # Refuses inactive users and users without an organisation on every request, not only at login.
-AUTHENTICATION_BACKENDS = ["kir.accounts.backends.MemberBackend"]
+# Axes first: it refuses a locked-out account or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "kir.accounts.backends.MemberBackend",
+]
+# Sign-in throttling: after KIR_LOGIN_FAILURE_LIMIT failures in a row for one username, or
+# from one address, sign-in is refused for KIR_LOGIN_COOLOFF_MINUTES (SECAS can unlock an
+# account sooner in the admin: "Unlock sign-in"). A success resets the account's count.
+AXES_FAILURE_LIMIT = envint("KIR_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("KIR_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ADMIN = False
+# Successful sign-ins are not logged apart (the session is enough); only failures are counted.
+AXES_DISABLE_ACCESS_LOG = True
+# The address is the connection's: a client could write any X-Forwarded-For and dodge the
+# per-address count (behind a proxy, every client shares its address; see docs/security.md).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

@@ -24,6 +24,7 @@ STORED_VERBS = {
     ),
     "accounts.password_changed",
     "accounts.password_reset",
+    "accounts.sign_in_unlocked",
     "accounts.token_created",
     "accounts.token_revoked",
     *(

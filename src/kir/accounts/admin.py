@@ -26,6 +26,7 @@ from kir.accounts.services import (
     user_create,
     user_delete,
     user_reset_password,
+    user_unlock_sign_in,
     user_update,
 )
 from kir.catalogue.models import Manufacturer
@@ -147,6 +148,14 @@ class UserAdmin(ServicesAdmin, BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         ("Register", {"fields": ("email", "organisation", "role")}),
     )
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description="Unlock sign-in after failed attempts")
+    def unlock_sign_in(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = _actor(request)
+        for user in queryset:
+            user_unlock_sign_in(user=user, actor=actor)
+        self.message_user(request, f"Sign-in unlocked for {len(queryset)} user(s).")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = tuple(super().get_readonly_fields(request, obj))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
@@ -370,3 +371,17 @@ def user_reset_password(
     if new_password is None:
         data["password_disabled"] = True
     audit_record(actor=actor, verb=AuditEventType.PASSWORD_RESET, target=user, data=data)
+
+
+@transaction.atomic
+def user_unlock_sign_in(*, user: User, actor: User | None) -> int:
+    """Clear the failed sign-in attempts Axes recorded for `user` (one record per address and
+    browser), ending a pause before its cool-off; returns how many records were cleared."""
+    cleared = axes_reset(username=user.get_username())
+    audit_record(
+        actor=actor,
+        verb=AuditEventType.SIGN_IN_UNLOCKED,
+        target=user,
+        data={"username": user.get_username(), "records_cleared": cleared},
+    )
+    return cleared

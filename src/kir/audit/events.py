@@ -20,6 +20,10 @@ class AuditEventType(models.TextChoices):
     USER_DELETED = "accounts.user_deleted", "A user account was deleted"
     PASSWORD_CHANGED = "accounts.password_changed", "A user changed their own password"
     PASSWORD_RESET = "accounts.password_reset", "Someone else set or disabled a user's password"
+    SIGN_IN_UNLOCKED = (
+        "accounts.sign_in_unlocked",
+        "SECAS cleared a user's failed sign-in attempts before the pause ended",
+    )
 
     MANUFACTURER_CREATED = "catalogue.manufacturer_created", "A manufacturer was added"
     MANUFACTURER_CHANGED = "catalogue.manufacturer_changed", "A manufacturer's name changed"
