@@ -99,6 +99,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    # How long a write waits for another process's write to end before "database is locked".
+    DATABASES["default"]["OPTIONS"]["timeout"] = envint("KIR_SQLITE_BUSY_SECONDS", 20)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No parallel workers for this connection. The register's reads are short, and starting two
     # workers took longer (about 8 ms on the benchmark machine) than a whole procurement check,

@@ -4,13 +4,14 @@ audit event. No event ever carries a password, its hash or a token secret."""
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from axes.utils import reset as axes_reset
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -111,14 +112,38 @@ def token_authenticate(secret: str) -> User | None:
     return token.user
 
 
+@contextmanager
+def _not_waiting_for_sqlite_writers() -> Iterator[None]:
+    """On SQLite, fail at once instead of waiting the busy timeout for another writer."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        (previous,) = cursor.fetchone()
+        cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
 def _record_use(token: ApiToken, now: datetime) -> None:
     cutoff = now - LAST_USED_RESOLUTION
     if token.last_used_at is not None and token.last_used_at > cutoff:
         return
-    # Conditional UPDATE: concurrent requests within the same minute write at most once.
-    ApiToken.objects.filter(pk=token.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff)
-    ).update(last_used_at=now)
+    # The time is a hint for the token's owner: while another process holds SQLite's write lock
+    # (a long import), the request goes on without it rather than wait or fail; the next use
+    # records it.
+    try:
+        with _not_waiting_for_sqlite_writers(), transaction.atomic():
+            # Conditional UPDATE: concurrent requests within the same minute write at most once.
+            ApiToken.objects.filter(pk=token.pk).filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lte=cutoff)
+            ).update(last_used_at=now)
+    except OperationalError:
+        return
     token.last_used_at = now
 
 
