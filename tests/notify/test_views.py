@@ -99,3 +99,28 @@ def test_secas_administrators_see_failed_deliveries(world):
     assert (
         "failed-deliveries" not in _client(world.users["dcc_coordinator"]).get("/").content.decode()
     )
+
+
+def test_the_header_reads_its_count_once_and_the_feed_key_only_where_a_page_shows_it(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kir.notify.feeds import feed_key_renew, feed_token
+
+    user = world.users["other_supplier_contributor"]
+    token = feed_token(feed_key_renew(user=user))
+    client = _client(user)
+    client.get("/notifications/")  # the session and its user, read once
+
+    def queries(path: str) -> tuple[list[str], str]:
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get(path).content.decode()
+        return [q["sql"] for q in captured], body
+
+    catalogue, _ = queries("/catalogue/")
+    listing, body = queries("/issues/")
+    # base.html shows the count three times (text, label, condition); it is counted once.
+    assert sum("notify_notification" in sql for sql in catalogue) == 1
+    assert not any("notify_feedkey" in sql for sql in catalogue)
+    assert sum("notify_feedkey" in sql for sql in listing) == 1
+    assert f"/feeds/{token}/issues.atom" in body
