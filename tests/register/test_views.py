@@ -672,3 +672,21 @@ def test_the_issue_page_says_who_may_take_a_step_the_user_cannot(cast):
     assert offered_steps(text) == []
     assert "<strong>Notify manufacturer</strong>: Needs a SECAS administrator." in text
     assert "<strong>Reject</strong>: Needs a SECAS administrator." in text
+
+
+def test_the_issue_page_checks_each_precondition_once(cast, monkeypatch):
+    """Cancel and Approve both need a pending proposal; the page asks once for both."""
+    from kir.register.services import transitions
+
+    issue = cast.notified()
+    calls: list[str] = []
+    real = transitions.CHECKS["pending_proposal"]
+
+    def counted(issue, actor):
+        calls.append("pending_proposal")
+        return real(issue, actor)
+
+    monkeypatch.setitem(transitions.CHECKS, "pending_proposal", counted)
+    text = page(signed_in(cast.admin_a).get(f"/issues/{issue.human_id}/"))
+    assert offered_steps(text) == ["Return to assessment"]
+    assert calls == ["pending_proposal"]

@@ -7,6 +7,7 @@ kir.register.permissions, which the services enforce).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,8 +38,8 @@ from kir.register.selectors import (
 )
 from kir.register.services import pending_proposal, policy_in_force, publication_blockers
 from kir.register.services.language import publishable_texts, unresolved_language
-from kir.register.services.transitions import is_due, transition_blockers
-from kir.register.workflow import Transition, steps_from, transitions_for
+from kir.register.services.transitions import precondition_failures
+from kir.register.workflow import SEQUENCE_PRECONDITIONS, Transition, steps_from, transitions_for
 
 if TYPE_CHECKING:
     from kir.accounts.models import User
@@ -119,16 +120,6 @@ def issue_detail_for(*, user: User, human_id: str) -> IssueDetail:
     )
 
 
-def available_transitions(*, user: User, issue: Issue) -> list[Transition]:
-    """Steps the user may take now: the role and organisation allow them, the process stands
-    where they belong, and nothing they need is missing."""
-    return [
-        step
-        for step in transitions_for(user=user, issue=issue)
-        if not transition_blockers(step, issue, user)
-    ]
-
-
 @dataclass(frozen=True)
 class StepNotOffered:
     """A step from the issue's state that this user cannot take now, and why."""
@@ -137,19 +128,37 @@ class StepNotOffered:
     why: list[str]
 
 
-def steps_not_offered(*, user: User, issue: Issue) -> list[StepNotOffered]:
-    """The steps from here that the page does not offer this user, each with the reason: what
-    is missing, or who may take it. Steps the process has not reached are left out."""
+@dataclass(frozen=True)
+class IssueSteps:
+    # What the user may take now: the role and organisation allow it, the process stands where
+    # it belongs, and nothing it needs is missing.
+    offered: list[Transition]
+    # The other steps from here, each with what is missing or who may take it; steps the
+    # process has not reached (nothing to cancel before a proposal) are left out.
+    not_offered: list[StepNotOffered]
+
+
+def issue_steps(*, user: User, issue: Issue) -> IssueSteps:
+    """The issue's workflow steps as this user meets them. Each precondition is checked once,
+    however many steps name it; for steps the role does not allow, only where the process
+    stands is asked."""
     mine = {step.name for step in transitions_for(user=user, issue=issue)}
-    found = []
+    failures = functools.cache(lambda name: precondition_failures(name, issue, user))
+    offered, not_offered = [], []
     for step in steps_from(issue):
-        if not is_due(step, issue, user):
+        if any(failures(n) for n in step.preconditions if n in SEQUENCE_PRECONDITIONS):
             continue
         if step.name not in mine:
-            found.append(StepNotOffered(step.label, [f"Needs {step.who_may()}."]))
-        elif blockers := transition_blockers(step, issue, user):
-            found.append(StepNotOffered(step.label, blockers))
-    return found
+            not_offered.append(StepNotOffered(step.label, [f"Needs {step.who_may()}."]))
+        elif blockers := [m for name in step.preconditions for m in failures(name)]:
+            not_offered.append(StepNotOffered(step.label, blockers))
+        else:
+            offered.append(step)
+    return IssueSteps(offered, not_offered)
+
+
+def available_transitions(*, user: User, issue: Issue) -> list[Transition]:
+    return issue_steps(user=user, issue=issue).offered
 
 
 def statement_kinds_for(*, user: User, issue: Issue) -> list[tuple[str, str]]:

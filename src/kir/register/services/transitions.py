@@ -25,7 +25,7 @@ from kir.register.services._common import (
     write_issue,
 )
 from kir.register.services.language import unresolved_language
-from kir.register.workflow import SEQUENCE_PRECONDITIONS, Transition, get_transition
+from kir.register.workflow import Transition, get_transition
 
 Check = Callable[[Issue, User], list[str]]
 Effect = Callable[[Issue, User], dict[str, Any]]
@@ -93,15 +93,14 @@ EFFECTS: dict[str, Effect] = {
 }
 
 
+def precondition_failures(name: str, issue: Issue, actor: User) -> list[str]:
+    """What one precondition (a name in the workflow table) finds missing, in words."""
+    return CHECKS[name](issue, actor)
+
+
 def transition_blockers(step: Transition, issue: Issue, actor: User) -> list[str]:
     """Every unmet precondition of taking `step` now (its reason aside), in words."""
-    return [message for name in step.preconditions for message in CHECKS[name](issue, actor)]
-
-
-def is_due(step: Transition, issue: Issue, actor: User) -> bool:
-    """The process stands where `step` belongs (a proposal to cancel exists, and so on)."""
-    return not any(CHECKS[name](issue, actor) for name in step.preconditions
-                   if name in SEQUENCE_PRECONDITIONS)  # fmt: skip
+    return [m for name in step.preconditions for m in precondition_failures(name, issue, actor)]
 
 
 def _refusals(

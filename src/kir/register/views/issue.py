@@ -29,11 +29,11 @@ from kir.register.permissions import (
 )
 from kir.register.presenters import (
     IssueDetail,
-    available_transitions,
+    IssueSteps,
     issue_detail_for,
+    issue_steps,
     language_hits_for,
     publication_status_for,
-    steps_not_offered,
 )
 from kir.register.selectors import issue_get_visible
 from kir.register.services import issue_create_draft, issue_update
@@ -42,7 +42,7 @@ from kir.register.views.common import Action, FormPage, acting_user, done
 ISSUE_FIELDS = tuple(IssueForm.base_fields)
 
 
-def _actions(detail: IssueDetail, request: HttpRequest) -> list[Action]:
+def _actions(detail: IssueDetail, request: HttpRequest, steps: IssueSteps) -> list[Action]:
     user, issue = acting_user(request), detail.issue
     human_id = issue.human_id
     actions = []
@@ -60,7 +60,7 @@ def _actions(detail: IssueDetail, request: HttpRequest) -> list[Action]:
     if language_hits_for(user=user, issue=issue):
         url = reverse("register:language_override", args=[human_id])
         actions.append(Action("Review flagged wording", url))
-    for step in available_transitions(user=user, issue=issue):
+    for step in steps.offered:
         url = reverse("register:transition", args=[human_id, step.name])
         actions.append(Action(step.label, url))
     return actions
@@ -71,6 +71,7 @@ def _actions(detail: IssueDetail, request: HttpRequest) -> list[Action]:
 def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
     user = acting_user(request)
     detail = issue_detail_for(user=user, human_id=human_id)
+    steps = issue_steps(user=user, issue=detail.issue)
     context: dict[str, Any] = {
         "issue": detail.issue,
         "detail": detail,
@@ -82,8 +83,8 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
         "evidence": detail.evidence,
         "withdrawal": detail.last_change_to(IssueState.WITHDRAWN),
         "rejection": detail.last_change_to(IssueState.REJECTED),
-        "actions": _actions(detail, request),
-        "steps_not_offered": steps_not_offered(user=user, issue=detail.issue),
+        "actions": _actions(detail, request, steps),
+        "steps_not_offered": steps.not_offered,
         "can_add_statement": may_add_statement(user, detail.issue),
     }
     publication = publication_status_for(user=user, issue=detail.issue)
