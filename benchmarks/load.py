@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import random
 import re
@@ -48,6 +47,7 @@ from benchmarks.register_search import (  # noqa: E402
     prepare,
     procurement_bodies,
     recreate_database,
+    save_results,
 )
 
 DATABASE = "kir_load"
@@ -339,10 +339,7 @@ def main() -> int:
         connections.close_all()
         drop_database(DATABASE)
     print(report(outcome["results"], outcome["meta"]))
-    out = ROOT / "var" / "bench" / "load-results.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(outcome, indent=2) + "\n")
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    save_results(outcome, "load-results.json")
     return 0
 
 

@@ -301,6 +301,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {"meta": meta, "results": summarise(timings)}
 
 
+def save_results(outcome: dict[str, Any], name: str) -> None:
+    out = ROOT / "var" / "bench" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(outcome, indent=2) + "\n")
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--issues", type=int, default=20_000)
@@ -318,10 +325,7 @@ def main() -> int:
             connections.close_all()
             drop_database()
     print(report(outcome["results"], outcome["meta"]))
-    out = ROOT / "var" / "bench" / "register-results.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(outcome, indent=2) + "\n")
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    save_results(outcome, "register-results.json")
     return 0
 
 
