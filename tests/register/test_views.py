@@ -690,3 +690,16 @@ def test_the_issue_page_checks_each_precondition_once(cast, monkeypatch):
     text = page(signed_in(cast.admin_a).get(f"/issues/{issue.human_id}/"))
     assert offered_steps(text) == ["Return to assessment"]
     assert calls == ["pending_proposal"]
+
+
+def test_adding_a_line_already_pasted_keeps_it_once(cast):
+    client = signed_in(cast.other_supplier)
+    added = page(
+        client.post(
+            "/issues/procurement-check/",
+            {"pasted": "1A2B/00012345\n\n", "find": "x", "add": " 1A2B/00012345 "},
+        )
+    )
+    pasted = re.search(r'<textarea name="pasted"[^>]*>(.*?)</textarea>', added, re.DOTALL)
+    assert pasted, added
+    assert pasted.group(1).split() == ["1A2B/00012345"]
