@@ -94,5 +94,7 @@ def test_any_xlsx_ends_in_a_checked_result_or_a_clear_error(columns, rows, data)
         return  # openpyxl cannot write this cell (a control character): not a file to test
     content = buffer.getvalue()
     if data.draw(st.booleans()):
-        content = content[: data.draw(st.integers(0, len(content)))]
+        # The cut is drawn as a share of the file, not a byte offset: the file holds the time it
+        # was saved, so its length can differ when Hypothesis replays an example.
+        content = content[: len(content) * data.draw(st.integers(0, 1000)) // 1000]
     _parse("cpl.xlsx", content)
