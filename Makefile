@@ -34,6 +34,7 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) $(CSAF_STAMP)
 	@test -x /usr/bin/chromium || scripts/install_chromium.sh
+	@command -v java >/dev/null || scripts/install_java.sh
 	$(BIN)/python scripts/run_tests.py
 
 test: lint typecheck pytest

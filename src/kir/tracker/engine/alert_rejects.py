@@ -24,7 +24,7 @@ from kir.tracker.engine.inputs import AlertInputs, SourceGroup
 from kir.tracker.engine.rejects import Reject, RejectKind, Rejects
 
 
-def _reason_sql(bad_codes: list[str], has_throttled: bool) -> str:
+def reason_sql(bad_codes: list[str], has_throttled: bool) -> str:
     bad = ", ".join(sql.quote(c) for c in bad_codes) or "NULL"
     throttled = (
         "WHEN throttled_count IS NOT NULL "
@@ -55,7 +55,7 @@ def _file_rejects(
     row = "duis_message" if "duis_message" in group.header else "row_number() OVER ()"
     query = f"""
         SELECT * FROM (
-            SELECT {row} AS row, {_reason_sql(bad_codes, group.has_throttled)} AS reason,
+            SELECT {row} AS row, {reason_sql(bad_codes, group.has_throttled)} AS reason,
                    CAST(device_id AS VARCHAR) AS device_id, CAST(alert_code AS VARCHAR) AS code,
                    CAST(raised_at AS VARCHAR) AS raised_at, {throttled} AS throttled
             FROM {single.relation(store_rejects=True)}

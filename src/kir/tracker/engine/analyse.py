@@ -49,6 +49,12 @@ class AnalyseRequest:
     rejects_path: Path | None = None
     settings: EngineSettings | None = None
     progress: Progress = silent
+    # "spark": the alert pass runs on Spark (spark_scan.py), the rest on this machine.
+    engine: str = "duckdb"
+    spark_master: str | None = None
+
+
+ENGINES = ("duckdb", "spark")
 
 
 def window_days(first: date | None, last: date | None) -> list[date]:
@@ -60,6 +66,10 @@ def window_days(first: date | None, last: date | None) -> list[date]:
 def _check(request: AnalyseRequest) -> None:
     if request.audience not in AUDIENCES:
         raise TrackerError(f"--audience must be one of {', '.join(AUDIENCES)}")
+    if request.engine not in ENGINES:
+        raise TrackerError(f"--engine must be one of {', '.join(ENGINES)}")
+    if request.engine == "spark" and request.state_dir is not None:
+        raise TrackerError("--engine spark reads alert files; --state is read on this machine")
     if bool(request.alerts) == bool(request.state_dir):
         raise TrackerError("give either alert files or an ingest state directory")
     if request.day_from and request.day_to and request.day_from > request.day_to:
@@ -93,6 +103,8 @@ def _run(
     if request.state_dir is not None:
         summary = load_window(con, request.state_dir, rules, request.day_from, request.day_to)
         rejects = Rejects()
+    elif request.engine == "spark":
+        summary, rejects = _spark_pass(con, request, rules)
     else:
         inputs = prepare_alerts(request.alerts, work)
         summary = scan_alerts(con, inputs, rules, day_from=request.day_from, day_to=request.day_to)
@@ -119,6 +131,17 @@ def _run(
         for i, f in enumerate(findings)
     ]
     return _report(request, rules, estate, summary, rejects, days, shown, table)
+
+
+def _spark_pass(
+    con: duckdb.DuckDBPyConnection, request: AnalyseRequest, rules: Rules
+) -> tuple[ScanSummary, Rejects]:
+    from kir.tracker.engine.spark_scan import spark_scan_alerts, spark_session
+
+    spark = spark_session(request.spark_master)
+    return spark_scan_alerts(
+        con, spark, request.alerts, rules, day_from=request.day_from, day_to=request.day_to
+    )
 
 
 def _drilldowns(
@@ -218,6 +241,7 @@ def _report(
         "rules": rules.to_json(),
         "audience": request.audience,
         "supplier": request.supplier,
+        "engine": request.engine,
         "inputs": _inputs(request, estate, summary, rejects, rejected),
         "region_traffic": table.region_alerts,
         "findings": findings,

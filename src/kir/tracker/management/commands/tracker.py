@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kir.tracker.engine.analyse import AnalyseRequest, analyse
+from kir.tracker.engine.analyse import ENGINES, AnalyseRequest, analyse
 from kir.tracker.engine.connection import EngineSettings
 from kir.tracker.engine.disclosure import AUDIENCES
 from kir.tracker.engine.errors import TrackerError
@@ -56,6 +56,15 @@ class Command(BaseCommand):
             "--supplier", help="drill down to this supplier's installations"
         )
         analyse_parser.add_argument("--format", choices=FORMATS, default="json")
+        analyse_parser.add_argument(
+            "--engine",
+            choices=ENGINES,
+            default="duckdb",
+            help="spark: the alert pass on Spark, over Parquet at any URI (docs/tracker-spark.md)",
+        )
+        analyse_parser.add_argument(
+            "--master", help="Spark master URL (default: spark-submit's, else local[2])"
+        )
         analyse_parser.add_argument("--out", type=Path, help="write here (atomically)")
         ingest_parser = commands.add_parser("ingest", help="keep per-day partial aggregates")
         _engine_options(ingest_parser)
@@ -116,6 +125,8 @@ class Command(BaseCommand):
                 rejects_path=self._rejects_path(options, out),
                 settings=self._settings(options),
                 progress=self._progress(),
+                engine=options["engine"],
+                spark_master=options["master"],
             )
         )
         text = render(report, options["format"])
