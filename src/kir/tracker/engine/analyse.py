@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.estate import Estate, load_estate
 from kir.tracker.engine.findings import Finding, build_findings, describe
 from kir.tracker.engine.inputs import prepare_alerts
-from kir.tracker.engine.progress import Progress, silent
+from kir.tracker.engine.progress import Progress, silent, timed
 from kir.tracker.engine.rejects import REJECT_SAMPLE, RejectKind, Rejects, handle_rejects
 from kir.tracker.engine.rules import Rules, load_rules
 from kir.tracker.engine.scan import ScanSummary, scan_alerts
@@ -87,19 +86,13 @@ def analyse(request: AnalyseRequest) -> dict[str, Any]:
         return _run(con, request, rules, work)
 
 
-def _timed(progress: Progress, label: str) -> Callable[[], None]:
-    start = time.monotonic()
-    progress(f"{label}...")
-    return lambda: progress(f"{label}: done in {time.monotonic() - start:.1f} s")
-
-
 def _run(
     con: duckdb.DuckDBPyConnection, request: AnalyseRequest, rules: Rules, work: Path
 ) -> dict[str, Any]:
-    done = _timed(request.progress, "reading the inventory")
+    done = timed(request.progress, "reading the inventory")
     estate = load_estate(con, request.inventory, reject_sample=REJECT_SAMPLE)
     done()
-    done = _timed(request.progress, "flagging superfluous alerts")
+    done = timed(request.progress, "flagging superfluous alerts")
     if request.state_dir is not None:
         summary = load_window(con, request.state_dir, rules, request.day_from, request.day_to)
         rejects = Rejects()
@@ -114,7 +107,7 @@ def _run(
     done()
     handle_rejects(request, estate, rejects)
     days = window_days(request.day_from or summary.first_day, request.day_to or summary.last_day)
-    done = _timed(request.progress, "testing region x code x DMC cells")
+    done = timed(request.progress, "testing region x code x DMC cells")
     table = load_cells(con, rules, days, estate.dmcs)
     findings = build_findings(table, estate.dmcs, rules)
     done()
@@ -140,7 +133,13 @@ def _spark_pass(
 
     spark = spark_session(request.spark_master)
     return spark_scan_alerts(
-        con, spark, request.alerts, rules, day_from=request.day_from, day_to=request.day_to
+        con,
+        spark,
+        request.alerts,
+        rules,
+        day_from=request.day_from,
+        day_to=request.day_to,
+        progress=request.progress,
     )
 
 

@@ -29,6 +29,7 @@ from kir.tracker.engine import sql_alerts
 from kir.tracker.engine.alert_rejects import reason_sql
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.inputs import ALERT_COLUMNS
+from kir.tracker.engine.progress import Progress, silent, timed
 from kir.tracker.engine.rejects import Reject, RejectKind, Rejects
 from kir.tracker.engine.rules import Rules
 from kir.tracker.engine.scan import (
@@ -184,10 +185,11 @@ def spark_scan_alerts(
     *,
     day_from: date | None = None,
     day_to: date | None = None,
+    progress: Progress = silent,
 ) -> tuple[ScanSummary, Rejects]:
     """scan.scan_alerts on Spark, with the rejects it counted (the same Rejects DuckDB gives)."""
     try:
-        return _scan(con, spark, uris, rules, day_from, day_to)
+        return _scan(con, spark, uris, rules, day_from, day_to, progress)
     except SPARK_ERRORS as exc:
         raise TrackerError(f"the alert pass on Spark failed: {spark_message(exc)}") from None
 
@@ -199,11 +201,16 @@ def _scan(
     rules: Rules,
     day_from: date | None,
     day_to: date | None,
+    progress: Progress,
 ) -> tuple[ScanSummary, Rejects]:
     inputs = read_alerts(spark, uris)
+    done = timed(progress, "spark: sending the inventory")
     ship_devices(con, spark)
+    done()
+    done = timed(progress, "spark: the alert pass")
     groups = spark.sql(_DRIVER_KEYS.format(groups=_pass_sql(inputs, rules, day_from, day_to)))
     _to_duckdb(con, groups, "spark_groups")
+    done()
     con.execute(
         "CREATE OR REPLACE TEMP TABLE scan_groups AS SELECT day, region, dmc_key, code, "
         "CAST(sup_dev AS UBIGINT) AS sup_dev, CAST(messages AS HUGEINT) AS messages, "
@@ -213,9 +220,11 @@ def _scan(
     con.execute("DROP TABLE spark_groups")
     split_scan_groups(con)
     summary = summarise_scan(con)
+    done = timed(progress, "spark: rejects and unknown devices")
     if summary.unknown_device_alerts:
         summary.unknown_device_sample = _unknown_sample(spark)
     rejects = _rejects(spark, inputs, summary) if summary.rejected_rows else Rejects()
+    done()
     return summary, rejects
 
 
