@@ -47,8 +47,13 @@ if TYPE_CHECKING:
 DEFAULT_MASTER = "local[2]"
 # Times are read and written in UTC whatever the JVM's zone, as on DuckDB (utc_midnight).
 SESSION_CONFIG = {"spark.sql.session.timeZone": "UTC"}
-# On one machine Spark's cluster defaults cost more than the work: 200 shuffle partitions, a UI.
-LOCAL_CONFIG = {"spark.sql.shuffle.partitions": "16", "spark.ui.enabled": "false"}
+# On one machine Spark's cluster defaults cost more than the work (200 shuffle partitions, a UI),
+# and its 1 GiB heap, which in local mode holds the executors too, is too small for 20M alerts.
+LOCAL_CONFIG = {
+    "spark.sql.shuffle.partitions": "16",
+    "spark.ui.enabled": "false",
+    "spark.driver.memory": "4g",
+}
 
 _sessions: dict[str, SparkSession] = {}
 _lock = threading.Lock()
@@ -94,10 +99,15 @@ SPARK_ERRORS = _spark_errors()
 
 
 def spark_message(exc: Exception) -> str:
-    """The first line of what Spark said, without the JVM's stack."""
+    """What Spark said, without the JVM's stack: the innermost cause that says something
+    (the outer ones are often only "Exception thrown in awaitResult")."""
     java = getattr(exc, "java_exception", None)
-    text = str(java.getMessage()) if java is not None else str(exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    lines = [str(exc)] if java is None else []
+    while java is not None:
+        lines.append(f"{java.getClass().getSimpleName()}: {java.getMessage() or ''}")
+        java = java.getCause()
+    said = [line.strip().splitlines()[0] for line in lines if line.strip().split(":")[-1].strip()]
+    return said[-1] if said else type(exc).__name__
 
 
 @dataclass
