@@ -47,7 +47,7 @@ def page(response) -> str:
 
 
 def csv_rows(response) -> list[dict[str, str]]:
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(body)))
 
 

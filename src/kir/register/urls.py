@@ -6,6 +6,7 @@ app_name = "register"
 urlpatterns = [
     path("", views.issue_list, name="list"),
     path("export.csv", views.issue_export_csv, name="export_csv"),
+    path("export.xlsx", views.issue_export_xlsx, name="export_xlsx"),
     path("new/", views.issue_create, name="create"),
     path("procurement-check/", views.procurement_check_page, name="procurement_check"),
     path("policy/", views.policy_page, name="policy"),

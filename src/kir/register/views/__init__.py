@@ -8,7 +8,8 @@ from kir.register.views.actions import (
     manufacturer_response,
     statement_create,
 )
-from kir.register.views.browse import issue_export_csv, issue_list
+from kir.register.views.browse import issue_list
+from kir.register.views.export import issue_export_csv, issue_export_xlsx
 from kir.register.views.issue import issue_create, issue_detail, issue_edit
 from kir.register.views.policy import policy_page
 from kir.register.views.procurement import procurement_check_page
@@ -20,6 +21,7 @@ __all__ = [
     "issue_detail",
     "issue_edit",
     "issue_export_csv",
+    "issue_export_xlsx",
     "issue_list",
     "issue_transition_view",
     "language_override_view",
