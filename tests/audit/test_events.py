@@ -57,6 +57,8 @@ STORED_VERBS = {
             "disputed",
         )
     ),
+    "estate.deleted",
+    "estate.saved",
     "language.overridden",
     "language.phrase_changed",
     "language.phrase_created",

@@ -31,6 +31,8 @@ class Permission(StrEnum):
     OVERRIDE_LANGUAGE_CHECK = "register.override_language"
     IMPORT_CATALOGUE = "catalogue.import"
     MANAGE_USERS = "accounts.manage_users"
+    # Keep an estate check's estate for the organisation (kir.exports.estate_services).
+    SAVE_ESTATE = "exports.save_estate"
 
 
 _VIEWER = frozenset({Permission.VIEW_REGISTER, Permission.MANAGE_OWN_TOKENS})
@@ -38,6 +40,7 @@ _CONTRIBUTOR = _VIEWER | {
     Permission.REPORT_ISSUE,
     Permission.ADD_STATEMENT,
     Permission.UPLOAD_EVIDENCE,
+    Permission.SAVE_ESTATE,
 }
 _COORDINATOR = _CONTRIBUTOR | {Permission.COORDINATE_ISSUE, Permission.RUN_TRACKER}
 _ADMINISTRATOR = _COORDINATOR | {

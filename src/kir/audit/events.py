@@ -103,3 +103,6 @@ class AuditEventType(models.TextChoices):
         "language.overridden",
         "A SECAS administrator accepted a flagged phrase in an issue's text",
     )
+
+    ESTATE_SAVED = "estate.saved", "A supplier saved an estate for its organisation"
+    ESTATE_DELETED = "estate.deleted", "A supplier deleted a saved estate"
