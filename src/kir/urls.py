@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("kir.notify.urls")),
     path("feeds/", include("kir.notify.feed_urls")),
     path(".well-known/csaf/", include("kir.exports.urls")),
+    path("estate-check/", include("kir.exports.estate_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

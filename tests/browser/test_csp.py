@@ -30,6 +30,7 @@ def test_no_page_breaks_the_policy(new_page, live_server, register_reference_dat
         f"/issues/{issue.human_id}/",
         f"/issues/{issue.human_id}/statements/new/",
         "/issues/procurement-check/",
+        "/estate-check/",
         "/catalogue/",
         "/accounts/tokens/",
         "/admin/",
