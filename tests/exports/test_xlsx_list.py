@@ -73,6 +73,7 @@ def test_the_xlsx_and_csv_give_one_row_per_issue_and_product_when_asked(cast):
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == [issue.human_id, issue.human_id]
     assert {r[-2] for r in rows} == {"known_affected", "fixed"}
+    assert {r[-3] for r in rows} == {str(cast.version), str(later)}
     assert "01020305" in {r[-1] for r in rows}
     body = b"".join(client.get("/issues/export.csv", {"rows": "product"}).streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel

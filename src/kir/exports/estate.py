@@ -10,6 +10,7 @@ out: nothing is at stake in them.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -18,9 +19,13 @@ from django.http import Http404
 
 from kir.exports.estate_input import EstateLine
 from kir.exports.models import SavedEstate, SavedEstateLine
-from kir.register.models import Issue, IssueState
+from kir.register.models import Issue, IssueState, RootCauseStatus
 from kir.register.selectors.procurement import ProcurementProduct
-from kir.register.selectors.procurement_touching import procurement_targets, procurement_touching
+from kir.register.selectors.procurement_touching import (
+    ItemTargets,
+    procurement_targets,
+    procurement_touching,
+)
 from kir.register.selectors.visibility import organisation_of
 from kir.register.workflow import PUBLIC_STATES
 
@@ -70,41 +75,48 @@ class EstateCheck:
     installations: int
 
 
-def _through_line(line: LineLike, product: ProcurementProduct) -> bool:
-    """A line within a DMC is touched by its version and its own DMC, not by other DMCs."""
-    return not line.dmc or not product.label.startswith("DMC-") or product.label == line.dmc
+def _line_dmcs(line: LineLike, target: ItemTargets) -> frozenset[int] | set[int]:
+    """The DMCs through which issues touch a line: any holding its version, or its own only."""
+    if not line.dmc:
+        return target.dmcs
+    return {pk for pk in target.dmcs if target.dmc_identifiers[pk] == line.dmc}
 
 
 def estate_check(*, user: User | AnonymousUser, lines: list[EstateLine]) -> EstateCheck:
     """Every visible, not withdrawn, register issue touching the lines: most installations at
     stake first, then newest publication first."""
-    touching = procurement_touching(user=user, items=[line.item for line in lines])
-    issues: dict[int, EstateIssue] = {}
-    order: dict[int, int] = {}
-    for line, result in zip(lines, touching, strict=True):
-        for match in result.matches:
-            products = [p for p in match.products if _through_line(line, p)]
-            if match.withdrawn or not products:
-                continue
-            entry = issues.get(match.issue_id)
-            if entry is None:
-                entry = issues[match.issue_id] = EstateIssue(
-                    match.issue_id,
-                    match.human_id,
-                    match.title,
-                    match.state,
-                    match.disputed,
-                    match.published_at,
-                )
-                order[match.issue_id] = len(order)
-            entry.lines.append(line)
-            entry.products.update((p.label, p) for p in products)
-    ranked = sorted(issues.values(), key=lambda i: (-i.installations, order[i.issue_id]))
-    missing = [
-        line for line, result in zip(lines, touching, strict=True) if not result.in_catalogue
-    ]
+    found = procurement_touching(user=user, items=[line.item for line in lines])
+    touched: dict[int, dict[int, None]] = defaultdict(dict)  # issue -> line indexes, in order
+    through: dict[int, set[int]] = defaultdict(set)  # issue -> product ids
+    for index, line in enumerate(lines):
+        target = found.targets[line.item]
+        named = [found.by_version.get(pk, ()) for pk in target.versions]
+        named += [found.by_dmc.get(pk, ()) for pk in _line_dmcs(line, target)]
+        for rows in named:
+            for product_id, issue_id in rows:
+                touched[issue_id][index] = None
+                through[issue_id].add(product_id)
+    issues = []
+    for issue_id, indexes in touched.items():
+        values = found.issues[issue_id]
+        if values.state == IssueState.WITHDRAWN:
+            continue
+        issues.append(
+            EstateIssue(
+                issue_id,
+                values.human_id,
+                values.title,
+                values.state,
+                values.root_cause_status == RootCauseStatus.DISPUTED,
+                values.published_at,
+                [lines[index] for index in indexes],
+                {found.products[pk].label: found.products[pk] for pk in sorted(through[issue_id])},
+            )
+        )
+    issues.sort(key=lambda issue: (-issue.installations, found.rank[issue.issue_id]))
+    missing = [line for line in lines if not found.targets[line.item].in_catalogue]
     total = sum(line.installations or 0 for line in lines)
-    return EstateCheck(ranked, missing, len(lines), total)
+    return EstateCheck(issues, missing, len(lines), total)
 
 
 def estate_matches(*, estate: SavedEstate, issue: Issue) -> list[SavedEstateLine]:
@@ -122,8 +134,7 @@ def estate_matches(*, estate: SavedEstate, issue: Issue) -> list[SavedEstateLine
     matched = []
     for line in saved:
         target = targets[lines[line.pk].item]
-        by_dmc = {target.dmc_identifiers[pk] for pk in target.dmcs & dmcs}
-        if target.versions & versions or (by_dmc if not line.dmc else line.dmc in by_dmc):
+        if target.versions & versions or _line_dmcs(line, target) & dmcs:
             matched.append(line)
     return matched
 

@@ -376,21 +376,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     return timezone.make_aware(moment, UTC)
 
 
-def procurement_row(
-    issue_id: int, issue: _IssueValues, products: list[ProcurementProduct]
-) -> ProcurementRow:
-    return ProcurementRow(
-        issue_id=issue_id,
-        human_id=issue.human_id,
-        title=issue.title,
-        state=issue.state,
-        disputed=issue.root_cause_status == RootCauseStatus.DISPUTED,
-        withdrawn=issue.state == IssueState.WITHDRAWN,
-        published_at=issue.published_at,
-        products=products,
-    )
-
-
 def procurement_check_rows(
     *,
     user: User | AnonymousUser,
@@ -405,7 +390,17 @@ def procurement_check_rows(
     issues = _page_issue_values(user, check.issue_ids())
 
     def match(issue_id: int, rows: list[_ProductRow]) -> ProcurementRow:
-        return procurement_row(issue_id, issues[issue_id], [check.product(row) for row in rows])
+        issue = issues[issue_id]
+        return ProcurementRow(
+            issue_id=issue_id,
+            human_id=issue.human_id,
+            title=issue.title,
+            state=issue.state,
+            disputed=issue.root_cause_status == RootCauseStatus.DISPUTED,
+            withdrawn=issue.state == IssueState.WITHDRAWN,
+            published_at=issue.published_at,
+            products=[check.product(row) for row in rows],
+        )
 
     return [
         ProcurementResult(
