@@ -22,11 +22,20 @@ from kir.register.api_schemas import ErrorOut, ProcurementProductOut, Text
 router = Router(auth=api_auth, tags=["estate"])
 
 
+def _hex(digits: int) -> str:
+    # What the estate file also accepts, stated in the schema so that clients can check it.
+    return f"^[0-9A-Fa-f]{{{digits}}}$"
+
+
 class EstateLineIn(Schema):
-    manufacturer: Text = Field(max_length=40, description="4 hex digits (GBCS manufacturer id)")
-    model: Text = Field(max_length=40, description="8 hex digits (model id)")
-    firmware: Text = Field(max_length=40, description="8 hex digits (firmware version)")
-    dmc: Text = Field(default="", max_length=40, description="DMC- and 12 hex digits, if known")
+    manufacturer: Text = Field(pattern=_hex(4), description="4 hex digits (GBCS manufacturer id)")
+    model: Text = Field(pattern=_hex(8), description="8 hex digits (model id)")
+    firmware: Text = Field(pattern=_hex(8), description="8 hex digits (firmware version)")
+    dmc: Text = Field(
+        default="",
+        pattern=r"^(DMC-[0-9A-Fa-f]{12})?$",
+        description="DMC- and 12 hex digits, if known",
+    )
     installations: int | None = Field(default=None, ge=0, le=2**31 - 1)
 
 

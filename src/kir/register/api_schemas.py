@@ -48,7 +48,14 @@ MAX_PAGE = 10_000
 
 
 class ErrorOut(BaseModel):
-    detail: str
+    """Every error answer of the API (400, 401, 403, 404, 409, 413, 422)."""
+
+    detail: str | list[dict[str, Any]] = Field(
+        description=(
+            "What went wrong; for a request that does not match the schema, one entry per "
+            "problem with its location (`loc`), message (`msg`) and type"
+        )
+    )
     # Every unmet condition of a refused transition, not just the first.
     reasons: list[str] = []
     # Field name -> messages, for validation failures.
