@@ -7,19 +7,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from kir.catalogue.selectors import CatalogueFilters, device_versions_search, dmcs_search
+from kir.exports.xlsx import XLSX_CONTENT_TYPE, xlsx_chunks
+from kir.exports.xlsx_procurement import procurement_rows, procurement_sheet
 from kir.register.forms import ProcurementCheckForm
+from kir.register.procurement_input import ProcurementItem, ProcurementLineError
 from kir.register.selectors import (
     MAX_PROCUREMENT_PAGE_SIZE,
     PROCUREMENT_PAGE_SIZE,
     parse_procurement_text,
     procurement_check,
+    procurement_check_rows,
     procurement_item_for_version,
 )
+from kir.register.services.policy import policy_in_force
 from kir.register.views.common import acting_user
 
 # Catalogue entries offered per search: enough to pick from, never the whole CPL on one page.
@@ -60,9 +66,27 @@ def _with_line_added(data: QueryDict, line: str) -> QueryDict:
     return data
 
 
+def _procurement_xlsx(
+    request: HttpRequest, items: list[ProcurementItem], errors: list[ProcurementLineError]
+) -> StreamingHttpResponse:
+    """The check as a workbook: every item with up to MAX_PROCUREMENT_PAGE_SIZE issues each."""
+    results = procurement_check_rows(
+        user=acting_user(request), items=items, limit=MAX_PROCUREMENT_PAGE_SIZE
+    )
+    unrecognised = [str(error) for error in errors]
+    spec = procurement_sheet(results, policy_in_force().version, unrecognised)
+    response = StreamingHttpResponse(
+        xlsx_chunks(spec, procurement_rows(results), timezone.now()),
+        content_type=XLSX_CONTENT_TYPE,
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="kir-procurement-{stamp}.xlsx"'
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-def procurement_check_page(request: HttpRequest) -> HttpResponse:
+def procurement_check_page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Paste lines and check them; or search the catalogue and add what it finds, one button per
     entry, without JavaScript: each search or addition comes back as the same form, filled in."""
     data: QueryDict = request.POST
@@ -80,6 +104,8 @@ def procurement_check_page(request: HttpRequest) -> HttpResponse:
         )
     elif request.method == "POST" and form.is_valid():
         items, errors = parse_procurement_text(form.cleaned_data["pasted"])
+        if data.get("action") == "xlsx":
+            return _procurement_xlsx(request, list(dict.fromkeys(items)), errors)
         # Each item shows its newest matches; "show all" checks that one item again, at length.
         context["showing_all"] = bool(request.POST.get("all"))
         limit = MAX_PROCUREMENT_PAGE_SIZE if context["showing_all"] else PROCUREMENT_PAGE_SIZE
