@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 
 from kir.api.auth import api_auth
+from kir.api.catalogue import router as catalogue_router
 from kir.exports.api import router as exports_router
 from kir.exports.estate_api import router as estate_router
 from kir.register.api import router as register_router
@@ -84,3 +85,4 @@ def me(request: HttpRequest) -> MeOut:
 api.add_router("/", register_router)
 api.add_router("/", exports_router)
 api.add_router("/", estate_router)
+api.add_router("/", catalogue_router)
