@@ -3,6 +3,8 @@ it that the caller may see; bad cursors answer 422."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from tests.factories import DeviceVersionFactory, DMCFactory
@@ -57,7 +59,21 @@ def test_entries_name_the_published_issues_the_caller_sees(cast):
     assert versions["1A2B/00012345/01020304"]["issues"] == [published.human_id]
 
 
-@pytest.mark.parametrize("cursor", ["not-base64!", "WzEsMl0=", "W10="])
+def cursor_of(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not-base64!",
+        cursor_of("[1, 2]"),
+        cursor_of("[]"),
+        cursor_of('["a\\u0000", 1]'),
+        cursor_of(f'["a", {2**70}]'),
+        cursor_of('["a", true]'),
+    ],
+)
 def test_a_cursor_the_api_did_not_give_is_a_422(cast, cursor):
     response = Api(cast.other_supplier).get("/catalogue/models", {"cursor": cursor})
     assert response.status_code == 422

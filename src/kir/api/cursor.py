@@ -17,6 +17,7 @@ from django.db.models import Model, Q, QuerySet
 from kir.register.errors import ValidationFailed
 
 MAX_LIMIT = 500
+MAX_KEY_LENGTH = 200
 ModelT = TypeVar("ModelT", bound=Model)
 
 
@@ -36,7 +37,16 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         key, pk = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
     except (ValueError, TypeError, binascii.Error, UnicodeEncodeError):
         raise ValidationFailed({"cursor": ["Not a cursor this API gave out."]}) from None
-    if not isinstance(key, str) or not isinstance(pk, int) or isinstance(pk, bool):
+    # Anything the API did not give out is refused before the database sees it: a NUL or an id
+    # past 64 bits would be an engine error, not an answer.
+    if (
+        not isinstance(key, str)
+        or "\x00" in key
+        or len(key) > MAX_KEY_LENGTH
+        or not isinstance(pk, int)
+        or isinstance(pk, bool)
+        or not 0 <= pk < 2**63
+    ):
         raise ValidationFailed({"cursor": ["Not a cursor this API gave out."]})
     return key, pk
 
