@@ -45,7 +45,8 @@ def keep_connection(db) -> Iterator[None]:
 
 
 @pytest.fixture
-def token(db) -> str:
+def token(db, settings, tmp_path) -> str:
+    settings.MEDIA_ROOT = tmp_path  # evidence uploads the fuzzer makes
     cast = make_ui_cast()
     cast.published()
     _, secret = token_create(user=cast.reporter, name="fuzz", expires_in_days=1)

@@ -14,6 +14,7 @@ from kir.api.catalogue import router as catalogue_router
 from kir.exports.api import router as exports_router
 from kir.exports.estate_api import router as estate_router
 from kir.register.api import router as register_router
+from kir.register.api_evidence import router as evidence_router
 from kir.register.api_schemas import ErrorOut
 
 # Every error answer any operation may give, each with the one error schema (ErrorOut).
@@ -86,3 +87,4 @@ api.add_router("/", register_router)
 api.add_router("/", exports_router)
 api.add_router("/", estate_router)
 api.add_router("/", catalogue_router)
+api.add_router("/", evidence_router)
