@@ -47,7 +47,10 @@ def _alert_rejects(tmp_path: Path, line: str) -> list[Reject]:
             "alert_code: expected a 4-hex Device Alert code or a DCC Alert code",
         ),
         (f"{METER},8F35,yesterday,", "raised_at: expected an ISO-8601 timestamp with zone"),
-        (f"{METER},8F35,2024-03-01T10:00:10Z,0", "throttled_count: expected a whole number >= 1"),
+        (
+            f"{METER},8F35,2024-03-01T10:00:10Z,0",
+            "throttled_count: expected a whole number from 1 to 1000000",
+        ),
     ],
 )
 def test_an_alert_row_with_a_bad_value_is_an_alert_value_reject(tmp_path, line, reason):

@@ -15,6 +15,7 @@ import bisect
 import csv
 import gzip
 from dataclasses import replace
+from datetime import timedelta
 from typing import TextIO
 
 import duckdb
@@ -22,40 +23,45 @@ import duckdb
 from kir.tracker.engine import sql
 from kir.tracker.engine.inputs import AlertInputs, SourceGroup
 from kir.tracker.engine.rejects import Reject, RejectKind, Rejects
+from kir.tracker.engine.sql_alerts import Plausible
 
 
-def reason_sql(bad_codes: list[str], has_throttled: bool) -> str:
+def reason_sql(bad_codes: list[str], plausible: Plausible) -> str:
     bad = ", ".join(sql.quote(c) for c in bad_codes) or "NULL"
-    throttled = (
-        "WHEN throttled_count IS NOT NULL "
-        "AND coalesce(TRY_CAST(throttled_count AS INTEGER), 0) < 1 "
-        "THEN 'throttled_count: expected a whole number >= 1' "
-        if has_throttled
-        else ""
-    )
+    timestamp = "epoch_us(TRY_CAST(raised_at AS TIMESTAMPTZ))"
+    first, last = plausible.start.date(), plausible.end.date() - timedelta(days=1)
     return (
         "CASE WHEN device_id IS NULL OR trim(CAST(device_id AS VARCHAR)) = '' "
         "THEN 'device_id: empty' "
         f"WHEN ({sql.canonical_device_id('CAST(device_id AS VARCHAR)')}) IS NULL "
         "THEN 'device_id: expected an EUI-64 (16 hex digits)' "
-        "WHEN alert_code IS NULL OR trim(alert_code) = '' THEN 'alert_code: empty' "
-        f"WHEN upper(trim(alert_code)) IN ({bad}) "
+        "WHEN alert_code IS NULL OR trim(CAST(alert_code AS VARCHAR)) = '' "
+        "THEN 'alert_code: empty' "
+        f"WHEN upper(trim(CAST(alert_code AS VARCHAR))) IN ({bad}) "
         "THEN 'alert_code: expected a 4-hex Device Alert code or a DCC Alert code' "
         "WHEN TRY_CAST(raised_at AS TIMESTAMPTZ) IS NULL "
         "THEN 'raised_at: expected an ISO-8601 timestamp with zone' "
-        f"{throttled}END"
+        f"WHEN NOT {plausible.time_sql(timestamp)} "
+        f"THEN 'raised_at: out of range: expected a day from {first} to {last} (UTC)' "
+        f"WHEN ({plausible.throttled_sql()}) < 1 THEN 'throttled_count: expected a whole "
+        f"number from 1 to {plausible.max_throttled}' END"
     )
 
 
 def _file_rejects(
-    con: duckdb.DuckDBPyConnection, group: SourceGroup, path: str, bad_codes: list[str], label: str
+    con: duckdb.DuckDBPyConnection,
+    inputs: AlertInputs,
+    group: SourceGroup,
+    path: str,
+    bad_codes: list[str],
+    label: str,
 ) -> list[Reject]:
-    single = SourceGroup(group.fmt, group.header, [path])
+    single = SourceGroup(group.fmt, group.header, [path], kinds=group.kinds)
     throttled = "CAST(throttled_count AS VARCHAR)" if group.has_throttled else "NULL"
     row = "duis_message" if "duis_message" in group.header else "row_number() OVER ()"
     query = f"""
         SELECT * FROM (
-            SELECT {row} AS row, {reason_sql(bad_codes, group.has_throttled)} AS reason,
+            SELECT {row} AS row, {reason_sql(bad_codes, inputs.plausible(group))} AS reason,
                    CAST(device_id AS VARCHAR) AS device_id, CAST(alert_code AS VARCHAR) AS code,
                    CAST(raised_at AS VARCHAR) AS raised_at, {throttled} AS throttled
             FROM {single.relation(store_rejects=True)}
@@ -95,7 +101,8 @@ def collect_alert_rejects(
     try:
         for group in inputs.groups:
             for path in group.paths:
-                rejects.rows += _file_rejects(con, group, path, bad_codes, labels.get(path, path))
+                label = labels.get(path, path)
+                rejects.rows += _file_rejects(con, inputs, group, path, bad_codes, label)
     finally:
         con.execute("RESET threads")
         con.execute("SET preserve_insertion_order = false")

@@ -99,7 +99,7 @@ def _run(
     elif request.engine == "spark":
         summary, rejects = _spark_pass(con, request, rules)
     else:
-        inputs = prepare_alerts(request.alerts, work)
+        inputs = prepare_alerts(request.alerts, work, limits=rules.inputs)
         summary = scan_alerts(con, inputs, rules, day_from=request.day_from, day_to=request.day_to)
         rejects = collect_alert_rejects(
             con, inputs, counted=summary.rejected_rows, bad_codes=summary.invalid_codes

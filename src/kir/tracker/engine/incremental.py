@@ -83,7 +83,7 @@ def _ingest(
     progress("reading the inventory")
     estate = load_estate(con, request.inventory, reject_sample=REJECT_SAMPLE)
     progress("flagging superfluous alerts")
-    inputs = prepare_alerts(request.alerts, work)
+    inputs = prepare_alerts(request.alerts, work, limits=rules.inputs)
     inputs.trust_canonical = False  # a day is small: normalise every id, no second pass
     first, last = _day_range(con, inputs)
     fingerprint = rules_fingerprint(rules)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,21 @@ class CertaintyLevel:
 
 
 @dataclass(frozen=True)
+class InputLimits:
+    """The plausible range of an alert's values; a row outside it is a counted reject."""
+
+    earliest_alert: date = date(2010, 1, 1)
+    days_ahead: int = 1
+    max_throttled_count: int = 1_000_000
+
+    def time_range(self, today: date) -> tuple[datetime, datetime]:
+        """[start, end) in UTC: from earliest_alert to the end of `days_ahead` days after today."""
+        start = datetime.combine(self.earliest_alert, time(), UTC)
+        end = datetime.combine(today + timedelta(days=self.days_ahead + 1), time(), UTC)
+        return start, end
+
+
+@dataclass(frozen=True)
 class Rules:
     repeat_window_seconds: int
     code_windows: dict[str, int]
@@ -58,6 +74,7 @@ class Rules:
     memory_limit: str
     threads: int
     day_pass_min_rows: int
+    inputs: InputLimits = field(default_factory=InputLimits)
     source: str = "defaults"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -73,6 +90,7 @@ class Rules:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["excluded_codes"] = sorted(self.excluded_codes)
+        data["inputs"]["earliest_alert"] = self.inputs.earliest_alert.isoformat()
         data.pop("extra")
         return data
 
@@ -164,7 +182,21 @@ def _build(data: dict[str, Any], source: str) -> Rules:
         memory_limit=str(engine["memory_limit"]),
         threads=int(engine["threads"]),
         day_pass_min_rows=int(engine["day_pass_min_rows"]),
+        inputs=_input_limits(data["inputs"]),
         source=source,
+    )
+
+
+def _input_limits(spec: dict[str, Any]) -> InputLimits:
+    earliest = spec["earliest_alert"]
+    if isinstance(earliest, str):
+        earliest = date.fromisoformat(earliest)
+    if not isinstance(earliest, date) or isinstance(earliest, datetime):
+        raise ValueError(f"inputs.earliest_alert: expected a date, got {earliest!r}")
+    return InputLimits(
+        earliest_alert=earliest,
+        days_ahead=_at_least(spec["days_ahead"], 0, "inputs.days_ahead"),
+        max_throttled_count=_at_least(spec["max_throttled_count"], 1, "inputs.max_throttled_count"),
     )
 
 

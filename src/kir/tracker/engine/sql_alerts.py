@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from kir.tracker.engine.rules import Rules
 from kir.tracker.engine.sql import (
@@ -25,24 +26,61 @@ def device_key(expr: str, *, trust_canonical: bool) -> str:
     pass fast. With trust_canonical, a 23-character id is hashed as it is (no per-row string
     work); the scan checks afterwards whether that missed any device (see scan.py).
     """
-    canonical = canonical_device_id(f"CAST({expr} AS VARCHAR)")
+    text = f"CAST({expr} AS VARCHAR)"  # a no-op on text; an all-NULL column may be typed NULL
+    canonical = canonical_device_id(text)
     normalised = f"CASE WHEN ({canonical}) IS NOT NULL THEN hash({canonical}) END"
     if not trust_canonical:
         return normalised
-    return f"CASE WHEN strlen({expr}) = 23 THEN hash({expr}) ELSE {normalised} END"
+    return f"CASE WHEN strlen({text}) = 23 THEN hash({text}) ELSE {normalised} END"
 
 
-def normalised_alerts(source: str, *, has_throttled: bool, trust_canonical: bool) -> str:
+@dataclass(frozen=True)
+class Plausible:
+    """The range an alert's values must lie in (rules.InputLimits for one group of files)."""
+
+    start: datetime
+    end: datetime
+    max_throttled: int
+    has_throttled: bool
+    throttled_integer: bool  # a Parquet integer column, not text
+
+    def time_sql(self, ts_us: str) -> str:
+        low, high = (int(t.timestamp()) * _MICROS for t in (self.start, self.end))
+        return f"({ts_us} >= {low} AND {ts_us} < {high})"
+
+    def throttled_sql(self) -> str:
+        """The alert count a row stands for: 1 without a throttled_count, 0 when it is not a
+        whole number from 1 to max_throttled (0 is never valid)."""
+        if not self.has_throttled:
+            return "1"
+        top = self.max_throttled
+        if self.throttled_integer:
+            return (
+                "CASE WHEN throttled_count IS NULL THEN 1 "
+                f"WHEN throttled_count BETWEEN 1 AND {top} "
+                "THEN CAST(throttled_count AS INTEGER) ELSE 0 END"
+            )
+        text = "trim(CAST(throttled_count AS VARCHAR))"
+        digits = len(str(top))
+        number = f"TRY_CAST({text} AS INTEGER)"
+        return (
+            f"CASE WHEN throttled_count IS NULL OR {text} = '' THEN 1 "
+            f"WHEN regexp_full_match({text}, '[0-9]{{1,{digits}}}') "
+            f"AND {number} BETWEEN 1 AND {top} THEN {number} ELSE 0 END"
+        )
+
+
+def normalised_alerts(source: str, plausible: Plausible, *, trust_canonical: bool) -> str:
     """Typed alert rows; `valid` is false for rows the rejects file will explain."""
-    throttled = "TRY_CAST(throttled_count AS INTEGER)" if has_throttled else "NULL::INTEGER"
     return f"""
         SELECT dev_key, code, ts_us, n,
-               dev_key IS NOT NULL AND ts_us IS NOT NULL AND n >= 1 AND code IS NOT NULL AS valid
+               dev_key IS NOT NULL AND coalesce({plausible.time_sql("ts_us")}, false)
+               AND n >= 1 AND code IS NOT NULL AS valid
         FROM (
             SELECT {device_key("device_id", trust_canonical=trust_canonical)} AS dev_key,
-                   upper(trim(alert_code)) AS code,
+                   upper(trim(CAST(alert_code AS VARCHAR))) AS code,
                    epoch_us(TRY_CAST(raised_at AS TIMESTAMPTZ)) AS ts_us,
-                   coalesce({throttled}, 1) AS n
+                   {plausible.throttled_sql()} AS n
             FROM {source}
         )"""
 
