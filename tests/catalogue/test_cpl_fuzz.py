@@ -1,6 +1,7 @@
 """Hypothesis-made CPL files (CSV and XLSX: wrong types, huge and tiny values, wrong encodings,
 truncation) end in a checked result or a CplFileError naming the problem, never another
-exception. Bounded: a fixed number of examples per run, each file small."""
+exception. Bounded: a fixed number of examples per run, each file small; run under an
+address-space limit by tests/test_fuzz_memory.py."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kir.catalogue.cpl import COLUMNS, CplFileError, parse_cpl_file
+from tests.fuzzlimit import requires_memory_limit
+
+pytestmark = [pytest.mark.slow, requires_memory_limit]
 
 FUZZ = settings(
     max_examples=150,
