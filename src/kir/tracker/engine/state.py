@@ -44,6 +44,8 @@ class Batch:
 def batches(state_dir: Path) -> list[Batch]:
     found = []
     for meta_path in sorted(Path(state_dir).glob("*/meta.json")):
+        if meta_path.parent.name.startswith("."):
+            continue  # an ingest's staging (incremental.py), left whole by one killed mid-write
         meta = json.loads(meta_path.read_text("utf-8"))
         found.append(
             Batch(
