@@ -4,9 +4,6 @@ for or failed on. Real processes on a real database file, bounded in rows and ti
 
 from __future__ import annotations
 
-import csv
-import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from kir.catalogue.cpl import COLUMNS
+from tests.catalogue.cplfiles import write_many
+from tests.sqlite_site import site_environment, write_locked
 
 pytestmark = [pytest.mark.slow]
 
 KIR = Path(sys.executable).with_name("kir")
 # Enough rows that the import holds the lock for several seconds on a busy machine.
-IMPORT_ROWS = 2500
+IMPORT_ROWS = 20_000  # the import writes in one short transaction at its end
 
 DRIVER = """
 import json, time
@@ -48,48 +46,15 @@ open("{secret_file}", "w").write(secret)
 """
 
 
-def _cpl(path: Path, rows: int) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for n in range(rows):
-            model = n // 100
-            writer.writerow(
-                [f"CPL-{n:06d}", "10A5", "Maker", f"{model:08X}", f"Model {model}", "ESME",
-                 "SMETS2", "0001", f"{n:08X}", "listed", "2024-01-01", ""]
-            )  # fmt: skip
-
-
-def _locked(database: Path) -> bool:
-    probe = sqlite3.connect(database, timeout=0)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-        probe.rollback()
-        return False
-    except sqlite3.OperationalError:
-        return True
-    finally:
-        probe.close()
-
-
 def test_tokens_work_while_an_import_holds_the_write_lock(tmp_path):
     database = tmp_path / "kir.sqlite3"
-    env = {
-        **os.environ,
-        "KIR_DATABASE_URL": f"sqlite:///{database}",
-        "KIR_SETTINGS_FILE": "",
-        "KIR_INSECURE_TEST_KEY": "1",
-        "KIR_VAR_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "kir.settings",
-        "KIR_ALLOWED_HOSTS": "testserver",
-        # The waiting a request may do for the last-used write alone would be this long.
-        "KIR_SQLITE_BUSY_SECONDS": "5",
-    }
+    # The waiting a request may do for the last-used write alone would be this long.
+    env = site_environment(tmp_path, KIR_SQLITE_BUSY_SECONDS="5")
     run = {"env": env, "check": False, "timeout": 120, "capture_output": True, "text": True}
     subprocess.run([KIR, "migrate", "-v0"], **run)
     secret_file = tmp_path / "secret"
     subprocess.run([KIR, "shell", "-c", SETUP.format(secret_file=secret_file)], **run)
-    _cpl(tmp_path / "cpl.csv", IMPORT_ROWS)
+    write_many(tmp_path / "cpl.csv", IMPORT_ROWS)
     importer = subprocess.Popen(
         [KIR, "catalogue", "import-cpl", str(tmp_path / "cpl.csv")],
         env=env,
@@ -99,7 +64,7 @@ def test_tokens_work_while_an_import_holds_the_write_lock(tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        while not _locked(database):
+        while not write_locked(database):
             assert importer.poll() is None and time.monotonic() < deadline, "import never wrote"
             time.sleep(0.05)
         driver = subprocess.run([KIR, "shell", "-c", DRIVER.format(secret_file=secret_file)], **run)

@@ -79,3 +79,18 @@ def write_xlsx(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] 
         sheet.append([row.get(c) or None for c in columns])
     workbook.save(path)
     return path
+
+
+def write_many(path: Path, rows: int, *, per_model: int = 100, makers: int = 1) -> Path:
+    """A CSV of `rows` distinct listed devices, `per_model` firmware versions to a model, the
+    models spread over `makers` manufacturers."""
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for n in range(rows):
+            model, maker = n // per_model, (n // per_model) % makers
+            writer.writerow(
+                [f"CPL-{n:06d}", f"10A{maker}", f"Maker {maker}", f"{model:08X}", f"Model {model}",
+                 "ESME", "SMETS2", "0001", f"{n:08X}", "listed", "2024-01-01", ""]
+            )  # fmt: skip
+    return path

@@ -7,18 +7,16 @@ its transaction, so the point of death is the same on every run."""
 
 from __future__ import annotations
 
-import csv
 import sys
-from pathlib import Path
 
 import pytest
 
 from kir.audit.models import AuditEvent
-from kir.catalogue.cpl import COLUMNS
 from kir.catalogue.models import DeviceModel, DeviceVersion, Manufacturer
 from kir.outbox.models import Job
 from kir.register.models import Issue, IssueState, StateChange
 from kir.register.services import manufacturer_acknowledge
+from tests.catalogue.cplfiles import write_many
 from tests.outbox.processes import Children
 from tests.register.services.conftest import build_world
 
@@ -56,27 +54,14 @@ def _audit_verifies(children: Children, label: str) -> str:
     return check.output
 
 
-def _cpl(path: Path) -> Path:
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        for n in range(CPL_ROWS):
-            model = n // 10
-            writer.writerow(
-                [f"CPL-{n:06d}", f"10A{model % 3}", f"Maker {model % 3}", f"{model:08X}",
-                 f"Model {model}", "ESME", "SMETS2", "0001", f"{n:08X}", "listed", "2024-01-01", ""]
-            )  # fmt: skip
-    return path
-
-
 def test_a_cpl_import_killed_mid_write_leaves_nothing_and_runs_again(tmp_path, children):
-    path = _cpl(tmp_path / "cpl.csv")
+    path = write_many(tmp_path / "cpl.csv", CPL_ROWS, per_model=10, makers=3)
     events = AuditEvent.objects.count()
     code = (
         "from django.core.management import call_command\n"
         f"call_command('catalogue', 'import-cpl', {str(path)!r})"
     )
-    _run(children, "killed-import", code, ("INSERT", "catalogue_deviceversion", 2))
+    _run(children, "killed-import", code, ("INSERT", "catalogue_deviceversion", 1))
     assert (Manufacturer.objects.count(), DeviceModel.objects.count()) == (0, 0)
     assert DeviceVersion.objects.count() == 0
     assert AuditEvent.objects.count() == events

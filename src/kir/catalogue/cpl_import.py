@@ -16,13 +16,8 @@ from kir.accounts.permissions import Permission, user_has_permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.cpl import CplProblem, CplRow
+from kir.catalogue.cpl_write import CplPlan
 from kir.catalogue.models import DeviceModel, DeviceVersion, Manufacturer
-from kir.catalogue.services import (
-    Outcome,
-    device_model_upsert,
-    device_version_upsert,
-    manufacturer_upsert,
-)
 
 
 class CplImportRefused(Exception):
@@ -80,17 +75,32 @@ class CatalogueSnapshot:
     by_entry: dict[str | None, DeviceVersion]
     by_device: dict[tuple[str, str, str, str], DeviceVersion]
     models: dict[tuple[str, str], DeviceModel]
+    manufacturers: dict[str, Manufacturer]
     manufacturer_names: dict[str, str]
+    # Every stored value, as read: equal fingerprints mean a plan made from one snapshot holds
+    # for the other (the plan changes the objects it will save, never this).
+    fingerprint: tuple[object, ...]
 
     @classmethod
     def load(cls) -> CatalogueSnapshot:
-        versions = list(DeviceVersion.objects.select_related("device_model__manufacturer"))
-        models = DeviceModel.objects.select_related("manufacturer")
+        manufacturers = {m.pk: m for m in Manufacturer.objects.all()}
+        models = {m.pk: m for m in DeviceModel.objects.all()}
+        for model in models.values():
+            model.manufacturer = manufacturers[model.manufacturer_id]
+        versions = list(DeviceVersion.objects.all())
+        for version in versions:
+            version.device_model = models[version.device_model_id]
+        fingerprint = tuple(
+            (type(obj).__name__, *(v for k, v in sorted(vars(obj).items()) if k[0] != "_"))
+            for obj in (*manufacturers.values(), *models.values(), *versions)
+        )
         return cls(
             by_entry={v.cpl_entry_id: v for v in versions if v.cpl_entry_id},
             by_device={_device_key(v): v for v in versions},
-            models={(m.manufacturer.identifier, m.model_id): m for m in models},
-            manufacturer_names=dict(Manufacturer.objects.values_list("identifier", "name")),
+            models={(m.manufacturer.identifier, m.model_id): m for m in models.values()},
+            manufacturers={m.identifier: m for m in manufacturers.values()},
+            manufacturer_names={m.identifier: m.name for m in manufacturers.values()},
+            fingerprint=fingerprint,
         )
 
     def unchanged(self, row: CplRow) -> bool:
@@ -157,56 +167,6 @@ def _row_conflicts(row: CplRow, snapshot: CatalogueSnapshot) -> list[CplProblem]
     return problems
 
 
-class _Writer:
-    """Writes rows through the services, upserting each manufacturer and model once per file."""
-
-    def __init__(self, actor: User | None) -> None:
-        self.actor = actor
-        self.manufacturers: dict[str, tuple[Manufacturer, Outcome]] = {}
-        self.models: dict[tuple[str, str], tuple[DeviceModel, Outcome]] = {}
-
-    def manufacturer(self, row: CplRow) -> tuple[Manufacturer, Outcome]:
-        if row.manufacturer_id not in self.manufacturers:
-            self.manufacturers[row.manufacturer_id] = manufacturer_upsert(
-                identifier=row.manufacturer_id, name=row.manufacturer_name, actor=self.actor
-            )
-            return self.manufacturers[row.manufacturer_id]
-        return self.manufacturers[row.manufacturer_id][0], "unchanged"
-
-    def model(self, row: CplRow, manufacturer: Manufacturer) -> tuple[DeviceModel, Outcome]:
-        if row.model_key not in self.models:
-            self.models[row.model_key] = device_model_upsert(
-                manufacturer=manufacturer,
-                model_id=row.model_id,
-                device_type=row.device_type,
-                name=row.model_name,
-                smets_version=row.smets_version,
-                actor=self.actor,
-            )
-            return self.models[row.model_key]
-        return self.models[row.model_key][0], "unchanged"
-
-    def write(self, row: CplRow) -> Outcome:
-        manufacturer, maker_outcome = self.manufacturer(row)
-        model, model_outcome = self.model(row, manufacturer)
-        _, version_outcome = device_version_upsert(
-            device_model=model,
-            hardware_version=row.hardware_version,
-            firmware_version=row.firmware_version,
-            cpl_entry_id=row.cpl_entry_id,
-            cpl_status=row.cpl_status,
-            cpl_listed_on=row.listed_on,
-            cpl_removed_on=row.removed_on,
-            actor=self.actor,
-        )
-        if version_outcome == "created":
-            return "created"
-        # A renamed manufacturer or model counts against the first row that carried the new name.
-        if "changed" in (maker_outcome, model_outcome, version_outcome):
-            return "changed"
-        return "unchanged"
-
-
 def cpl_import_rows(
     *, rows: list[CplRow], actor: User | None, source: str, dry_run: bool = False
 ) -> CplImportReport:
@@ -218,20 +178,21 @@ def cpl_import_rows(
             f"{actor.get_username()} may not import the catalogue "
             "(only administrators of SECAS or DCC may)"
         )
-    report = CplImportReport(dry_run=dry_run)
+    # Read and plan outside the write transaction: on SQLite a write transaction holds the
+    # database's one write lock, and writing row by row held it for a 20,000-row import's whole
+    # run (72 s), so sign-ins and edits meanwhile failed. The plan is then saved in a short
+    # transaction, still all or nothing (see docs/security.md for the measured hold).
+    snapshot = CatalogueSnapshot.load()
+    report, plan = _plan(rows, snapshot, dry_run=dry_run)
+    if dry_run or not (report.created or report.changed):
+        return report  # nothing to write: no write transaction, no audit event
     with transaction.atomic():
-        snapshot = CatalogueSnapshot.load()
-        problems = catalogue_conflicts(rows, snapshot)
-        if problems:
-            raise CplImportRefused(problems)
-        writer = _Writer(actor)
-        for row in rows:
-            # Re-importing last month's CPL is the common case: skip the rows it already holds.
-            outcome = "unchanged" if snapshot.unchanged(row) else writer.write(row)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if outcome == "changed":
-                report.changed_entries.append(row.cpl_entry_id)
-        if report.created or report.changed:
+        current = CatalogueSnapshot.load()
+        if current.fingerprint != snapshot.fingerprint:
+            # The catalogue changed since it was read: plan again, under the lock this time.
+            report, plan = _plan(rows, current, dry_run=False)
+        plan.apply(actor)
+        if report.created or report.changed:  # a plan made again may have found nothing left
             audit_record(
                 actor=actor,
                 verb=AuditEventType.CPL_IMPORTED,
@@ -242,6 +203,21 @@ def cpl_import_rows(
                     "unchanged": report.unchanged,
                 },
             )
-        if dry_run:
-            transaction.set_rollback(True)
     return report
+
+
+def _plan(
+    rows: list[CplRow], snapshot: CatalogueSnapshot, *, dry_run: bool
+) -> tuple[CplImportReport, CplPlan]:
+    problems = catalogue_conflicts(rows, snapshot)
+    if problems:
+        raise CplImportRefused(problems)
+    report = CplImportReport(dry_run=dry_run)
+    plan = CplPlan(snapshot)
+    for row in rows:
+        # Re-importing last month's CPL is the common case: skip the rows it already holds.
+        outcome = "unchanged" if snapshot.unchanged(row) else plan.write(row)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome == "changed":
+            report.changed_entries.append(row.cpl_entry_id)
+    return report, plan
