@@ -9,7 +9,7 @@ row. `CplPlan.apply` then saves them with bulk statements and appends the audit 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import connection
 
@@ -29,7 +29,15 @@ from kir.identifiers import normalise_firmware_version
 
 if TYPE_CHECKING:
     from kir.accounts.models import User
-    from kir.catalogue.cpl_import import CatalogueSnapshot
+
+
+class CatalogueSnapshot(Protocol):
+    """What the plan reads of cpl_import.CatalogueSnapshot (named here: no import cycle)."""
+
+    manufacturers: dict[str, Manufacturer]
+    models: dict[tuple[str, str], DeviceModel]
+    by_device: dict[tuple[str, str, str, str], DeviceVersion]
+
 
 _BATCH = 500
 
