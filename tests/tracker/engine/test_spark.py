@@ -61,6 +61,7 @@ def _hostile_rows(estate: Estate) -> list[dict[str, object]]:
         alert(meter, "ZZZZ", at(1, 200)),
         {"device_id": meter, "alert_code": "8F35", "raised_at": "yesterday", "throttled_count": 1},
         alert(meter, "8F35", at(1, 300), throttled=0),
+        {"device_id": meter, "alert_code": "8F35", "raised_at": "9999-12-31T00:00:00Z"},
         alert("00-DB-00-00-00-00-99-99", "8F35", at(2, 5)),
         alert("00db00000f000098", "8F35", at(2, 6)),  # unknown, in another spelling
         alert(meter.replace("-", ":").lower(), "8F35", at(2, 7)),  # known, in another spelling
@@ -85,7 +86,7 @@ def planted(tmp_path_factory):
 def test_it_reports_what_duckdb_reports(planted):
     duck, spark = _both(*planted)
     assert len(duck["findings"]) >= 3, "the scenario must have findings to compare"
-    assert duck["inputs"]["alerts"]["rejected_rows"] == 4
+    assert duck["inputs"]["alerts"]["rejected_rows"] == 5
     assert duck["inputs"]["alerts"]["unknown_device_alerts"] == 2
     _assert_same(duck, spark)
 
@@ -131,6 +132,15 @@ def test_it_names_a_missing_column(tmp_path, planted):
     bad = tmp_path / "alerts.parquet"
     pq.write_table(pa.table({"device_id": ["00-DB-00-00-00-00-00-01"], "code": ["8F35"]}), bad)
     with pytest.raises(TrackerError, match="missing column 'alert_code'"):
+        analyse(AnalyseRequest(inventory=inventory, alerts=[str(bad)], engine="spark"))
+
+
+def test_it_names_a_column_of_the_wrong_type(tmp_path, planted):
+    inventory, _ = planted
+    bad = tmp_path / "alerts.parquet"
+    table = {"device_id": ["00-DB-00-00-00-00-00-01"], "alert_code": ["8F35"], "raised_at": [1.5]}
+    pq.write_table(pa.table(table), bad)
+    with pytest.raises(TrackerError, match=r"column 'raised_at': expected .*, found double"):
         analyse(AnalyseRequest(inventory=inventory, alerts=[str(bad)], engine="spark"))
 
 

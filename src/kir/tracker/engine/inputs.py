@@ -103,16 +103,27 @@ def parquet_alert_kinds(path: Path) -> tuple[str, ...]:
     """The kind of each alert column (ALERT_COLUMNS, then throttled_count when there is one), or
     an error naming the first column whose type the engine cannot read."""
     schema = pq.read_schema(path)
+    found = {
+        name: (_kind(schema.field(name).type), str(schema.field(name).type))
+        for name in schema.names
+    }
+    return checked_alert_kinds(path, found)
+
+
+def checked_alert_kinds(
+    where: str | Path, found: dict[str, tuple[str | None, str]]
+) -> tuple[str, ...]:
+    """The kinds of the alert columns in `found` ({column: (kind, type as written)}), in
+    column order, or an error naming the first column of a type the engine cannot read."""
     kinds = []
     for column in (*ALERT_COLUMNS, *OPTIONAL_ALERT_COLUMNS):
-        if column not in schema.names:
+        if column not in found:
             continue
-        found = schema.field(column).type
-        kind = _kind(found)
+        kind, written = found[column]
         allowed = _PARQUET_KINDS[column]
         if kind != "null" and kind not in allowed:
             expected = " or ".join(_KIND_NAMES[k] for k in allowed)
-            raise InputFileError(path, f"column {column!r}: expected {expected}, found {found}")
+            raise InputFileError(where, f"column {column!r}: expected {expected}, found {written}")
         kinds.append(kind or "null")
     return tuple(kinds)
 

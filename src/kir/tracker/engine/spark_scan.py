@@ -18,7 +18,7 @@ import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -28,7 +28,7 @@ import duckdb
 from kir.tracker.engine import sql_alerts
 from kir.tracker.engine.alert_rejects import reason_sql
 from kir.tracker.engine.errors import TrackerError
-from kir.tracker.engine.inputs import ALERT_COLUMNS
+from kir.tracker.engine.inputs import ALERT_COLUMNS, checked_alert_kinds
 from kir.tracker.engine.progress import Progress, silent, timed
 from kir.tracker.engine.rejects import Reject, RejectKind, Rejects
 from kir.tracker.engine.rules import Rules
@@ -113,11 +113,26 @@ def spark_message(exc: Exception) -> str:
 @dataclass
 class SparkInputs:
     uris: list[str]
-    has_throttled: bool
+    plausible: sql_alerts.Plausible
 
 
-def read_alerts(spark: SparkSession, uris: Sequence[str | Path]) -> SparkInputs:
-    """Register the alert files as `alerts_raw`, after checking their columns."""
+def _kind(data_type: object) -> str | None:
+    """A Spark column type as the kinds inputs.py checks Parquet columns by."""
+    from pyspark.sql import types as T
+
+    if isinstance(data_type, T.NullType):
+        return "null"
+    if isinstance(data_type, T.StringType):
+        return "text"
+    if isinstance(data_type, T.TimestampType | T.TimestampNTZType):
+        return "timestamp"
+    if isinstance(data_type, T.IntegralType):
+        return "integer"
+    return None
+
+
+def read_alerts(spark: SparkSession, uris: Sequence[str | Path], rules: Rules) -> SparkInputs:
+    """Register the alert files as `alerts_raw`, after checking their columns and types."""
     listed = [str(u) for u in uris]
     try:
         frame = spark.read.option("mergeSchema", "true").parquet(*listed)
@@ -126,11 +141,21 @@ def read_alerts(spark: SparkSession, uris: Sequence[str | Path]) -> SparkInputs:
             f"{', '.join(listed)}: not readable as Parquet by Spark: {spark_message(exc)}"
         ) from None
     found = frame.columns
+    where = ", ".join(listed)
     for column in ALERT_COLUMNS:
         if column not in found:
-            raise TrackerError(
-                f"{', '.join(listed)}: missing column {column!r} (found: {', '.join(found)})"
-            )
+            raise TrackerError(f"{where}: missing column {column!r} (found: {', '.join(found)})")
+    kinds = checked_alert_kinds(
+        where, {f.name: (_kind(f.dataType), f.dataType.simpleString()) for f in frame.schema}
+    )
+    start, end = rules.inputs.time_range(datetime.now(UTC).date())
+    plausible = sql_alerts.Plausible(
+        start=start,
+        end=end,
+        max_throttled=rules.inputs.max_throttled_count,
+        has_throttled="throttled_count" in found,
+        throttled_integer="throttled_count" in found and kinds[-1] == "integer",
+    )
     from pyspark.sql import functions as F
 
     # Where each row came from, for the reject messages; the pass itself never reads them.
@@ -140,7 +165,7 @@ def read_alerts(spark: SparkSession, uris: Sequence[str | Path]) -> SparkInputs:
         (F.col("_metadata.row_index") + 1).alias("kir_row_no"),
     )
     frame.createOrReplaceTempView("alerts_raw")
-    return SparkInputs(listed, "throttled_count" in found)
+    return SparkInputs(listed, plausible)
 
 
 def ship_devices(con: duckdb.DuckDBPyConnection, spark: SparkSession) -> None:
@@ -156,9 +181,7 @@ def ship_devices(con: duckdb.DuckDBPyConnection, spark: SparkSession) -> None:
 
 
 def _pass_sql(inputs: SparkInputs, rules: Rules, day_from: date | None, day_to: date | None) -> str:
-    normalised = sql_alerts.normalised_alerts(
-        "alerts_raw", has_throttled=inputs.has_throttled, trust_canonical=False
-    )
+    normalised = sql_alerts.normalised_alerts("alerts_raw", inputs.plausible, trust_canonical=False)
     source = f"SELECT * FROM ({normalised}) WHERE {scan_range_sql(rules, day_from, day_to)}"
     aggregated = sql_alerts.aggregates(
         sql_alerts.flagged_alerts(source, rules, with_carry=False),
@@ -213,7 +236,7 @@ def _scan(
     day_to: date | None,
     progress: Progress,
 ) -> tuple[ScanSummary, Rejects]:
-    inputs = read_alerts(spark, uris)
+    inputs = read_alerts(spark, uris, rules)
     done = timed(progress, "spark: sending the inventory")
     ship_devices(con, spark)
     done()
@@ -246,11 +269,11 @@ def _unknown_sample(spark: SparkSession) -> list[str]:
 
 def _rejects(spark: SparkSession, inputs: SparkInputs, summary: ScanSummary) -> Rejects:
     """The malformed rows, each with its file and row: the same messages as alert_rejects.py."""
-    throttled = "CAST(throttled_count AS VARCHAR)" if inputs.has_throttled else "NULL"
+    throttled = "CAST(throttled_count AS VARCHAR)" if inputs.plausible.has_throttled else "NULL"
     query = f"""
         SELECT kir_file, kir_row_no, reason, device_id, code, raised_at, throttled FROM (
             SELECT kir_file, kir_row_no,
-                   {reason_sql(summary.invalid_codes, inputs.has_throttled)} AS reason,
+                   {reason_sql(summary.invalid_codes, inputs.plausible)} AS reason,
                    CAST(device_id AS VARCHAR) AS device_id, CAST(alert_code AS VARCHAR) AS code,
                    CAST(raised_at AS VARCHAR) AS raised_at, {throttled} AS throttled
             FROM alerts_raw)
