@@ -19,75 +19,21 @@ from django.utils import timezone
 from kir.accounts.models import Role
 from kir.tracker.models import (
     EditionFinding,
-    RunSource,
-    RunStatus,
     SupplierCode,
     TrackerEdition,
-    TrackerRun,
 )
 from kir.tracker.selectors import finding_view, findings_visible_to, runs_visible_to
 from kir.tracker.store import store_findings
 from tests.register.cast import ORGANISATIONS, build_cast
+from tests.tracker.rows import device_row as _device
+from tests.tracker.rows import finding_dict as _finding
+from tests.tracker.rows import succeeded_run
 
 pytestmark = pytest.mark.django_db
 
 CASES = list(itertools.product([key for key, _ in ORGANISATIONS], Role.values))
 FULL = {"dcc", "secas"}
 CODES = {"reporter": "SUP-R", "large_supplier": "SUP-L"}
-PART = {
-    "device_type": "ESME",
-    "manufacturer": "1A2B",
-    "model": "00012345",
-    "firmware_version": "01020304",
-}
-
-
-def _device(n: int, supplier: str) -> dict:
-    return {
-        "device_id": f"00-00-00-00-00-00-00-{n:02X}",
-        "installation_id": f"INST-{n}",
-        "supplier": supplier,
-        "superfluous_alerts": 100 - n,
-    }
-
-
-def _finding(code: str, devices: list[dict]) -> dict:
-    return {
-        "region": "north",
-        "alert_code": code,
-        "alert_description": "a test code",
-        "attribution": "component",
-        "components": [PART],
-        "dmcs": ["DMC-0123456789AB"],
-        "certainty": "established",
-        "installations": 40,
-        "affected_installations": 12,
-        "alerts": 900,
-        "superfluous_alerts": 700,
-        "rate_per_installation_day": 2.5,
-        "baseline_rate_per_installation_day": 0.1,
-        "rate_ratio": 25.0,
-        "raw_rate_ratio": 25.0,
-        "rate_ratio_ci": [10.0, 50.0],
-        "p_value": 1e-9,
-        "q_value": 1e-8,
-        "prevalence": 0.3,
-        "baseline_prevalence": 0.01,
-        "persistence": 1.0,
-        "excess_alerts_per_day": 90.0,
-        "share_of_region_traffic": 0.2,
-        "largest_installation_share": 0.1,
-        "natural_variation": {"ratio_to_typical": 20.0},
-        "homogeneity": {"ratio_without_largest": 20.0},
-        "region_specific": False,
-        "found_in_regions": ["north"],
-        "first_seen": "2026-11-02",
-        "last_seen": "2026-11-08",
-        "onset": None,
-        "daily": [{"day": "2026-11-02", "alerts": 100, "superfluous_alerts": 90}],
-        "suppressed": False,
-        "devices": devices,
-    }
 
 
 @pytest.fixture
@@ -95,13 +41,7 @@ def tracker_world(db):
     cast = build_cast()
     for key, code in CODES.items():
         SupplierCode.objects.create(code=code, organisation=cast.organisations[key])
-    run = TrackerRun.objects.create(
-        source=RunSource.CLI,
-        status=RunStatus.SUCCEEDED,
-        inventory_path="inventory.csv",
-        rules_sha256="0" * 64,
-        engine_version="test",
-    )
+    run = succeeded_run()
     rows = {
         name: [_device(i * 2 + 1, "SUP-R"), _device(i * 2 + 2, "SUP-L")]
         for i, name in enumerate("ABC")
