@@ -41,6 +41,8 @@ def demo_settings(port: str) -> dict[str, str]:
         "KIR_SECRET_KEY": secret_key(),
         "KIR_DEBUG": "false",
         "KIR_DEMO": "true",
+        # The daily state `kir tracker demo` keeps: DCC may start a run over it from the web.
+        "KIR_TRACKER_STATE_DIR": str(VAR / "tracker" / "demo" / "state"),
         "KIR_DATABASE_URL": database,
         # Demo notices go to invented .example addresses: files under var/mail, never a relay.
         "KIR_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -79,7 +81,13 @@ def main() -> int:
     write_settings_file(settings)
     env = {**os.environ, **settings}
     env.pop("KIR_SETTINGS_FILE", None)
-    steps = (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"], ["demo", "seed"])
+    steps = (
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput", "-v", "0"],
+        ["demo", "seed"],
+        # Two weeks of daily tracker runs (kir.tracker.demo); skipped when already stored.
+        ["tracker", "demo"],
+    )
     for step in steps:
         if subprocess.call([*KIR, *step], cwd=ROOT, env=env) != 0:
             print(f"`kir {' '.join(step)}` failed", file=sys.stderr)

@@ -16,6 +16,7 @@ from kir.exports.estate_api import router as estate_router
 from kir.register.api import router as register_router
 from kir.register.api_evidence import router as evidence_router
 from kir.register.api_schemas import ErrorOut
+from kir.tracker.api import router as tracker_router
 
 # Every error answer any operation may give, each with the one error schema (ErrorOut).
 ERROR_RESPONSES = {
@@ -88,3 +89,4 @@ api.add_router("/", exports_router)
 api.add_router("/", estate_router)
 api.add_router("/", catalogue_router)
 api.add_router("/", evidence_router)
+api.add_router("/", tracker_router)
