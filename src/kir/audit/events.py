@@ -97,6 +97,10 @@ class AuditEventType(models.TextChoices):
         "tracker.notice_sent",
         "A manufacturer was told its component appears in a tracker finding for the first time",
     )
+    TRACKER_ISSUE_RAISED = (
+        "tracker.issue_raised",
+        "A draft issue was raised from a tracker finding, its figures attached as evidence",
+    )
     TRACKER_RESPONSE_ADDED = (
         "tracker.response_added",
         "A manufacturer added a response shown beside a tracker finding",
