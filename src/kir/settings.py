@@ -190,6 +190,9 @@ OUTBOX_LEASE_SECONDS = envint("KIR_OUTBOX_LEASE_SECONDS", 600)
 OUTBOX_BACKOFF_SECONDS = envint("KIR_OUTBOX_BACKOFF_SECONDS", 30)
 OUTBOX_BACKOFF_MAX_SECONDS = envint("KIR_OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 
+# The tracker: the daily state `kir tracker daily` keeps (runs may read it instead of uploads).
+TRACKER_STATE_DIR = envstr("KIR_TRACKER_STATE_DIR", "")
+
 # Production hardening; `kir check --deploy` passes with KIR_DEBUG=false and HTTPS settings on.
 SECURE_SSL_REDIRECT = envbool("KIR_SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = envbool("KIR_SECURE_COOKIES", False)

@@ -111,6 +111,15 @@ class AuditEventType(models.TextChoices):
         "A user made a new Atom feed address, ending any older one",
     )
     FEED_KEY_REVOKED = "notify.feed_key_revoked", "A user revoked their Atom feed address"
+    TRACKER_RUN_QUEUED = "tracker.run_queued", "A tracker run was queued for the worker"
+    TRACKER_RUN_SUCCEEDED = (
+        "tracker.run_succeeded",
+        "A tracker run finished and its findings were stored",
+    )
+    TRACKER_RUN_FAILED = (
+        "tracker.run_failed",
+        "A tracker run ended failed, with the engine's message",
+    )
     OUTBOX_RETRIED = (
         "outbox.retried",
         "A SECAS administrator gave a failed delivery a fresh set of attempts",

@@ -49,6 +49,10 @@ class AnalyseRequest:
     rejects_path: Path | None = None
     settings: EngineSettings | None = None
     progress: Progress = silent
+    # For the web app, which stores every audience's view at once: the report gains "views",
+    # each finding's suppression reason for parties and these suppliers' own drill-downs.
+    views: bool = False
+    view_suppliers: Sequence[str] = ()
 
 
 def window_days(first: date | None, last: date | None) -> list[date]:
@@ -107,29 +111,53 @@ def _run(
     findings = build_findings(table, estate.dmcs, rules)
     done()
     create_wanted(con, findings)
-    drill = _drilldowns(con, findings, rules, request)
+    drill = _drilldowns(con, findings, rules, request.audience, request.supplier)
     series = daily_series(con, findings, table)
+    reasons = [suppression_reason(estate, f.region, f.dmc_keys, rules) for f in findings]
     shown = [
         apply_disclosure(
             describe(f, table, estate.dmcs, rules) | timing_fields(f, table) | {"daily": series[i]},
             audience=request.audience,
-            reason=suppression_reason(estate, f.region, f.dmc_keys, rules),
+            reason=reasons[i],
             drilldown=drill[i] if drill is not None else None,
         )
         for i, f in enumerate(findings)
     ]
-    return _report(request, rules, estate, summary, rejects, days, shown, table)
+    report = _report(request, rules, estate, summary, rejects, days, shown, table)
+    if request.views:
+        report["views"] = _views(con, findings, rules, request, reasons)
+    return report
+
+
+def _views(
+    con: duckdb.DuckDBPyConnection,
+    findings: list[Finding],
+    rules: Rules,
+    request: AnalyseRequest,
+    reasons: list[str | None],
+) -> dict[str, Any]:
+    """Per finding: why parties see it suppressed (None: they see its figures), and each
+    supplier's own device rows (what `--audience parties --supplier S` shows as "devices")."""
+    suppliers = {}
+    for supplier in request.view_suppliers:
+        rows = _drilldowns(con, findings, rules, "parties", supplier) or {}
+        suppliers[supplier] = [rows.get(i, []) for i in range(len(findings))]
+    return {"suppression_reasons": reasons, "supplier_devices": suppliers}
 
 
 def _drilldowns(
-    con: duckdb.DuckDBPyConnection, findings: list[Finding], rules: Rules, request: AnalyseRequest
+    con: duckdb.DuckDBPyConnection,
+    findings: list[Finding],
+    rules: Rules,
+    audience: str,
+    supplier: str | None,
 ) -> dict[int, list[dict[str, Any]]] | None:
     """Device-level rows per finding, in one query (on `wanted`); None when the audience may not
     see them."""
-    if not drilldown_allowed(request.audience, request.supplier):
+    if not drilldown_allowed(audience, supplier):
         return None
     rows: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(findings))}
-    query = sql_cells.drilldown(request.supplier, rules.drilldown_limit)
+    query = sql_cells.drilldown(supplier, rules.drilldown_limit)
     for index, device_id, installation, supplier, count in con.execute(query).fetchall():
         rows[index].append(
             {
