@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("kir.accounts.urls")),
     path("catalogue/", include("kir.catalogue.urls")),
     path("issues/", include("kir.register.urls")),
+    path("tracker/", include("kir.tracker.urls")),
     path("notifications/", include("kir.notify.urls")),
     path("feeds/", include("kir.notify.feed_urls")),
     path(".well-known/csaf/", include("kir.exports.urls")),

@@ -114,8 +114,14 @@ class TrackerCast:
             first_seen=run.window_from,
             last_seen=run.window_to,
             daily=daily(days, start=run.window_from),
-            parties_view={"suppressed": False},
         )
+        # As the store writes it: the engine's figures, nothing suppressed, no devices.
+        finding.parties_view = {
+            "suppressed": False,
+            "daily": finding.daily,
+            **{name: getattr(finding, name) for name in _SHOWN},
+        }
+        finding.save(update_fields=["parties_view"])
         for part, c in zip(parts, components, strict=True):
             version = part if isinstance(part, DeviceVersion) else None
             FindingComponent.objects.create(
@@ -126,6 +132,16 @@ class TrackerCast:
             )
         FindingDmc.objects.bulk_create(FindingDmc(finding=finding, identifier=d) for d in dmcs)
         return finding
+
+
+_SHOWN = (
+    "installations",
+    "affected_installations",
+    "excess_alerts_per_day",
+    "prevalence",
+    "persistence",
+    "rate_ratio",
+)
 
 
 def _component(part: DeviceVersion | tuple[str, str, str, str]) -> dict[str, str]:
