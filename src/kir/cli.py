@@ -8,7 +8,9 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kir.settings")
-    if sys.argv[1:2] == ["tracker"]:
+    # `analyse --save` and `daily` store runs: they need the database, so the full set-up.
+    stores = "--save" in sys.argv or sys.argv[2:3] == ["daily"]
+    if sys.argv[1:2] == ["tracker"] and not stores:
         # The tracker engine needs no database, apps or secrets: Django's own defaults will do,
         # and skipping the project's set-up saves a third of a second on every run.
         from django.conf import settings

@@ -18,9 +18,8 @@ from kir.tracker.models import RunStatus, TrackerFinding, TrackerRun
 from kir.tracker.presenters import region_label
 from kir.tracker.raise_issue import issue_draft_from_finding, may_raise_issue
 from kir.tracker.selectors import (
-    DCC,
     editions_visible_to,
-    finding_figures_for,
+    finding_view,
     findings_visible_to,
     tracker_audience_for,
 )
@@ -77,7 +76,7 @@ def _charts(finding: TrackerFinding, figures: dict[str, object]) -> list[charts.
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     finding = get_object_or_404(findings_visible_to(user).select_related("run"), pk=pk)
-    figures = finding_figures_for(user, finding)
+    figures = finding_view(user, finding)
     history = page_data.finding_history(user, finding)
     [row] = page_data.rows_for(user, TrackerFinding.objects.filter(pk=finding.pk))
     drawn = _charts(finding, figures)
@@ -174,7 +173,7 @@ def edition_detail(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def edition_propose(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    if tracker_audience_for(user) != DCC:
+    if not tracker_audience_for(user).is_full:
         raise Http404
     run = get_object_or_404(TrackerRun, pk=request.POST.get("run") or 0)
     try:

@@ -20,7 +20,7 @@ from kir.tracker.models import (
     TrackerFinding,
 )
 from kir.tracker.presenters import component_label, component_url, region_label
-from kir.tracker.selectors import editions_visible_to, finding_figures_for, findings_visible_to
+from kir.tracker.selectors import editions_visible_to, finding_view, findings_visible_to
 
 Viewer = User | AnonymousUser
 
@@ -51,7 +51,7 @@ def rows_for(user: Viewer, findings: Any) -> list[Row]:
     rows = [
         Row(
             finding=f,
-            figures=finding_figures_for(user, f),
+            figures=finding_view(user, f),
             parts=[Part(component_label(p), component_url(p)) for p in f.parts.all()],
             dmcs=list(f.dmcs),
         )
@@ -98,7 +98,7 @@ def finding_history(user: Viewer, finding: TrackerFinding) -> list[HistoryPoint]
     for edition in editions.select_related("run").order_by("number"):
         same = findings_visible_to(user).filter(editions=edition, key=finding.key).first()
         if same is not None:
-            figures = finding_figures_for(user, same)
+            figures = finding_view(user, same)
             points.append(
                 HistoryPoint(
                     edition.number,

@@ -138,9 +138,12 @@ def _store_inputs(run: TrackerRun, inputs: RunInputs) -> None:
     run.input_files = described
 
 
-def tracker_run_queue(*, actor: User | None, inputs: RunInputs) -> TrackerRun:
+def tracker_run_queue(
+    *, actor: User | None, inputs: RunInputs, queue_job: bool = True
+) -> TrackerRun:
     """Queue a run: the row, its kept inputs, its outbox job and the audit event commit together
-    (files written for a run that does not commit are removed)."""
+    (files written for a run that does not commit are removed). Without `queue_job` the caller
+    executes the run itself (`kir tracker analyse --save`, with execute.run_now)."""
     if actor is not None and not may_run_tracker(actor):
         raise PermissionRefused("Only DCC coordinators may start tracker runs.")
     _check(inputs)
@@ -166,12 +169,13 @@ def tracker_run_queue(*, actor: User | None, inputs: RunInputs) -> TrackerRun:
             )
             created.append(runs_dir() / str(run.pk))
             _store_inputs(run, inputs)
-            run.job = outbox_enqueue(
-                kind=RUN_JOB_KIND,
-                key=f"tracker-run-{run.pk}",
-                payload={"run": run.pk},
-                max_attempts=2,
-            )
+            if queue_job:
+                run.job = outbox_enqueue(
+                    kind=RUN_JOB_KIND,
+                    key=f"tracker-run-{run.pk}",
+                    payload={"run": run.pk},
+                    max_attempts=2,
+                )
             run.save()
             audit_record(
                 actor=actor,

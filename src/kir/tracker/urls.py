@@ -1,10 +1,13 @@
 from django.urls import path
 
-from kir.tracker import edition_views
+from kir.tracker import edition_views, run_views
 
 app_name = "tracker"
 urlpatterns = [
     path("", edition_views.home, name="home"),
+    path("runs/", run_views.run_list, name="run_list"),
+    path("runs/new/", run_views.run_new, name="run_new"),
+    path("runs/<int:run_id>/", run_views.run_detail, name="run_detail"),
     path("findings/<int:pk>/", edition_views.finding_detail, name="finding"),
     path("findings/<int:pk>/respond/", edition_views.finding_respond, name="finding_respond"),
     path(

@@ -17,6 +17,7 @@ from kir.tracker.engine.connection import EngineSettings
 from kir.tracker.engine.disclosure import AUDIENCES
 from kir.tracker.engine.errors import TrackerError
 from kir.tracker.engine.incremental import IngestRequest, ingest
+from kir.tracker.engine.inputs import expand_paths
 from kir.tracker.engine.report import FORMATS, render, write_atomically
 from kir.tracker.engine.rules import load_rules
 
@@ -57,10 +58,20 @@ class Command(BaseCommand):
         )
         analyse_parser.add_argument("--format", choices=FORMATS, default="json")
         analyse_parser.add_argument("--out", type=Path, help="write here (atomically)")
+        analyse_parser.add_argument(
+            "--save",
+            action="store_true",
+            help="store the run and its findings in the database (as a run from the web does)",
+        )
         ingest_parser = commands.add_parser("ingest", help="keep per-day partial aggregates")
         _engine_options(ingest_parser)
         ingest_parser.add_argument("--alerts", nargs="+", required=True)
         ingest_parser.add_argument("--state", type=Path, required=True)
+        daily = commands.add_parser("daily", help="ingest a landing folder's new day, queue a run")
+        daily.add_argument("--landing", type=Path, required=True, help="where the files arrive")
+        daily.add_argument("--state", type=Path, required=True, help="the kept daily state")
+        daily.add_argument("--rules", type=Path, help="TOML rules (defaults: docs/tracker.md)")
+        daily.add_argument("--window-days", type=int, default=28, help="days the run analyses")
         generate = commands.add_parser("generate", help="write a synthetic GB-shaped data set")
         generate.add_argument("--out", type=Path, required=True, help="output directory")
         generate.add_argument("--devices", type=int, default=100_000)
@@ -72,7 +83,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        handlers = {"analyse": self.analyse, "ingest": self.ingest, "generate": self.generate}
+        handlers = {
+            "analyse": self.analyse,
+            "ingest": self.ingest,
+            "daily": self.daily,
+            "generate": self.generate,
+        }
         try:
             handlers[options["subcommand"]](options)
         except TrackerError as exc:
@@ -101,6 +117,9 @@ class Command(BaseCommand):
         return Path("kir-tracker-rejects.csv")
 
     def analyse(self, options: dict[str, Any]) -> None:
+        if options["save"]:
+            self.analyse_and_save(options)
+            return
         out = options["out"]
         report = analyse(
             AnalyseRequest(
@@ -124,6 +143,47 @@ class Command(BaseCommand):
             return
         write_atomically(out, text)
         self.stderr.write(f"{len(report['findings'])} findings written to {out}")
+
+    def analyse_and_save(self, options: dict[str, Any]) -> None:
+        """Queue and execute a run here, stored as the worker stores one (needs the database)."""
+        from kir.tracker.execute import run_now
+        from kir.tracker.models import RunSource, RunStatus
+        from kir.tracker.services import RunInputs, tracker_run_queue
+
+        if options["audience"] != "dcc" or options["supplier"] or options["out"]:
+            raise CommandError(
+                "--save stores every audience's view: no --audience, --supplier, --out"
+            )
+        run = tracker_run_queue(
+            actor=None,
+            inputs=RunInputs(
+                source=RunSource.CLI,
+                inventory=options["inventory"],
+                alerts=expand_paths(options["alerts"]) if options["alerts"] else [],
+                state_dir=options["state"],
+                day_from=options["day_from"],
+                day_to=options["day_to"],
+                rules_path=options["rules"],
+            ),
+            queue_job=False,
+        )
+        run = run_now(run)
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"run {run.pk} failed: {run.error}")
+        self.stdout.write(f"run {run.pk} stored: {run.findings_count} findings")
+
+    def daily(self, options: dict[str, Any]) -> None:
+        from kir.tracker.daily import run_daily
+
+        outcome = run_daily(
+            landing=options["landing"],
+            state_dir=options["state"],
+            rules_path=options["rules"],
+            window_days=options["window_days"],
+        )
+        if outcome.refused:
+            raise CommandError(outcome.message)
+        self.stdout.write(outcome.message)
 
     def ingest(self, options: dict[str, Any]) -> None:
         result = ingest(
