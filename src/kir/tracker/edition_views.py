@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from kir.register.errors import RegisterError
 from kir.register.views.common import acting_user
 from kir.tracker import charts, editions, page_data
+from kir.tracker.fix_check import fix_checks_for_issue
 from kir.tracker.models import RunStatus, TrackerFinding, TrackerRun
 from kir.tracker.presenters import region_label
 from kir.tracker.raise_issue import issue_draft_from_finding, may_raise_issue
@@ -80,6 +81,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = page_data.finding_history(user, finding)
     [row] = page_data.rows_for(user, TrackerFinding.objects.filter(pk=finding.pk))
     drawn = _charts(finding, figures)
+    issues = page_data.linked_issues(user, finding.key)
     context = {
         "finding": finding,
         "row": row,
@@ -90,7 +92,8 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history,
         "trend": page_data.trend(history),
         "first_seen": history[0] if history else None,
-        "issues": page_data.linked_issues(user, finding.key),
+        "issues": issues,
+        "checks": [check for issue in issues for check in fix_checks_for_issue(issue)],
         "responses": page_data.responses(finding.key),
         "response_form": ResponseForm() if editions.may_respond(user, finding.key) else None,
         "may_raise_issue": may_raise_issue(user),
