@@ -79,7 +79,13 @@ def main() -> int:
     write_settings_file(settings)
     env = {**os.environ, **settings}
     env.pop("KIR_SETTINGS_FILE", None)
-    steps = (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"], ["demo", "seed"])
+    steps = (
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput", "-v", "0"],
+        ["demo", "seed"],
+        # Two weeks of daily tracker runs (kir.tracker.demo); skipped when already stored.
+        ["tracker", "demo"],
+    )
     for step in steps:
         if subprocess.call([*KIR, *step], cwd=ROOT, env=env) != 0:
             print(f"`kir {' '.join(step)}` failed", file=sys.stderr)

@@ -8,8 +8,8 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kir.settings")
-    # `analyse --save` and `daily` store runs: they need the database, so the full set-up.
-    stores = "--save" in sys.argv or sys.argv[2:3] == ["daily"]
+    # `analyse --save`, `daily` and `demo` store runs: they need the database, the full set-up.
+    stores = "--save" in sys.argv or sys.argv[2:3] in (["daily"], ["demo"])
     if sys.argv[1:2] == ["tracker"] and not stores:
         # The tracker engine needs no database, apps or secrets: Django's own defaults will do,
         # and skipping the project's set-up saves a third of a second on every run.

@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema
 from kir.api.auth import api_auth
 from kir.exports.api import router as exports_router
 from kir.register.api import router as register_router
+from kir.tracker.api import router as tracker_router
 
 api = NinjaAPI(
     title="Known Issues Register API",
@@ -48,3 +49,4 @@ def me(request: HttpRequest) -> MeOut:
 
 api.add_router("/", register_router)
 api.add_router("/", exports_router)
+api.add_router("/", tracker_router)

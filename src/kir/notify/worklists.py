@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -16,15 +16,34 @@ from kir.register.models import Issue, IssueState, ManufacturerNotice, Publicati
 from kir.register.models import PublicationStatus as Status
 from kir.register.permissions import has_permission, is_secas_with
 from kir.register.selectors import issues_visible_to
+from kir.tracker.models import RunStatus
+from kir.tracker.selectors import findings_visible_to, latest_run, runs_visible_to
 
 ITEMS_PER_LIST = 20
 NOTICE_PERIOD_HORIZON_DAYS = 7
+TRACKER_FAILED_DAYS = 7
 
 
 @dataclass(frozen=True)
 class WorkItem:
-    issue: Issue
+    issue: Issue | None
     detail: str
+    # (url, label) of an item that is not an issue (a tracker run, a finding).
+    link: tuple[str, str] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.link is not None:
+            return self.link[0]
+        assert self.issue is not None
+        return f"/issues/{self.issue.human_id}/"
+
+    @property
+    def label(self) -> str:
+        if self.link is not None:
+            return self.link[1]
+        assert self.issue is not None
+        return f"{self.issue.human_id} {self.issue.title}"
 
 
 @dataclass(frozen=True)
@@ -107,8 +126,47 @@ def reported_by_my_organisation(user: User) -> Worklist | None:
     return Worklist("reported", f"Reported by {user.organisation.name}", items)
 
 
+def tracker_runs_to_watch(user: User) -> Worklist:
+    """DCC: runs queued or running, and runs failed in the last week."""
+    since = timezone.now() - timedelta(days=TRACKER_FAILED_DAYS)
+    runs = runs_visible_to(user).filter(
+        Q(status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
+        | Q(status=RunStatus.FAILED, created_at__gte=since)
+    )
+    items = [
+        WorkItem(
+            None,
+            run.error[:120] if run.status == RunStatus.FAILED else run.stage,
+            (f"/tracker/runs/{run.pk}/", f"Run {run.pk}: {run.get_status_display().lower()}"),
+        )
+        for run in runs.order_by("-created_at", "-id")[:ITEMS_PER_LIST]
+    ]
+    return Worklist("tracker-runs", "Tracker runs running or failed", items)
+
+
+def tracker_findings_awaiting_edition(user: User) -> Worklist:
+    """DCC: the latest run's findings that no edition includes yet, strongest first."""
+    run = latest_run(user)
+    findings = (
+        findings_visible_to(user).none()
+        if run is None
+        else (findings_visible_to(user).filter(run=run, edition_entries__isnull=True))
+    )
+    items = [
+        WorkItem(
+            None,
+            f"{f.certainty}, {f.excess_alerts_per_day} excess alerts per day",
+            (f"/tracker/runs/{f.run_id}/", f"{f.region} {f.alert_code}: {f.attribution}"),
+        )
+        for f in findings.order_by("position")[:ITEMS_PER_LIST]
+    ]
+    return Worklist("tracker-findings", "Findings of the latest run awaiting an edition", items)
+
+
 def worklists_for(*, user: User) -> list[Worklist]:
     lists: list[Worklist | None] = [notices_awaiting_response(user)]
+    if user.organisation is not None and user.organisation.is_dcc:
+        lists += [tracker_runs_to_watch(user), tracker_findings_awaiting_edition(user)]
     if is_secas_with(user, Permission.ADMINISTER_REGISTER):
         lists += [
             awaiting_assessment(user),

@@ -72,6 +72,7 @@ class Command(BaseCommand):
         daily.add_argument("--state", type=Path, required=True, help="the kept daily state")
         daily.add_argument("--rules", type=Path, help="TOML rules (defaults: docs/tracker.md)")
         daily.add_argument("--window-days", type=int, default=28, help="days the run analyses")
+        commands.add_parser("demo", help="store the demo's two weeks of daily runs (KIR_DEMO)")
         generate = commands.add_parser("generate", help="write a synthetic GB-shaped data set")
         generate.add_argument("--out", type=Path, required=True, help="output directory")
         generate.add_argument("--devices", type=int, default=100_000)
@@ -87,6 +88,7 @@ class Command(BaseCommand):
             "analyse": self.analyse,
             "ingest": self.ingest,
             "daily": self.daily,
+            "demo": self.demo,
             "generate": self.generate,
         }
         try:
@@ -184,6 +186,15 @@ class Command(BaseCommand):
         if outcome.refused:
             raise CommandError(outcome.message)
         self.stdout.write(outcome.message)
+
+    def demo(self, options: dict[str, Any]) -> None:
+        from django.conf import settings
+
+        from kir.tracker.demo import seed_tracker_demo
+
+        if not settings.KIR_DEMO:
+            raise CommandError("Refusing to seed the tracker demo: KIR_DEMO is not on.")
+        self.stdout.write(f"Tracker demo: {seed_tracker_demo()}")
 
     def ingest(self, options: dict[str, Any]) -> None:
         result = ingest(
