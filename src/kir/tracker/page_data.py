@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from kir.accounts.models import User
 from kir.register.models import Issue
@@ -20,7 +20,12 @@ from kir.tracker.models import (
     TrackerFinding,
 )
 from kir.tracker.presenters import component_label, component_url, region_label
-from kir.tracker.selectors import editions_visible_to, finding_view, findings_visible_to
+from kir.tracker.selectors import (
+    editions_visible_to,
+    finding_view,
+    findings_visible_to,
+    with_views_for,
+)
 
 Viewer = User | AnonymousUser
 
@@ -55,7 +60,7 @@ def rows_for(user: Viewer, findings: Any) -> list[Row]:
             parts=[Part(component_label(p), component_url(p)) for p in f.parts.all()],
             dmcs=list(f.dmcs),
         )
-        for f in findings.prefetch_related(_PARTS)
+        for f in with_views_for(user, findings).prefetch_related(_PARTS)
     ]
     # Suppressed figures read as None: they sort last, in the run's own order.
     return sorted(rows, key=lambda r: -(r.figures.get("excess_alerts_per_day") or -1.0))
@@ -68,14 +73,22 @@ class RegionEdition:
     rows: list[Row]
 
 
+# The home page ranks the top of each region; the edition page lists them all.
+HOME_ROWS = 50
+
+
 def latest_editions_by_region(user: Viewer) -> list[RegionEdition]:
-    """For each region, the latest published edition with findings there, ranked by excess."""
+    """For each region, the latest published edition with findings there, ranked by excess
+    (suppressed findings last, so their hidden figures do not place them)."""
     published = editions_visible_to(user).filter(status=EditionStatus.PUBLISHED)
     found: dict[str, RegionEdition] = {}
     for edition in published.order_by("-number")[:20]:
         regions = edition.findings.values_list("region", flat=True).distinct()
         for region in sorted(set(regions) - set(found)):
             findings = findings_visible_to(user).filter(editions=edition, region=region)
+            findings = findings.order_by(
+                "parties_suppressed", F("excess_alerts_per_day").desc(nulls_last=True)
+            )[:HOME_ROWS]
             found[region] = RegionEdition(region_label(region), edition, rows_for(user, findings))
     return [found[r] for r in sorted(found)]
 
@@ -90,25 +103,25 @@ class HistoryPoint:
 
 
 def finding_history(user: Viewer, finding: TrackerFinding) -> list[HistoryPoint]:
-    """The finding's key across published editions the viewer may see, oldest first."""
-    editions = editions_visible_to(user).filter(
-        status=EditionStatus.PUBLISHED, findings__key=finding.key
+    """The finding's key across published editions the viewer may see, oldest first (one query
+    for the rows, one for a supplier's own views)."""
+    editions = editions_visible_to(user).filter(status=EditionStatus.PUBLISHED)
+    same = (
+        findings_visible_to(user)
+        .filter(key=finding.key, edition_entries__edition__in=editions.values("pk"))
+        .annotate(edition_number=F("edition_entries__edition__number"))
+        .order_by("edition_number")
     )
-    points = []
-    for edition in editions.select_related("run").order_by("number"):
-        same = findings_visible_to(user).filter(editions=edition, key=finding.key).first()
-        if same is not None:
-            figures = finding_view(user, same)
-            points.append(
-                HistoryPoint(
-                    edition.number,
-                    edition.run_id,
-                    edition.run.window_to,
-                    figures.get("excess_alerts_per_day"),
-                    same.certainty,
-                )
-            )
-    return points
+    return [
+        HistoryPoint(
+            f.edition_number,  # type: ignore[attr-defined]
+            f.run_id,
+            f.run.window_to,
+            finding_view(user, f).get("excess_alerts_per_day"),
+            f.certainty,
+        )
+        for f in with_views_for(user, same)
+    ]
 
 
 def trend(points: list[HistoryPoint]) -> str:
