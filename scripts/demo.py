@@ -41,6 +41,8 @@ def demo_settings(port: str) -> dict[str, str]:
         "KIR_SECRET_KEY": secret_key(),
         "KIR_DEBUG": "false",
         "KIR_DEMO": "true",
+        # The daily state `kir tracker demo` keeps: DCC may start a run over it from the web.
+        "KIR_TRACKER_STATE_DIR": str(VAR / "tracker" / "demo" / "state"),
         "KIR_DATABASE_URL": database,
         # Demo notices go to invented .example addresses: files under var/mail, never a relay.
         "KIR_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",

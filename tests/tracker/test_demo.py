@@ -26,3 +26,22 @@ def test_it_stores_daily_runs_once_with_supplier_views() -> None:
     assert FindingSupplierView.objects.filter(organisation=brightwater).exists()
     assert seed_tracker_demo(days=3) == "tracker demo runs already present"
     assert TrackerRun.objects.count() == 3
+
+
+def test_dcc_starts_a_run_over_the_kept_daily_state(settings) -> None:
+    from kir.accounts.models import Role
+    from kir.outbox.worker import deliver_due
+    from kir.tracker.demo import demo_dir
+    from kir.tracker.services import tracker_run_create
+    from tests.factories import UserFactory
+
+    seed_tracker_demo(days=2)
+    settings.TRACKER_STATE_DIR = str(demo_dir() / "state")
+    dcc = OrganisationFactory(name="DCC", category=PartyCategory.DCC)
+    coordinator = UserFactory(organisation=dcc, role=Role.COORDINATOR)
+    run = tracker_run_create(actor=coordinator, use_state=True)
+    assert run.source == RunSource.STATE and run.inventory_path.endswith("inventory.parquet")
+    deliver_due()
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.window_days == 2 and run.findings_count > 0

@@ -146,3 +146,18 @@ def test_only_dcc_coordinators_queue_runs(synthetic) -> None:
     coordinator = UserFactory(organisation=dcc, role=Role.COORDINATOR)
     assert tracker_run_queue(actor=coordinator, inputs=_inputs(synthetic)).started_by == coordinator
     assert TrackerRun.objects.count() == 1
+
+
+def test_a_run_out_of_memory_ends_failed_with_nothing_stored(synthetic) -> None:
+    from kir.tracker.services import default_rules_text
+
+    rules = default_rules_text().replace('memory_limit = "2500MB"', 'memory_limit = "8MB"')
+    run = tracker_run_queue(actor=None, inputs=_inputs(synthetic, rules_text=rules))
+    assert run.rules_path.endswith("rules.toml")  # kept with the run's files
+    deliver_due()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith("the run ran out of memory") and "Out of Memory" in run.error
+    assert not TrackerFinding.objects.filter(run=run).exists()
+    assert Job.objects.get(pk=run.job_id).state == JobState.DONE  # the run failed, not the job
+    assert AuditEvent.objects.filter(verb="tracker.run_failed", target_id=str(run.pk)).exists()

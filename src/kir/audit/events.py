@@ -116,6 +116,10 @@ class AuditEventType(models.TextChoices):
         "tracker.run_succeeded",
         "A tracker run finished and its findings were stored",
     )
+    TRACKER_SUPPLIER_CODE_SET = (
+        "tracker.supplier_code_set",
+        "An inventory supplier id was assigned to an organisation (or its assignment removed)",
+    )
     TRACKER_RUN_FAILED = (
         "tracker.run_failed",
         "A tracker run ended failed, with the engine's message",

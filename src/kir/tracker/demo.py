@@ -60,7 +60,10 @@ def seed_tracker_demo(*, days: int = DEMO_DAYS) -> str:
     state = folder / "state"
     if state.exists():  # a state left by a demo whose database was since removed
         shutil.rmtree(state)
-    inventory = folder / "inventory.parquet"
+    state.mkdir(parents=True)
+    # Kept beside the state, as `kir tracker daily` keeps it: a run over the state uses it.
+    inventory = state / "inventory.parquet"
+    shutil.copy2(folder / "inventory.parquet", inventory)
     runs = []
     first_day = None
     for alerts in sorted((folder / "alerts").iterdir()):

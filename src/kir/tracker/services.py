@@ -16,12 +16,13 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import transaction
 
-from kir.accounts.models import User
+from kir.accounts.admin_access import is_secas_administrator
+from kir.accounts.models import Organisation, User
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.outbox.services import outbox_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed
-from kir.tracker.models import RunSource, TrackerRun
+from kir.tracker.models import RunSource, SupplierCode, TrackerRun
 from kir.tracker.permissions import may_run_tracker
 
 RUN_JOB_KIND = "tracker_run"
@@ -241,3 +242,36 @@ def state_inventory(state_dir: Path) -> Path | None:
         if (state_dir / name).is_file():
             return state_dir / name
     return None
+
+
+@transaction.atomic
+def supplier_code_set(
+    *, actor: User, code: str, organisation: Organisation | None
+) -> SupplierCode | None:
+    """Say which organisation an inventory `supplier` value is (None: forget the value). Runs
+    stored from then on give that organisation its own drill-down."""
+    if not is_secas_administrator(actor):
+        raise PermissionRefused("Only SECAS administrators may assign supplier ids.")
+    code = code.strip()
+    if not code:
+        raise ValidationFailed({"code": ["Give the supplier id the inventory uses."]})
+    if organisation is not None and not organisation.is_supplier:
+        raise ValidationFailed({"organisation": [f"{organisation.name} is not a supplier."]})
+    existing = SupplierCode.objects.filter(code=code).first()
+    if organisation is None:
+        if existing is not None:
+            existing.delete()
+        row = None
+    elif existing is None:
+        row = SupplierCode.objects.create(code=code, organisation=organisation)
+    else:
+        existing.organisation = organisation
+        existing.save(update_fields=["organisation"])
+        row = existing
+    audit_record(
+        actor=actor,
+        verb=AuditEventType.TRACKER_SUPPLIER_CODE_SET,
+        target=("tracker.suppliercode", code),
+        data={"code": code, "organisation": organisation.pk if organisation else None},
+    )
+    return row
