@@ -22,6 +22,7 @@ from kir.tracker.models import (
 from kir.tracker.presenters import component_label, component_url, region_label
 from kir.tracker.selectors import (
     editions_visible_to,
+    finding_history_rows,
     finding_view,
     findings_visible_to,
     with_views_for,
@@ -103,24 +104,16 @@ class HistoryPoint:
 
 
 def finding_history(user: Viewer, finding: TrackerFinding) -> list[HistoryPoint]:
-    """The finding's key across published editions the viewer may see, oldest first (one query
-    for the rows, one for a supplier's own views)."""
-    editions = editions_visible_to(user).filter(status=EditionStatus.PUBLISHED)
-    same = (
-        findings_visible_to(user)
-        .filter(key=finding.key, edition_entries__edition__in=editions.values("pk"))
-        .annotate(edition_number=F("edition_entries__edition__number"))
-        .order_by("edition_number")
-    )
+    """The finding's key across published editions the viewer may see, oldest first."""
     return [
         HistoryPoint(
-            f.edition_number,  # type: ignore[attr-defined]
-            f.run_id,
-            f.run.window_to,
-            finding_view(user, f).get("excess_alerts_per_day"),
-            f.certainty,
+            row["edition_number"],
+            row["run_id"],
+            row["run__window_to"],
+            None if row["excess"] is None else float(row["excess"]),
+            row["certainty"],
         )
-        for f in with_views_for(user, same)
+        for row in finding_history_rows(user, finding.key)
     ]
 
 

@@ -234,3 +234,26 @@ def finding_history(
 def latest_run(user: User | AnonymousUser) -> TrackerRun | None:
     """The newest succeeded run the user may see (DCC and SECAS only)."""
     return runs_visible_to(user).filter(status="succeeded").order_by("-created_at", "-id").first()
+
+
+def finding_history_rows(user: User | AnonymousUser, key: str) -> list[dict[str, Any]]:
+    """The key's rows in the published editions the user may see, oldest first: edition number,
+    run end, certainty and excess alerts a day as the user's view shows it (the column for DCC
+    and SECAS, the parties view's value for everyone else), without loading the series."""
+    from django.db.models import F
+    from django.db.models.fields.json import KeyTransform
+
+    editions = editions_visible_to(user).filter(status=EditionStatus.PUBLISHED).values("pk")
+    excess = (
+        F("excess_alerts_per_day")
+        if tracker_audience_for(user).is_full
+        else KeyTransform("excess_alerts_per_day", "parties_view")
+    )
+    rows = (
+        findings_visible_to(user)
+        .filter(key=key, edition_entries__edition__in=editions)
+        .annotate(edition_number=F("edition_entries__edition__number"), excess=excess)
+        .order_by("edition_number")
+    )
+    fields = ("edition_number", "run_id", "run__window_to", "certainty", "excess")
+    return [dict(row) for row in rows.values(*fields)]
