@@ -69,6 +69,11 @@ STORED_VERBS = {
     "notify.feed_key_revoked",
     "outbox.retried",
     "policy.updated",
+    "tracker.edition_proposed",
+    "tracker.edition_published",
+    "tracker.notice_sent",
+    "tracker.issue_raised",
+    "tracker.response_added",
     "statement.added",
 }
 

@@ -544,11 +544,14 @@ def test_it_shows_the_policy_and_lets_administrators_issue_a_new_version(cast):
             "minimum_impact_level": "high",
             "notice_period_business_days": "15",
             "second_approver_required": "on",
+            "minimum_tracker_grade": "established",
         },
     )
     assert response.status_code == 302
     assert ThresholdPolicy.objects.get(in_force=True).version == 2
-    assert "In force: version 2" in page(admin.get("/issues/policy/"))
+    shown = page(admin.get("/issues/policy/"))
+    assert "In force: version 2" in shown
+    assert "Minimum tracker grade</dt><dd>Established" in shown
     bad = admin.post("/issues/policy/", {"minimum_evidence_level": "bogus"})
     assert bad.status_code == 422 and "id_minimum_evidence_level" in page(bad)
 

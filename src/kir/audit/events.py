@@ -85,6 +85,26 @@ class AuditEventType(models.TextChoices):
     INVOLVEMENT_SET = "involvement.set", "An organisation's involvement status in an issue was set"
     STATEMENT_ADDED = "statement.added", "A statement was added to an issue"
     POLICY_UPDATED = "policy.updated", "A new version of the threshold policy was put in force"
+    TRACKER_EDITION_PROPOSED = (
+        "tracker.edition_proposed",
+        "A SECAS administrator proposed a tracker edition of a run's findings",
+    )
+    TRACKER_EDITION_PUBLISHED = (
+        "tracker.edition_published",
+        "A second SECAS administrator approved a tracker edition, which went out to Parties",
+    )
+    TRACKER_NOTICE_SENT = (
+        "tracker.notice_sent",
+        "A manufacturer was told its component appears in a tracker finding for the first time",
+    )
+    TRACKER_ISSUE_RAISED = (
+        "tracker.issue_raised",
+        "A draft issue was raised from a tracker finding, its figures attached as evidence",
+    )
+    TRACKER_RESPONSE_ADDED = (
+        "tracker.response_added",
+        "A manufacturer added a response shown beside a tracker finding",
+    )
 
     FEED_KEY_RENEWED = (
         "notify.feed_key_renewed",

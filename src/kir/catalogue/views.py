@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from kir.catalogue.mentions import mentions_of_dmc, mentions_of_model
 from kir.catalogue.models import CplStatus, DeviceType, Region
 from kir.catalogue.selectors import (
     CatalogueFilters,
@@ -66,7 +67,11 @@ def model_detail(request: HttpRequest, manufacturer: str, model_id: str) -> Http
     return render(
         request,
         "catalogue/model_detail.html",
-        {"device_model": device_model, "dmcs": dmcs_for_model(device_model=device_model)},
+        {
+            "device_model": device_model,
+            "dmcs": dmcs_for_model(device_model=device_model),
+            "mentions": mentions_of_model(request.user, device_model),
+        },
     )
 
 
@@ -99,5 +104,9 @@ def dmc_detail(request: HttpRequest, identifier: str) -> HttpResponse:
     return render(
         request,
         "catalogue/dmc_detail.html",
-        {"dmc": dmc, "region_names": [labels.get(r, r) for r in dmc.regions]},
+        {
+            "dmc": dmc,
+            "region_names": [labels.get(r, r) for r in dmc.regions],
+            "mentions": mentions_of_dmc(request.user, dmc),
+        },
     )

@@ -95,6 +95,7 @@ class ThresholdPolicyAdmin(ReadOnlyAdmin):
         "minimum_impact_level",
         "notice_period_business_days",
         "second_approver_required",
+        "minimum_tracker_grade",
         "created_by",
         "created_at",
     )

@@ -17,6 +17,7 @@ from kir.register.models import (
     IssueState,
     ProductStatus,
     RootCauseStatus,
+    TrackerGrade,
 )
 
 ANY = [("", "Any")]
@@ -257,6 +258,11 @@ class PolicyForm(forms.Form):
     minimum_impact_level = forms.ChoiceField(choices=ImpactLevel.choices)
     notice_period_business_days = forms.IntegerField(min_value=0, max_value=120)
     second_approver_required = forms.BooleanField(required=False)
+    minimum_tracker_grade = forms.ChoiceField(
+        choices=TrackerGrade.choices,
+        label="Minimum tracker grade",
+        help_text="The lowest tracker certainty a finding needs to appear in a tracker edition.",
+    )
 
 
 class LanguageOverrideForm(forms.Form):

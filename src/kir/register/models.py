@@ -35,16 +35,32 @@ class Category(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class EvidenceLevel(models.TextChoices):
+class OrderedChoices(models.TextChoices):
+    """Choices listed from lowest to highest; `rank` compares them."""
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return list(cls.values).index(value)
+
+    @classmethod
+    def at_or_above(cls, value: str) -> list[str]:
+        return list(cls.values)[cls.rank(value) :]
+
+
+class EvidenceLevel(OrderedChoices):
     """How sure we are of the observation (not of its cause). Ordered: see `rank`."""
 
     REPORTED = "reported", "Reported"
     CORROBORATED = "corroborated", "Corroborated"
     ESTABLISHED = "established", "Established"
 
-    @classmethod
-    def rank(cls, value: str) -> int:
-        return list(cls.values).index(value)
+
+class TrackerGrade(OrderedChoices):
+    """The tracker engine's certainty grades (docs/tracker.md, "Certainty"). Ordered: see `rank`."""
+
+    INDICATIVE = "indicative", "Indicative"
+    CORROBORATED = "corroborated", "Corroborated"
+    ESTABLISHED = "established", "Established"
 
 
 class RootCauseStatus(models.TextChoices):
@@ -55,17 +71,13 @@ class RootCauseStatus(models.TextChoices):
     DISPUTED = "disputed", "Disputed"
 
 
-class ImpactLevel(models.TextChoices):
+class ImpactLevel(OrderedChoices):
     """Ordered: see `rank`."""
 
     LOW = "low", "Low"
     MODERATE = "moderate", "Moderate"
     HIGH = "high", "High"
     SEVERE = "severe", "Severe"
-
-    @classmethod
-    def rank(cls, value: str) -> int:
-        return list(cls.values).index(value)
 
 
 class ProductStatus(models.TextChoices):
@@ -312,6 +324,10 @@ class ThresholdPolicy(models.Model):
     minimum_impact_level = models.CharField(max_length=20, choices=ImpactLevel.choices)
     notice_period_business_days = models.PositiveIntegerField()
     second_approver_required = models.BooleanField(default=True)
+    # The lowest tracker certainty a finding needs to appear in a tracker edition for Parties.
+    minimum_tracker_grade = models.CharField(
+        max_length=20, choices=TrackerGrade.choices, default=TrackerGrade.CORROBORATED
+    )
     in_force = models.BooleanField(default=False)
     note = models.TextField(blank=True, help_text="Why this version was made")
     created_by = models.ForeignKey(

@@ -49,6 +49,7 @@ class PolicyTerms:
     minimum_impact_level: str
     notice_period_business_days: int
     second_approver_required: bool
+    minimum_tracker_grade: str = "corroborated"
 
 
 @dataclass(frozen=True)

@@ -401,3 +401,29 @@ class ManufacturerFindingResponse(models.Model):
 
     def __str__(self) -> str:
         return f"response of {self.organisation_id} to {self.finding_key[:12]}"
+
+
+class FindingIssueLink(models.Model):
+    """A register issue raised from a finding; the issue page follows the finding by its key
+    into later runs and editions."""
+
+    finding_key = models.CharField(max_length=64)
+    finding = models.ForeignKey(
+        TrackerFinding, on_delete=models.PROTECT, related_name="issue_links"
+    )
+    issue = models.ForeignKey(
+        "register.Issue", on_delete=models.CASCADE, related_name="tracker_links"
+    )
+    # Components and DMCs the catalogue does not know, listed for SECAS to resolve.
+    unresolved = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["finding_key"], name="tracker_issue_link_key")]
+
+    def __str__(self) -> str:
+        return f"issue {self.issue_id} from finding {self.finding_id}"

@@ -9,7 +9,8 @@ The audience rule is `tracker_audience_for` and nothing else decides it:
 - every other SEC Party: the parties view, exactly the engine's disclosure output (aggregates,
   small and one-supplier-dominated cells suppressed).
 
-Anyone but DCC and SECAS sees a finding only when it is in a *published* edition; runs and
+Anyone but DCC and SECAS sees a finding only when it is in a *published* edition (or, for a
+manufacturer told about it, from the notice on); runs and
 unpublished findings do not exist for them (404, as the register answers for a hidden issue).
 """
 
@@ -20,7 +21,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from kir.accounts.models import Organisation
@@ -28,6 +29,7 @@ from kir.register.selectors.visibility import OVERSIGHT_CATEGORIES, organisation
 from kir.tracker.models import (
     EditionStatus,
     FindingSupplierView,
+    ManufacturerFindingNotice,
     TrackerEdition,
     TrackerFinding,
     TrackerRun,
@@ -113,7 +115,12 @@ def findings_visible_to(user: User | AnonymousUser) -> QuerySet[TrackerFinding]:
     published = TrackerFinding.objects.filter(
         edition_entries__edition__status=EditionStatus.PUBLISHED
     ).values("pk")
-    return findings.filter(pk__in=published)
+    # A manufacturer told about a finding sees it from the notice on, before the edition goes
+    # out, as a named manufacturer sees an issue from its notice (so it can respond first).
+    told = ManufacturerFindingNotice.objects.filter(
+        organisation=audience.organisation, finding__isnull=False
+    ).values("finding_id")
+    return findings.filter(Q(pk__in=published) | Q(pk__in=told))
 
 
 def finding_get_visible(user: User | AnonymousUser, finding_id: int) -> TrackerFinding:
@@ -227,3 +234,26 @@ def finding_history(
 def latest_run(user: User | AnonymousUser) -> TrackerRun | None:
     """The newest succeeded run the user may see (DCC and SECAS only)."""
     return runs_visible_to(user).filter(status="succeeded").order_by("-created_at", "-id").first()
+
+
+def finding_history_rows(user: User | AnonymousUser, key: str) -> list[dict[str, Any]]:
+    """The key's rows in the published editions the user may see, oldest first: edition number,
+    run end, certainty and excess alerts a day as the user's view shows it (the column for DCC
+    and SECAS, the parties view's value for everyone else), without loading the series."""
+    from django.db.models import F
+    from django.db.models.fields.json import KeyTransform
+
+    editions = editions_visible_to(user).filter(status=EditionStatus.PUBLISHED).values("pk")
+    excess = (
+        F("excess_alerts_per_day")
+        if tracker_audience_for(user).is_full
+        else KeyTransform("excess_alerts_per_day", "parties_view")
+    )
+    rows = (
+        findings_visible_to(user)
+        .filter(key=key, edition_entries__edition__in=editions)
+        .annotate(edition_number=F("edition_entries__edition__number"), excess=excess)
+        .order_by("edition_number")
+    )
+    fields = ("edition_number", "run_id", "run__window_to", "certainty", "excess")
+    return [dict(row) for row in rows.values(*fields)]

@@ -9,6 +9,7 @@ from kir.audit.models import AuditEvent
 from kir.register import services
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import ThresholdPolicy
+from kir.register.services.policy import policy_terms
 
 TERMS = {
     "minimum_evidence_level": "established",
@@ -41,6 +42,16 @@ def test_it_makes_a_new_version_and_retires_the_old(world):
     assert event.data["replaces"] == 1
 
 
+def test_it_keeps_the_tracker_grade_unless_told(world):
+    assert services.policy_in_force().minimum_tracker_grade == "corroborated"
+    raised = services.policy_update(actor=world.admin, minimum_tracker_grade="established", **TERMS)
+    kept = services.policy_update(actor=world.second_admin, **TERMS)
+    assert (raised.minimum_tracker_grade, kept.minimum_tracker_grade) == ("established",) * 2
+    assert policy_terms(kept).minimum_tracker_grade == "established"
+    event = AuditEvent.objects.filter(verb="policy.updated").first()
+    assert event.data["minimum_tracker_grade"] == "established"
+
+
 def test_it_refuses_two_versions_in_force_in_the_database(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         ThresholdPolicy.objects.create(
@@ -68,6 +79,7 @@ def test_it_refuses_anyone_but_a_secas_administrator(world, persona):
         ("minimum_impact_level", "catastrophic"),
         ("notice_period_business_days", -1),
         ("notice_period_business_days", 400),
+        ("minimum_tracker_grade", "certain"),
     ],
 )
 def test_it_refuses_bad_terms(world, field, value):

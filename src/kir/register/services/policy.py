@@ -10,7 +10,7 @@ from kir.accounts.permissions import Permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.register.errors import ValidationFailed
-from kir.register.models import EvidenceLevel, ImpactLevel, ThresholdPolicy
+from kir.register.models import EvidenceLevel, ImpactLevel, ThresholdPolicy, TrackerGrade
 from kir.register.policy import PolicyTerms
 from kir.register.services._common import require_secas
 
@@ -30,13 +30,19 @@ def policy_terms(policy: ThresholdPolicy) -> PolicyTerms:
         minimum_impact_level=policy.minimum_impact_level,
         notice_period_business_days=policy.notice_period_business_days,
         second_approver_required=policy.second_approver_required,
+        minimum_tracker_grade=policy.minimum_tracker_grade,
     )
 
 
 def _policy_errors(
-    minimum_evidence_level: str, minimum_impact_level: str, notice_period_business_days: int
+    minimum_evidence_level: str,
+    minimum_impact_level: str,
+    notice_period_business_days: int,
+    minimum_tracker_grade: str,
 ) -> dict[str, list[str]]:
     errors = {}
+    if minimum_tracker_grade not in TrackerGrade.values:
+        errors["minimum_tracker_grade"] = [f"Expected one of {', '.join(TrackerGrade.values)}."]
     if minimum_evidence_level not in EvidenceLevel.values:
         errors["minimum_evidence_level"] = [f"Expected one of {', '.join(EvidenceLevel.values)}."]
     if minimum_impact_level not in ImpactLevel.values:
@@ -56,12 +62,25 @@ def policy_update(
     minimum_impact_level: str,
     notice_period_business_days: int,
     second_approver_required: bool,
+    minimum_tracker_grade: str | None = None,
     note: str = "",
 ) -> ThresholdPolicy:
-    """Put a new version in force and retire the old one in the same transaction."""
+    """Put a new version in force and retire the old one in the same transaction.
+
+    `minimum_tracker_grade=None` keeps the grade of the version in force, so a caller that only
+    changes the register's threshold does not silently change what tracker editions publish.
+    """
     require_secas(actor, Permission.EDIT_THRESHOLD_POLICY, "change the threshold policy")
+    current = ThresholdPolicy.objects.select_for_update().filter(in_force=True).first()
+    if minimum_tracker_grade is None:
+        minimum_tracker_grade = (
+            current.minimum_tracker_grade if current else TrackerGrade.CORROBORATED.value
+        )
     errors = _policy_errors(
-        minimum_evidence_level, minimum_impact_level, notice_period_business_days
+        minimum_evidence_level,
+        minimum_impact_level,
+        notice_period_business_days,
+        minimum_tracker_grade,
     )
     if errors:
         raise ValidationFailed(errors)
@@ -70,8 +89,8 @@ def policy_update(
         "minimum_impact_level": minimum_impact_level,
         "notice_period_business_days": notice_period_business_days,
         "second_approver_required": second_approver_required,
+        "minimum_tracker_grade": minimum_tracker_grade,
     }
-    current = ThresholdPolicy.objects.select_for_update().filter(in_force=True).first()
     latest = ThresholdPolicy.objects.aggregate(latest=Max("version"))["latest"] or 0
     if current is not None:
         current.in_force = False

@@ -31,6 +31,7 @@ def _initial(policy: ThresholdPolicy | None) -> dict[str, Any]:
         "minimum_impact_level",
         "notice_period_business_days",
         "second_approver_required",
+        "minimum_tracker_grade",
     )
     return {name: getattr(policy, name) for name in names}
 

@@ -202,10 +202,12 @@ class Command(BaseCommand):
         from django.conf import settings
 
         from kir.tracker.demo import seed_tracker_demo
+        from kir.tracker.demo_edition import seed_demo_edition
 
         if not settings.KIR_DEMO:
             raise CommandError("Refusing to seed the tracker demo: KIR_DEMO is not on.")
         self.stdout.write(f"Tracker demo: {seed_tracker_demo()}")
+        self.stdout.write(f"Tracker demo: {seed_demo_edition()}")
 
     def ingest(self, options: dict[str, Any]) -> None:
         result = ingest(
