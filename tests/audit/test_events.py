@@ -74,6 +74,10 @@ STORED_VERBS = {
     "tracker.notice_sent",
     "tracker.issue_raised",
     "tracker.response_added",
+    "tracker.run_queued",
+    "tracker.run_succeeded",
+    "tracker.run_failed",
+    "tracker.supplier_code_set",
     "statement.added",
 }
 

@@ -104,7 +104,9 @@ def publish_edition(new_page, run: TrackerRun) -> TrackerEdition:
     return edition
 
 
-def test_the_tracker_story(new_page, live_server, outbox_worker, files, cast):
+def test_the_tracker_story(
+    new_page, live_server, outbox_worker, files, cast, register_reference_data
+):
     dcc = new_page()
     sign_in(dcc, "dcc-coordinator")
     run = upload_and_run(dcc, files)
