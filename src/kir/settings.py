@@ -182,6 +182,11 @@ SITE_URL = envstr("KIR_SITE_URL", "http://127.0.0.1:8000")
 CSAF_PUBLISHER_NAME = envstr("KIR_CSAF_PUBLISHER_NAME", "SECAS")
 CSAF_PUBLISHER_NAMESPACE = envstr("KIR_CSAF_PUBLISHER_NAMESPACE", SITE_URL)
 CSAF_PUBLISHER_CONTACT = envstr("KIR_CSAF_PUBLISHER_CONTACT", "Known Issues Register, SECAS")
+# The provider's OpenPGP keyring (`kir csaf key create`) and the e-mail of its key's user id.
+CSAF_GNUPG_HOME = envstr("KIR_CSAF_GNUPG_HOME", str(VAR_DIR / "gnupg"))
+CSAF_KEY_EMAIL = envstr("KIR_CSAF_KEY_EMAIL", "csaf@register.invalid")
+# How often the worker publishes a fresh signed anchor of the audit chain.
+CSAF_ANCHOR_SECONDS = envint("KIR_CSAF_ANCHOR_SECONDS", 3600)
 
 # The outbox worker (`kir worker`): attempts per job, a claim's lease (it must cover a batch of
 # jobs, each bounded by its receiver's timeout), and the retry backoff's base and ceiling.

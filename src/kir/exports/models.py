@@ -1,13 +1,24 @@
-"""A supplier's saved estate: the lines of an estate file it chose to keep (kir.exports.estate).
+"""What the exports app stores.
+
+Saved estates: a supplier's saved estate: the lines of an estate file it chose to keep (kir.exports.estate).
 
 Kept only when the supplier saves a check's estate; seen only by its organisation
 (`saved_estates_for`). It feeds the "my estate" subscription through `estate_matches`.
+
+The CSAF provider directory: the provider directory as stored rows: what `/.well-known/csaf/` serves, written by the worker.
+
+One row per published document holds everything served about it (the bytes, their hashes, the
+signature and its ROLIE feed entry, already rendered), so a publication, correction or
+withdrawal rewrites one row and appends one change; the feed, `index.txt` and `changes.csv`
+are streamed from these rows and never regenerated as a whole (docs/csaf-mapping.md).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+from kir.register.models import Issue
 
 
 class SavedEstate(models.Model):
@@ -49,3 +60,55 @@ class SavedEstateLine(models.Model):
     def __str__(self) -> str:
         label = f"{self.manufacturer}/{self.model}/{self.firmware}"
         return f"{label} in {self.dmc}" if self.dmc else label
+
+
+class CsafEntry(models.Model):
+    issue = models.OneToOneField(Issue, on_delete=models.CASCADE, related_name="csaf_entry")
+    # Under the TLP folder: `<year>/<file name of section 5.1>`.
+    path = models.CharField(max_length=200, unique=True)
+    tlp = models.CharField(max_length=10)
+    tracking_id = models.CharField(max_length=100)
+    initial_release = models.DateTimeField()
+    current_release = models.DateTimeField()
+    document = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    sha512 = models.CharField(max_length=128)
+    # ASCII-armoured detached signature; empty while no signing key exists.
+    signature = models.TextField(blank=True)
+    signed_by = models.CharField(max_length=40, blank=True)
+    # The document's entry of the ROLIE feed, as JSON text.
+    feed_entry = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-current_release", "-id"], name="csaf_entry_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.tlp}/{self.path}"
+
+
+class CsafChange(models.Model):
+    """One line of `changes.csv`: a document's new current release. Append-only, so the file
+    grows at the top only."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=200)
+    current_release = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-current_release", "-id"], name="csaf_change_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.current_release:%Y-%m-%d %H:%M}"
+
+
+class CsafAnchor(models.Model):
+    """The newest anchor of the audit chain (`kir audit anchor`), signed; one row."""
+
+    line = models.CharField(max_length=200)
+    signature = models.TextField(blank=True)
+    signed_by = models.CharField(max_length=40, blank=True)
+    taken_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.line.strip()

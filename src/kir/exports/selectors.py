@@ -4,12 +4,15 @@ under assessment have none, even for those who may see them: a document is a pub
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db.models import Max, QuerySet
 from django.http import Http404
 
+from kir.exports.models import CsafChange, CsafEntry
 from kir.register.models import Issue
-from kir.register.selectors import issue_get_visible, public_states_for
+from kir.register.selectors import issue_get_visible, issues_visible_to, public_states_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -24,3 +27,28 @@ def csaf_issue_get_visible(*, user: User | AnonymousUser, human_id: str) -> Issu
     if issue.state not in public_states_for(user):
         raise Http404("No such issue.")
     return issue
+
+
+def _published_visible(user: User | AnonymousUser) -> QuerySet[Issue]:
+    return issues_visible_to(user=user).filter(state__in=public_states_for(user))
+
+
+def csaf_entries_visible_to(*, user: User | AnonymousUser) -> QuerySet[CsafEntry]:
+    """The provider's stored documents `user` may read, newest current release first."""
+    visible = _published_visible(user).values("pk")
+    return CsafEntry.objects.filter(issue__in=visible).order_by("-current_release", "-id")
+
+
+def csaf_entry_get_visible(*, user: User | AnonymousUser, path: str) -> CsafEntry | None:
+    return csaf_entries_visible_to(user=user).filter(path=path).first()
+
+
+def csaf_changes_visible_to(*, user: User | AnonymousUser) -> QuerySet[CsafChange]:
+    """`changes.csv` lines of the documents `user` may read (and that are still served)."""
+    visible = _published_visible(user).filter(csaf_entry__isnull=False).values("pk")
+    return CsafChange.objects.filter(issue__in=visible).order_by("-current_release", "-id")
+
+
+def csaf_last_updated() -> datetime | None:
+    """When the directory last changed: the newest stored document's current release."""
+    return CsafEntry.objects.aggregate(newest=Max("current_release"))["newest"]

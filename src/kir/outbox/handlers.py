@@ -12,6 +12,9 @@ HANDLERS: dict[str, str] = {
     "email": "kir.outbox.mail.deliver_email",
     "notification": "kir.notify.services.deliver_notifications",
     "tracker_run": "kir.tracker.execute.execute_run",
+    "csaf_entry": "kir.exports.provider_services.csaf_entry_job",
+    "csaf_rebuild": "kir.exports.provider_services.csaf_rebuild_job",
+    "csaf_anchor": "kir.exports.provider_services.csaf_anchor_job",
 }
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from kir.accounts.models import Organisation, User
 from kir.accounts.permissions import Permission
+from kir.exports.provider_jobs import csaf_entry_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed, VersionConflict
 from kir.register.models import (
     Involvement,
@@ -17,6 +18,7 @@ from kir.register.models import (
 )
 from kir.register.permissions import has_permission, is_frozen, is_secas_with
 from kir.register.selectors.visibility import issue_is_visible_to
+from kir.register.workflow import PUBLIC_STATES
 
 
 def require_permission(actor: User, permission: Permission, action: str) -> None:
@@ -62,6 +64,13 @@ def reindex(issue: Issue) -> None:
     index_issue(issue)
 
 
+def published_copy_changed(issue: Issue, *, was_public: bool = False) -> None:
+    """Queue the refresh of the issue's CSAF provider entry when the change shows in it (or the
+    issue just left the published register), in the transaction of the change."""
+    if was_public or issue.state in PUBLIC_STATES:
+        csaf_entry_enqueue(issue_id=issue.pk)
+
+
 def lock_issue(issue: Issue) -> Issue:
     """The issue re-read under a row lock, so checks and the write see the same state."""
     return Issue.objects.select_for_update().get(pk=issue.pk)
@@ -79,7 +88,9 @@ def write_issue(issue: Issue, *, expected_version: int | None = None, **fields: 
     updated = rows.update(version=F("version") + 1, updated_at=timezone.now(), **fields)
     if updated == 0:
         raise VersionConflict(Issue.objects.get(pk=issue.pk))
+    was_public = issue.state in PUBLIC_STATES
     issue.refresh_from_db()
+    published_copy_changed(issue, was_public=was_public)
     return issue
 
 
@@ -89,6 +100,7 @@ def set_involvement(
     involvement, _ = Involvement.objects.update_or_create(
         issue=issue, organisation=organisation, role=role, defaults={"status": status}
     )
+    published_copy_changed(issue)
     return involvement
 
 

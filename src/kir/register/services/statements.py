@@ -24,6 +24,7 @@ from kir.register.models import (
 from kir.register.permissions import is_secas_with, may_add_statement_of_kind
 from kir.register.selectors.visibility import is_named_manufacturer
 from kir.register.services._common import (
+    published_copy_changed,
     record_response,
     reindex,
     require_member,
@@ -158,6 +159,7 @@ def statement_add(
         },
     )
     reindex(issue)
+    published_copy_changed(issue)
     return statement
 
 
