@@ -87,6 +87,9 @@ def main() -> int:
         ["demo", "seed"],
         # Two weeks of daily tracker runs (kir.tracker.demo); skipped when already stored.
         ["tracker", "demo"],
+        # The CSAF provider's signing key under var/gnupg, and its directory filled.
+        ["csaf", "key", "create", "--if-missing"],
+        ["csaf", "rebuild"],
     )
     for step in steps:
         if subprocess.call([*KIR, *step], cwd=ROOT, env=env) != 0:

@@ -48,49 +48,69 @@ def _gpg(*args: str, data: bytes | None = None) -> bytes:
     return done.stdout
 
 
-def _keys(listing: str) -> list[PublicKey]:
-    """Valid primary keys of a `--with-colons` listing: not revoked, expired or disabled."""
+def _keys(*, secret_only: bool = False) -> list[PublicKey]:
+    """Valid primary keys of the keyring, newest first: not revoked, expired or disabled.
+    `secret_only` keeps those whose secret key file is there, found by keygrip, so that asking
+    which key signs starts no gpg-agent (only signing does)."""
     keys: list[PublicKey] = []
-    pending: tuple[int, bool] | None = None
-    fingerprint = ""
-    for line in _gpg("--with-colons", "--fixed-list-mode", listing).decode().splitlines():
+    pending: dict[str, object] = {}
+    listing = _gpg("--with-colons", "--fixed-list-mode", "--with-keygrip", "--list-keys")
+    for line in listing.decode().splitlines():
         fields = line.split(":")
-        if fields[0] in ("pub", "sec"):
-            pending = (int(fields[5]), fields[1] not in ("r", "e", "d"))
-            fingerprint = ""
-        elif fields[0] == "fpr" and pending is not None and not fingerprint:
-            fingerprint = fields[9]
-        elif fields[0] == "uid" and pending is not None and fingerprint:
-            created, valid = pending
-            if valid:
-                keys.append(PublicKey(fingerprint, created, fields[9]))
-            pending = None
-    return sorted(keys, key=lambda key: key.created, reverse=True)
+        if fields[0] == "pub":
+            pending = {"created": int(fields[5]), "valid": fields[1] not in ("r", "e", "d")}
+        elif fields[0] in ("fpr", "grp") and pending and fields[0] not in pending:
+            pending[fields[0]] = fields[9]
+        elif fields[0] == "uid" and pending.get("valid") and "grp" in pending:
+            secret = gnupg_home() / "private-keys-v1.d" / f"{pending['grp']}.key"
+            if not secret_only or secret.exists():
+                keys.append(PublicKey(str(pending["fpr"]), int(str(pending["created"])), fields[9]))
+            pending = {}
+    # Newest first; of two made in the same second, the later in the keyring (gpg's order).
+    return [key for _, key in sorted(enumerate(keys), key=lambda p: (p[1].created, p[0]))][::-1]
 
 
 def public_keys() -> list[PublicKey]:
     """Every published key, the signing key first."""
     signer = signing_fingerprint()
-    keys = _keys("--list-keys")
+    keys = _keys()
     return sorted(keys, key=lambda key: key.fingerprint != signer)
 
 
+def _keyring_state(home: Path) -> tuple[str, int, int]:
+    """What changes when a key is added or removed, by this process or `kir csaf key ...`."""
+    secret, public = home / "private-keys-v1.d", home / "pubring.kbx"
+    return str(home), _mtime(secret), _mtime(public)
+
+
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+_signer_cache: dict[tuple[str, int, int], str | None] = {}
+
+
 def signing_fingerprint() -> str | None:
-    """The key that signs now: the newest valid secret key, or None when there is none."""
-    keys = _keys("--list-secret-keys")
-    return keys[0].fingerprint if keys else None
+    """The key that signs now: the newest valid secret key, or None when there is none. Asked
+    of gpg once per state of the keyring (a call costs a process: 5 ms of each refresh)."""
+    state = _keyring_state(gnupg_home())
+    if state not in _signer_cache:
+        keys = _keys(secret_only=True)
+        _signer_cache.clear()
+        _signer_cache[state] = keys[0].fingerprint if keys else None
+    return _signer_cache[state]
 
 
 def key_create() -> str:
     """A new signing key (Ed25519, no expiry: rotation is explicit); returns its fingerprint.
     It signs from now on, being the newest."""
-    before = {key.fingerprint for key in _keys("--list-secret-keys")}
+    before = {key.fingerprint for key in _keys(secret_only=True)}
     user_id = f"{settings.CSAF_PUBLISHER_NAME} CSAF signing key <{settings.CSAF_KEY_EMAIL}>"
     _gpg(
         "--pinentry-mode", "loopback", "--passphrase", "", "--yes",
         "--quick-gen-key", user_id, "ed25519", "sign", "never",
     )  # fmt: skip
-    created = [key for key in _keys("--list-secret-keys") if key.fingerprint not in before]
+    created = [key for key in _keys(secret_only=True) if key.fingerprint not in before]
     if not created:
         raise SigningError("gpg made no new key")
     return created[0].fingerprint

@@ -26,7 +26,10 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         key = actions.add_parser("key", help="The signing key held by gpg.")
         steps = key.add_subparsers(dest="step", required=True, metavar="STEP")
-        steps.add_parser("create", help="Create the signing key (refused when one exists).")
+        create = steps.add_parser("create", help="Create the signing key (refused if one exists).")
+        create.add_argument(
+            "--if-missing", action="store_true", help="do nothing when a key exists (`make demo`)"
+        )
         rotate = steps.add_parser(
             "rotate", help="Create a new signing key and re-sign every document with it."
         )
@@ -44,7 +47,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "key":
-                self._key(options["step"], retire_old=options.get("retire_old", False))
+                self._key(
+                    options["step"],
+                    retire_old=options.get("retire_old", False),
+                    if_missing=options.get("if_missing", False),
+                )
             elif options["action"] == "rebuild":
                 self.stdout.write(f"{csaf_rebuild()} documents in the provider directory")
             elif options["action"] == "anchor":
@@ -52,7 +59,7 @@ class Command(BaseCommand):
         except SigningError as error:
             raise CommandError(str(error)) from None
 
-    def _key(self, step: str, *, retire_old: bool) -> None:
+    def _key(self, step: str, *, retire_old: bool, if_missing: bool) -> None:
         if step == "show":
             signer = signing_fingerprint()
             for key in public_keys():
@@ -60,6 +67,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{key.fingerprint} {mark} {key.user_id}")
             return
         earlier = [key.fingerprint for key in public_keys()]
+        if step == "create" and earlier and if_missing:
+            return
         if step == "create" and earlier:
             raise CommandError(
                 f"{gnupg_home()} already holds a key ({earlier[0]}); "
