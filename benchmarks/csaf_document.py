@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def setup_django(database: Path) -> None:
     os.environ.update(
         KIR_DATABASE_URL=f"sqlite:///{database}",
+        KIR_CSAF_GNUPG_HOME=os.environ.get("KIR_CSAF_GNUPG_HOME", str(database.parent / "gnupg")),
         KIR_SETTINGS_FILE="",
         KIR_DEMO="true",
         # The demo seed renders pages that name static files; without collectstatic only debug
@@ -112,6 +113,7 @@ def main() -> int:
 
         from kir.accounts.models import User
         from kir.accounts.services import token_create
+        from kir.outbox.worker import deliver_due
 
         human_id = big_issue(args.products)
         user = User.objects.get(username="brightwater-viewer")
@@ -119,14 +121,21 @@ def main() -> int:
         client = Client(headers={"Authorization": f"Bearer {secret}"})
         size = len(client.get(f"/api/issues/{human_id}/csaf").content)
         baseline = timed(client, f"/api/issues/{human_id}", args.requests)
-        csaf = timed(client, f"/api/issues/{human_id}/csaf", args.requests)
+        rendered = timed(client, f"/api/issues/{human_id}/csaf", args.requests)
+        deliver_due()  # the worker stores the provider entry: served from then on
+        stored = timed(client, f"/api/issues/{human_id}/csaf", args.requests)
     print(f"issue {human_id}: {args.products} products; CSAF document {size / 1024:.1f} KiB")
-    print(f"{'endpoint':<32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-    for name, times in (("GET /api/issues/{id} (baseline)", baseline), ("GET .../csaf", csaf)):
-        print(f"{name:<32} {statistics.median(times):8.2f} {p95(times):8.2f} {max(times):8.2f}")
-    ratio = p95(csaf) / p95(baseline)
-    verdict = "met" if p95(csaf) < 50 else "NOT met"
-    print(f"CSAF p95 / baseline p95: {ratio:.2f}x; target p95 < 50 ms: {verdict}")
+    print(f"{'endpoint':<40} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name, times in (
+        ("GET /api/issues/{id} (baseline)", baseline),
+        ("GET .../csaf (rendered: no entry yet)", rendered),
+        ("GET .../csaf (stored entry)", stored),
+    ):
+        print(f"{name:<40} {statistics.median(times):8.2f} {p95(times):8.2f} {max(times):8.2f}")
+    for name, times in (("rendered", rendered), ("stored", stored)):
+        verdict = "met" if p95(times) < 50 else "NOT met"
+        ratio = p95(times) / p95(baseline)
+        print(f"CSAF {name} p95 / baseline p95: {ratio:.2f}x; target p95 < 50 ms: {verdict}")
     return 0
 
 

@@ -187,3 +187,13 @@ def test_it_publishes_the_audit_anchor_signed_and_queues_the_next(demo, signing_
     latest = csaf_anchor_publish()
     assert csaf_anchor_publish().pk == latest.pk  # nothing changed since: the same row
     assert latest.line != anchor.line  # the reader's token was audited in between
+
+
+def test_it_serves_the_signed_bytes_through_the_api_too(demo, signing_key, verifier):
+    deliver_due()
+    entry = CsafEntry.objects.select_related("issue").first()
+    client = reader()
+    api = client.get(f"/api/issues/{entry.issue.human_id}/csaf").content
+    assert api == client.get(f"{GREEN}/{entry.path}").content == bytes(entry.document)
+    verifier.import_key(Client().get(f"/.well-known/csaf/openpgp/{signing_key}.asc").content)
+    assert verifier.verify(api, entry.signature.encode()) == signing_key
