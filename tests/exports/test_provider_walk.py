@@ -81,7 +81,7 @@ def check_with_the_csaf_package(folder: Path, name: str, key: Path) -> None:
 
 
 def test_an_aggregator_walks_the_provider(
-    live_server, settings, signing_home, verifier, csaf_validator, tmp_path
+    live_server, register_reference_data, settings, signing_home, verifier, csaf_validator, tmp_path
 ):
     settings.KIR_DEMO = True
     settings.SITE_URL = live_server.url
