@@ -1,15 +1,13 @@
 """What the exports app stores.
 
-Saved estates: a supplier's saved estate: the lines of an estate file it chose to keep (kir.exports.estate).
+Saved estates: the lines of an estate file a supplier chose to keep (kir.exports.estate), only
+when it saves a check's estate; seen only by its organisation (`saved_estates_for`). They feed
+the "my estate" subscription through `estate_matches`.
 
-Kept only when the supplier saves a check's estate; seen only by its organisation
-(`saved_estates_for`). It feeds the "my estate" subscription through `estate_matches`.
-
-The CSAF provider directory: the provider directory as stored rows: what `/.well-known/csaf/` serves, written by the worker.
-
-One row per published document holds everything served about it (the bytes, their hashes, the
-signature and its ROLIE feed entry, already rendered), so a publication, correction or
-withdrawal rewrites one row and appends one change; the feed, `index.txt` and `changes.csv`
+The CSAF provider directory as stored rows: what `/.well-known/csaf/` serves, written by the
+worker. One row per published document holds everything served about it (the bytes, their
+hashes, the signature and its ROLIE feed entry, already rendered), so a publication, correction
+or withdrawal rewrites one row and appends one change; the feed, `index.txt` and `changes.csv`
 are streamed from these rows and never regenerated as a whole (docs/csaf-mapping.md).
 """
 
