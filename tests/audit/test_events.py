@@ -65,6 +65,10 @@ STORED_VERBS = {
     "notice.sent",
     "notify.feed_key_renewed",
     "notify.feed_key_revoked",
+    *(
+        f"notify.webhook_{done}"
+        for done in ("created", "secret_rotated", "enabled", "disabled", "deleted")
+    ),
     "outbox.retried",
     "policy.updated",
     "statement.added",

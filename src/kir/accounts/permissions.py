@@ -31,6 +31,7 @@ class Permission(StrEnum):
     OVERRIDE_LANGUAGE_CHECK = "register.override_language"
     IMPORT_CATALOGUE = "catalogue.import"
     MANAGE_USERS = "accounts.manage_users"
+    MANAGE_WEBHOOKS = "notify.manage_webhooks"
 
 
 _VIEWER = frozenset({Permission.VIEW_REGISTER, Permission.MANAGE_OWN_TOKENS})
@@ -46,6 +47,7 @@ _ADMINISTRATOR = _COORDINATOR | {
     Permission.OVERRIDE_LANGUAGE_CHECK,
     Permission.IMPORT_CATALOGUE,
     Permission.MANAGE_USERS,
+    Permission.MANAGE_WEBHOOKS,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

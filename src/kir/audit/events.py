@@ -91,6 +91,17 @@ class AuditEventType(models.TextChoices):
         "A user made a new Atom feed address, ending any older one",
     )
     FEED_KEY_REVOKED = "notify.feed_key_revoked", "A user revoked their Atom feed address"
+    WEBHOOK_CREATED = "notify.webhook_created", "An organisation's webhook endpoint was created"
+    WEBHOOK_SECRET_ROTATED = (
+        "notify.webhook_secret_rotated",
+        "A webhook endpoint got a new signing secret; the old one signs until its overlap ends",
+    )
+    WEBHOOK_ENABLED = "notify.webhook_enabled", "A webhook endpoint was enabled again"
+    WEBHOOK_DISABLED = (
+        "notify.webhook_disabled",
+        "A webhook endpoint was disabled (by an administrator, a 410 or repeated failures)",
+    )
+    WEBHOOK_DELETED = "notify.webhook_deleted", "A webhook endpoint was deleted"
     OUTBOX_RETRIED = (
         "outbox.retried",
         "A SECAS administrator gave a failed delivery a fresh set of attempts",

@@ -49,3 +49,9 @@ class FeedKey(models.Model):
 
     def __str__(self) -> str:
         return f"feed key {self.generation} of {self.user_id}"
+
+
+# The webhook models live in their own package; importing them here makes them the app's.
+from kir.notify.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookSecret  # noqa: E402
+
+__all__ = ["FeedKey", "Notification", "WebhookDelivery", "WebhookEndpoint", "WebhookSecret"]

@@ -21,6 +21,7 @@ from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.models import Region
 from kir.notify.services import notifications_enqueue
+from kir.notify.webhooks.events import webhook_events_enqueue
 from kir.outbox.mail import email_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
@@ -225,4 +226,5 @@ def manufacturer_dispute(*, issue: Issue, actor: User, rationale: str) -> Statem
         },
     )
     reindex(issue)
+    webhook_events_enqueue(event="issue.disputed", issue=issue, data={"statement": statement.pk})
     return statement

@@ -13,6 +13,7 @@ from kir.accounts.models import Organisation, User
 from kir.accounts.permissions import Permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
+from kir.notify.webhooks.events import webhook_events_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
     InvolvementRole,
@@ -158,6 +159,8 @@ def statement_add(
         },
     )
     reindex(issue)
+    if public:
+        webhook_events_enqueue(event="issue.updated", issue=issue, data={"statement": statement.pk})
     return statement
 
 
