@@ -27,6 +27,9 @@ from kir.notify.feeds import feed_key_renew, feed_token
 from kir.notify.models import Notification
 from kir.notify.selectors import notifications_for
 from kir.notify.services import notifications_enqueue
+from kir.notify.webhooks.events import webhook_events_enqueue
+from kir.notify.webhooks.models import WebhookEndpoint
+from kir.outbox.models import Job
 from kir.outbox.worker import deliver_due
 from kir.register.models import Evidence, Issue, IssueState
 from kir.register.selectors import (
@@ -236,6 +239,30 @@ def test_atom_feed(world: World):
     )
     filtered = Client().get(f"/feeds/{token}/issues.atom", {"manufacturer": "1A2B"})
     world.check_listing("filtered Atom feed", filtered.content, register=True)
+    world.verdict()
+
+
+def test_webhook_payloads(world: World):
+    """An endpoint of the user's organisation is sent an event about exactly the issues the
+    organisation may see, and the installation-level evidence only where it may see that."""
+    WebhookEndpoint.objects.create(
+        organisation=world.user.organisation,
+        url="https://hooks.example.org/kir",
+        events=["issue.updated"],
+        created_by=world.user,
+    )
+    for issue in [*world.issues.values(), world.control]:
+        webhook_events_enqueue(event="issue.updated", issue=issue)
+    sent = {
+        job.payload["body"]["data"]["issue"]["human_id"]: job.payload["body"]["data"]["issue"]
+        for job in Job.objects.filter(kind="webhook")
+    }
+    world.check_listing("webhook payloads", set(sent))
+    for state, issue in world.issues.items():
+        if issue.human_id in sent:
+            described = {item["description"] for item in sent[issue.human_id]["evidence"]}
+            listed = world.evidence[state].description in described
+            world.expect("webhook evidence", state, listed, world.sees_evidence(state))
     world.verdict()
 
 

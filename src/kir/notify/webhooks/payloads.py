@@ -54,7 +54,13 @@ def issue_data(*, organisation: Organisation, issue: Issue) -> dict[str, Any] | 
         "url": issue_url(issue),
         "summary": issue.summary,
         "description": issue.description,
+        "excess_alerts_per_day": issue.excess_alerts_per_day,
+        "installations_affected": issue.installations_affected,
+        "impact_rationale": issue.impact_rationale,
         "reporter_organisation": issue.reporter_organisation.name,
+        "coordinator_organisation": (
+            issue.coordinator_organisation.name if issue.coordinator_organisation else None
+        ),
         "products": [ProductOut.from_product(p).model_dump(mode="json") for p in products],
         "statements": [
             StatementOut.from_statement(s, later).model_dump(mode="json") for s in statements
