@@ -10,6 +10,7 @@ urlpatterns = [
     path("issues/", include("kir.register.urls")),
     path("notifications/", include("kir.notify.urls")),
     path("feeds/", include("kir.notify.feed_urls")),
+    path("webhooks/", include("kir.notify.webhooks.urls")),
     path(".well-known/csaf/", include("kir.exports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
