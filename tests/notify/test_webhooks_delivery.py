@@ -16,14 +16,8 @@ from kir.outbox.models import Job, JobState
 from kir.outbox.worker import deliver_due
 from kir.register.models import IssueState
 from tests.notify.webhooks_world import subscribe
-from tests.register.services.conftest import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 def _webhook_jobs():

@@ -11,14 +11,8 @@ from kir.register import services
 from kir.register.models import IssueState
 from tests.factories import EvidenceFactory
 from tests.notify.webhooks_world import subscribe
-from tests.register.services.conftest import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 def _sent_to(endpoint):

@@ -22,14 +22,8 @@ from kir.outbox.models import Job
 from kir.outbox.worker import deliver_due
 from kir.register.errors import PermissionRefused, ValidationFailed
 from tests.notify.webhooks_world import administrator_of, subscribe
-from tests.register.services.conftest import build_world
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world():
-    return build_world()
 
 
 def _create(world, actor, key="other_supplier", **overrides):

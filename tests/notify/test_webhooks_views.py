@@ -12,20 +12,14 @@ from kir.notify.webhooks.models import WebhookEndpoint, WebhookSecret
 from kir.outbox.worker import deliver_due
 from tests.factories import UserFactory
 from tests.notify.webhooks_world import administrator_of, subscribe
-from tests.register.services.conftest import build_world
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def world():
-    return build_world()
-
-
 def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    signed_in = Client()
+    signed_in.force_login(user)
+    return signed_in
 
 
 def test_it_adds_an_endpoint_and_shows_its_secret_once(world, receiver):
