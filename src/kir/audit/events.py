@@ -91,6 +91,12 @@ class AuditEventType(models.TextChoices):
         "A user made a new Atom feed address, ending any older one",
     )
     FEED_KEY_REVOKED = "notify.feed_key_revoked", "A user revoked their Atom feed address"
+    MAIL_UNSUBSCRIBED = "notify.unsubscribed", "A user stopped one stream of e-mail"
+    SUBSCRIPTIONS_CHANGED = (
+        "notify.subscriptions_changed",
+        "A user changed their subscriptions or e-mail preferences",
+    )
+    BULLETIN_SENT = "notify.bulletin_sent", "SECAS sent a bulletin to SEC Parties"
     OUTBOX_RETRIED = (
         "outbox.retried",
         "A SECAS administrator gave a failed delivery a fresh set of attempts",

@@ -24,7 +24,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from kir.outbox.handlers import HANDLERS, PermanentFailure
+from kir.outbox.handlers import HANDLERS, IDLE_HOOKS, PermanentFailure
 from kir.outbox.models import Job, JobState
 
 logger = logging.getLogger("kir.outbox")
@@ -115,11 +115,22 @@ def release(jobs: list[Job]) -> None:
         )
 
 
+def idle() -> None:
+    """Let handlers close what they keep open between jobs (the worker has nothing to do)."""
+    for hook in IDLE_HOOKS:
+        import_string(hook)()
+
+
 def deliver_due(*, worker: str = "in-process", batch: int = 50) -> int:
     """Run every job due now, in this process; returns how many were done."""
     done = 0
-    while claimed := claim(worker=worker, batch=batch, lease_seconds=settings.OUTBOX_LEASE_SECONDS):
-        done += sum(run(job) for job in claimed)
+    try:
+        while claimed := claim(
+            worker=worker, batch=batch, lease_seconds=settings.OUTBOX_LEASE_SECONDS
+        ):
+            done += sum(run(job) for job in claimed)
+    finally:
+        idle()
     return done
 
 
@@ -161,8 +172,10 @@ def work(
             done += run(job)
         if claimed:
             continue
+        idle()
         wait = seconds_until_next_due()
         if wait is None and drain:
             break
         stop.wait(poll_seconds if wait is None else min(max(wait, 0.01), poll_seconds))
+    idle()
     return done
