@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 ADMIN_URL = os.environ.get("KIR_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE = "kir_bench_outbox"
+DATABASE = os.environ.get("KIR_BENCH_DATABASE", "kir_bench_outbox")
 TEXT = "A possible issue for the Known Issues Register. " * 40  # about 2 KB, as a notice
 HTML = f"<!doctype html><p>{TEXT}</p>"
 
@@ -38,9 +38,9 @@ def database(action: str) -> str:
     import psycopg
 
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         if action == "create":
-            connection.execute(f"CREATE DATABASE {DATABASE}")
+            connection.execute(f'CREATE DATABASE "{DATABASE}"')
     return ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://") + f"/{DATABASE}"
 
 

@@ -65,6 +65,9 @@ STORED_VERBS = {
     "notice.sent",
     "notify.feed_key_renewed",
     "notify.feed_key_revoked",
+    "notify.unsubscribed",
+    "notify.subscriptions_changed",
+    "notify.bulletin_sent",
     *(
         f"notify.webhook_{done}"
         for done in ("created", "secret_rotated", "enabled", "disabled", "deleted")

@@ -102,6 +102,12 @@ class AuditEventType(models.TextChoices):
         "A webhook endpoint was disabled (by an administrator, a 410 or repeated failures)",
     )
     WEBHOOK_DELETED = "notify.webhook_deleted", "A webhook endpoint was deleted"
+    MAIL_UNSUBSCRIBED = "notify.unsubscribed", "A user stopped one stream of e-mail"
+    SUBSCRIPTIONS_CHANGED = (
+        "notify.subscriptions_changed",
+        "A user changed their subscriptions or e-mail preferences",
+    )
+    BULLETIN_SENT = "notify.bulletin_sent", "SECAS sent a bulletin to SEC Parties"
     OUTBOX_RETRIED = (
         "outbox.retried",
         "A SECAS administrator gave a failed delivery a fresh set of attempts",

@@ -12,7 +12,13 @@ HANDLERS: dict[str, str] = {
     "email": "kir.outbox.mail.deliver_email",
     "notification": "kir.notify.services.deliver_notifications",
     "webhook": "kir.notify.webhooks.delivery.deliver_webhook",
+    "fanout": "kir.notify.fanout.expand",
+    "bulletin": "kir.notify.bulletins.deliver_bulletin",
 }
+
+# Called when a worker runs out of due jobs or stops: handlers that keep a connection open from
+# job to job (SMTP) close it here.
+IDLE_HOOKS: tuple[str, ...] = ("kir.outbox.mail.close_connection",)
 
 
 class PermanentFailure(Exception):

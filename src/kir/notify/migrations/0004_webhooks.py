@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
-        ("notify", "0002_feedkey"),
+        ("notify", "0003_subscriptions_bulletins"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
