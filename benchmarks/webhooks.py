@@ -7,7 +7,7 @@ signature), and measures:
 
   - publishing: the `publish` step (issue_transition) with no endpoint, then with one endpoint
     for each of E organisations, every one asking for issue.published; the median of R runs
-    each. Each endpoint's payload is built in the step's transaction (its visibility queries);
+    each. The step queues one event row; the worker builds each endpoint's payload later;
   - delivery: a subprocess POSTing N signed bodies with urllib, one connection each (the
     baseline), then N webhook jobs delivered by one `kir worker --drain` process (claims,
     signing, the SSRF check, the delivery log, outcomes).

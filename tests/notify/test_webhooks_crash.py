@@ -10,7 +10,7 @@ import pytest
 from kir.notify.webhooks.events import webhook_events_enqueue
 from kir.notify.webhooks.models import WebhookDelivery
 from kir.outbox.models import Job, JobState
-from tests.notify.webhooks_world import subscribe
+from tests.notify.webhooks_world import expand_events, subscribe
 from tests.outbox.processes import Children
 from tests.register.services.conftest import build_world
 
@@ -28,11 +28,9 @@ def children(tmp_path, monkeypatch):
 
 def test_a_worker_killed_mid_batch_loses_no_webhook(receiver, children):
     subscribe(build_world(), "other_supplier", receiver)
-    jobs = [
-        webhook_events_enqueue(event="tracker.edition_published", data={"edition": n})[0]
-        for n in range(6)
-    ]
-    keys = [job.key for job in jobs]
+    for n in range(6):
+        webhook_events_enqueue(event="tracker.edition_published", data={"edition": n})
+    keys = [job.key for job in expand_events()]
     receiver.hold(2)
     first = children.worker("worker-a", "--batch", "6", "--lease", "4")
     held = receiver.wait_held(timeout=WAIT_SECONDS)
@@ -52,7 +50,7 @@ def test_a_worker_killed_mid_batch_loses_no_webhook(receiver, children):
     editions = [receiver.unique()[key].payload["data"]["edition"] for key in keys]
     assert editions == list(range(6))
     assert set(Job.objects.values_list("state", flat=True)) == {JobState.DONE}
-    finished = {job.key: job for job in Job.objects.all()}
+    finished = {job.key: job for job in Job.objects.filter(kind="webhook")}
     assert (finished[keys[0]].worker, finished[keys[0]].attempts) == ("worker-a", 1)
     for key in keys[1:]:
         assert (finished[key].worker, finished[key].attempts) == ("worker-b", 2)

@@ -10,12 +10,13 @@ from kir.outbox.models import Job
 from kir.register import services
 from kir.register.models import IssueState
 from tests.factories import EvidenceFactory
-from tests.notify.webhooks_world import subscribe
+from tests.notify.webhooks_world import expand_events, subscribe
 
 pytestmark = pytest.mark.django_db
 
 
 def _sent_to(endpoint):
+    expand_events()
     jobs = Job.objects.filter(kind="webhook").order_by("id")
     return [job.payload["body"] for job in jobs if job.payload["endpoint_id"] == endpoint.pk]
 

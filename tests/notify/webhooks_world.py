@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kir.accounts.models import Role
-from kir.notify.webhooks.events import EVENTS
+from kir.notify.webhooks.events import EVENTS, expand_webhook_event
 from kir.notify.webhooks.services import webhook_endpoint_create
+from kir.outbox.models import Job, JobState
 from tests.factories import UserFactory
 from tests.notify.webhook_receiver import Receiver
 from tests.register.services.conftest import World
@@ -27,3 +28,13 @@ def subscribe(world: World, key: str, receiver: Receiver, events=None):
     )
     receiver.secrets.append(secret)
     return endpoint
+
+
+def expand_events() -> list[Job]:
+    """Expand every queued event into its deliveries, as the worker does first, without
+    delivering them; returns the deliveries."""
+    deliveries = []
+    for event in Job.objects.filter(kind="webhook_event", state=JobState.PENDING).order_by("id"):
+        deliveries += expand_webhook_event(event)
+        Job.objects.filter(pk=event.pk).update(state=JobState.DONE)
+    return deliveries

@@ -11,6 +11,7 @@ from __future__ import annotations
 HANDLERS: dict[str, str] = {
     "email": "kir.outbox.mail.deliver_email",
     "notification": "kir.notify.services.deliver_notifications",
+    "webhook_event": "kir.notify.webhooks.events.expand_webhook_event",
     "webhook": "kir.notify.webhooks.delivery.deliver_webhook",
     "fanout": "kir.notify.fanout.expand",
     "bulletin": "kir.notify.bulletins.deliver_bulletin",

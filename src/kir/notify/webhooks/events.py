@@ -1,9 +1,11 @@
-"""The events a webhook can carry, and `webhook_events_enqueue`, which queues one delivery per
-endpoint that asked for the event, in the transaction of the change that causes it.
+"""The events a webhook can carry, and `webhook_events_enqueue`, which queues an event in the
+transaction of the change that causes it.
 
-Each delivery's payload is built now, for the endpoint's organisation (kir.notify.webhooks
-.payloads), so it says what the change made of the issue; an organisation that may not see the
-issue gets nothing. A Standard Webhooks payload: `{"type", "timestamp", "data"}`.
+The change's transaction writes one outbox row per event, whatever the number of endpoints;
+the worker expands it into one delivery per endpoint, building each payload for the endpoint's
+organisation (kir.notify.webhooks.payloads), so publishing stays as fast with a hundred
+endpoints as with none (benchmarks/webhooks.py). An organisation that may not see the issue
+gets nothing. A Standard Webhooks payload: `{"type", "timestamp", "data"}`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from kir.notify.webhooks.models import WebhookEndpoint
@@ -42,24 +45,50 @@ STEP_EVENTS: dict[str, str] = {
 }
 
 
-def _endpoints_for(event: str) -> list[WebhookEndpoint]:
+def _endpoints_for(event: str, ids: list[int] | None = None) -> list[WebhookEndpoint]:
     # JSON containment differs between the engines; endpoints are few, so filter here.
     active = WebhookEndpoint.objects.filter(disabled_at=None).select_related("organisation")
+    if ids is not None:
+        active = active.filter(pk__in=ids)
     return [endpoint for endpoint in active.order_by("id") if event in endpoint.events]
 
 
 def webhook_events_enqueue(
     *, event: str, issue: Issue | None = None, data: dict[str, Any] | None = None
-) -> list[Job]:
-    """Queue `event` to every enabled endpoint that asked for it. With `issue`, the payload's
-    `data.issue` is what the endpoint's organisation may see of it (no delivery when nothing);
-    `data` adds fields, which must be fit for every member organisation to read."""
+) -> Job | None:
+    """Queue `event` to every enabled endpoint that asked for it now: one outbox row in the
+    caller's transaction (none when no endpoint asked), which the worker expands into one
+    delivery per endpoint (`expand_webhook_event`). With `issue`, each payload's `data.issue` is
+    what the endpoint's organisation may see of it (no delivery when nothing); `data` adds
+    fields, which must be fit for every member organisation to read."""
     if event not in EVENTS:
         raise ValueError(f"webhook event {event!r}: expected one of {', '.join(EVENTS)}")
+    endpoints = [endpoint.pk for endpoint in _endpoints_for(event)]
+    if not endpoints:
+        return None
+    return outbox_enqueue(
+        kind="webhook_event",
+        key=f"msg_{uuid.uuid4().hex}",
+        payload={
+            "event": event,
+            "issue_id": issue.pk if issue is not None else None,
+            "data": data or {},
+            "timestamp": timezone.now().isoformat(),
+            "endpoint_ids": endpoints,
+        },
+    )
+
+
+@transaction.atomic
+def expand_webhook_event(job: Job) -> list[Job]:
+    """The outbox handler: one delivery per endpoint, its payload built for the endpoint's
+    organisation through the visibility selectors. Keys derive from the event's key, so an
+    expansion run twice (its worker died) queues nothing twice."""
+    event, payload = job.payload["event"], job.payload
+    issue = Issue.objects.filter(pk=payload["issue_id"]).first() if payload["issue_id"] else None
     jobs = []
-    timestamp = timezone.now().isoformat()
-    for endpoint in _endpoints_for(event):
-        body: dict[str, Any] = dict(data or {})
+    for endpoint in _endpoints_for(event, payload["endpoint_ids"]):
+        body: dict[str, Any] = dict(payload["data"])
         if issue is not None:
             seen = issue_data(organisation=endpoint.organisation, issue=issue)
             if seen is None:
@@ -68,11 +97,11 @@ def webhook_events_enqueue(
         jobs.append(
             outbox_enqueue(
                 kind="webhook",
-                key=f"msg_{uuid.uuid4().hex}",
+                key=f"{job.key}_{endpoint.pk}",
                 payload={
                     "endpoint_id": endpoint.pk,
                     "event": event,
-                    "body": {"type": event, "timestamp": timestamp, "data": body},
+                    "body": {"type": event, "timestamp": payload["timestamp"], "data": body},
                 },
                 max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
             )
@@ -80,7 +109,7 @@ def webhook_events_enqueue(
     return jobs
 
 
-def webhooks_for_state_change(*, issue: Issue, change: StateChange) -> list[Job]:
+def webhooks_for_state_change(*, issue: Issue, change: StateChange) -> Job | None:
     """The workflow's one call: the step's event, when it is one."""
     event = STEP_EVENTS.get(change.transition)
-    return webhook_events_enqueue(event=event, issue=issue) if event else []
+    return webhook_events_enqueue(event=event, issue=issue) if event else None
