@@ -24,7 +24,8 @@ from django.utils import timezone
 from kir.accounts.models import Role
 from kir.accounts.services import token_create
 from kir.notify.feeds import feed_key_renew, feed_token
-from kir.notify.models import Notification
+from kir.notify.messages import fanout_enqueue
+from kir.notify.models import MailPreferences, Notification, PublicationMail, Subscription
 from kir.notify.selectors import notifications_for
 from kir.notify.services import notifications_enqueue
 from kir.notify.webhooks.events import webhook_events_enqueue
@@ -229,6 +230,30 @@ def test_notifications_and_home_page(world: World):
     for state, issue in world.issues.items():
         if issue.human_id.encode() in home and not world.sees(state):
             world.mismatches.append(f"{state}: home page names a hidden issue")
+    world.verdict()
+
+
+def test_subscriptions_and_emails(world: World, mailoutbox):
+    """A subscriber to the issues' manufacturer and model, who takes only matching issues by
+    e-mail, is told (in the app and by e-mail) of exactly the issues it may see, whatever state
+    the notice is forced for; no e-mail carries installation-level data (the evidence)."""
+    affected = world.cast.affected_version
+    for kind, value in (
+        ("manufacturer", affected.device_model.manufacturer_id),
+        ("device_model", affected.device_model_id),
+    ):
+        Subscription.objects.create(user=world.user, kind=kind, value=str(value))
+    MailPreferences.objects.create(user=world.user, publications=PublicationMail.SUBSCRIBED)
+    for issue in [*world.issues.values(), world.control]:
+        fanout_enqueue(key=f"matrix.{issue.pk}", event="published", issue=issue)
+    deliver_due()
+    told = Notification.objects.filter(user=world.user, key__startswith="matrix.")
+    world.check_listing("subscription notices", set(told.values_list("issue__human_id", flat=True)))
+    mine = [m for m in mailoutbox if m.to == [world.user.email]]
+    world.check_listing("subscription e-mails", {m.subject.split()[3] for m in mine})
+    for message in mine:
+        if "Device ids of the" in message.body + str(message.alternatives):
+            world.mismatches.append(f"{message.subject}: an e-mail carries evidence")
     world.verdict()
 
 

@@ -18,7 +18,7 @@ from kir.accounts.models import PartyCategory, User
 from kir.accounts.permissions import Permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
-from kir.notify.mailing import UnneutralMessage, personal_email, preferences_of, refuse_unneutral
+from kir.notify.mailing import PersonalEmails, UnneutralMessage, preferences_of, refuse_unneutral
 from kir.notify.models import Bulletin, BulletinRecipient, Notification
 from kir.outbox.mail import email_job
 from kir.outbox.models import Job
@@ -123,7 +123,7 @@ def bulletin_email_context(bulletin: Bulletin) -> dict[str, object]:
 def deliver_bulletin(job: Job) -> None:
     """The outbox handler: the recorded recipients' e-mails and notifications, each once."""
     bulletin = Bulletin.objects.get(pk=job.payload["id"])
-    context = bulletin_email_context(bulletin)
+    emails = PersonalEmails("bulletin", bulletin_email_context(bulletin))
     notifications, mail = [], []
     url = f"/notifications/bulletins/{bulletin.pk}/"
     for recipient in bulletin.recipients.select_related("user").iterator(chunk_size=_BATCH):
@@ -131,9 +131,7 @@ def deliver_bulletin(job: Job) -> None:
             Notification(user=recipient.user, key=job.key, title=bulletin.subject, url=url)
         )
         if recipient.email:
-            payload = personal_email(
-                user=recipient.user, template="bulletin", context=context, stream="bulletins"
-            )
+            payload = emails.payload(recipient.user, stream="bulletins")
             mail.append(email_job(key=f"{job.key}.mail.u{recipient.user_id}", payload=payload))
     with transaction.atomic():
         Notification.objects.bulk_create(notifications, _BATCH, ignore_conflicts=True)

@@ -26,8 +26,8 @@ from django.db import transaction
 
 from kir.accounts.models import User
 from kir.notify.mailing import (
+    PersonalEmails,
     UnneutralMessage,
-    personal_email,
     preferences_of,
     refuse_unneutral,
     render_email,
@@ -158,9 +158,10 @@ def expand(job: Job) -> None:
     subscriptions = _subscriptions()
     title = event.title.format(id=issue.human_id, title=issue.title)
     deliveries = _Deliveries()
+    emails = PersonalEmails(event.template, context)
     for user in _audience(issue):
         matched = matched_lines(facts, subscriptions.get(user.pk, ()))
-        _deliver_to(user, job.key, event, issue, title, context, matched, involved, deliveries)
+        _deliver_to(user, job.key, event, issue, title, emails, matched, involved, deliveries)
     with transaction.atomic():
         deliveries.save()
 
@@ -171,14 +172,16 @@ def _deliver_to(
     event: Event,
     issue: Issue,
     title: str,
-    context: dict[str, Any],
+    emails: PersonalEmails,
     matched: list[str],
     involved: set[int],
     deliveries: _Deliveries,
 ) -> None:
     in_app = title if not matched else f"{title} (you follow {', '.join(matched)})"
     deliveries.notifications.append(
-        Notification(user=user, key=key, issue=issue, title=in_app[:300], url=context["issue_path"])
+        Notification(
+            user=user, key=key, issue=issue, title=in_app[:300], url=f"/issues/{issue.human_id}/"
+        )
     )
     if not user.email:
         return
@@ -191,10 +194,9 @@ def _deliver_to(
             DigestEntry(user=user, key=key, issue=issue, title=title[:300], matched=matched)
         )
         return
-    mail = personal_email(
-        user=user,
-        template=event.template,
-        context={**context, "matched": matched, "statutory": statutory},
+    mail = emails.payload(
+        user,
         stream=None if statutory else "publications",
+        variant={"matched": matched, "statutory": statutory},
     )
     deliveries.mail.append(email_job(key=f"{key}.mail.u{user.pk}", payload=mail))

@@ -76,20 +76,50 @@ def render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]
     )
 
 
+_UNSUBSCRIBE_SLOT = "@@kir-unsubscribe-url@@"
+
+
+class PersonalEmails:
+    """Personal e-mails from one template and context: rendered once per variant (what differs
+    between users besides the address, e.g. the subscriptions matched), with each user's
+    unsubscribe address put in. Rendering per user took 30 ms a user on a loaded machine,
+    a minute for a publication to 2,000 users; the signed token is the only personal part."""
+
+    def __init__(self, template: str, context: dict[str, Any]) -> None:
+        self.template = template
+        self.context = context
+        self._rendered: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+
+    def payload(
+        self, user: User, *, stream: str | None, variant: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """An outbox e-mail payload to one user; `stream` None for a statutory notice."""
+        variant = variant or {}
+        key = (stream, *sorted((k, repr(v)) for k, v in variant.items()))
+        if key not in self._rendered:
+            context = {**self.context, **variant}
+            if stream is not None:
+                context.update(unsubscribe_url=_UNSUBSCRIBE_SLOT, stream_label=STREAMS[stream][0])
+            self._rendered[key] = render_email(self.template, context)
+        subject, text, html = self._rendered[key]
+        headers: dict[str, str] = {}
+        if stream is not None:
+            url = site_url(f"/notifications/unsubscribe/{unsubscribe_token(user, stream)}/")
+            text, html = text.replace(_UNSUBSCRIBE_SLOT, url), html.replace(_UNSUBSCRIBE_SLOT, url)
+            headers = {
+                "List-Unsubscribe": f"<{url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+        return email_payload(
+            subject=subject, text=text, html=html, to=[user.email], headers=headers
+        )
+
+
 def personal_email(
     *, user: User, template: str, context: dict[str, Any], stream: str | None
 ) -> dict[str, Any]:
-    """An outbox e-mail payload to one user; `stream` None for a statutory notice."""
-    headers: dict[str, str] = {}
-    if stream is not None:
-        url = site_url(f"/notifications/unsubscribe/{unsubscribe_token(user, stream)}/")
-        context = {**context, "unsubscribe_url": url, "stream_label": STREAMS[stream][0]}
-        headers = {
-            "List-Unsubscribe": f"<{url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
-    subject, text, html = render_email(template, {**context, "recipient": user})
-    return email_payload(subject=subject, text=text, html=html, to=[user.email], headers=headers)
+    """One e-mail payload to one user; `stream` None for a statutory notice."""
+    return PersonalEmails(template, context).payload(user, stream=stream)
 
 
 class UnneutralMessage(ValueError):

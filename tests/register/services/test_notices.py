@@ -85,6 +85,11 @@ def test_it_emails_the_organisation_users_and_contact_address(world, notified, m
     assert message.message_id.startswith(f"<manufacturer-notice.{notice.pk}@")
 
 
+def test_it_is_statutory_so_it_offers_no_unsubscribe(message):
+    assert message.message["List-Unsubscribe"] is None
+    assert "/notifications/unsubscribe/" not in message.body
+
+
 def test_it_tells_the_manufacturers_users_in_the_app(world, notified):
     from kir.notify.selectors import notifications_for
 
