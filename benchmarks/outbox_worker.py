@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 ADMIN_URL = os.environ.get("KIR_BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE = "kir_bench_outbox"
+DATABASE = os.environ.get("KIR_BENCH_DATABASE", "kir_bench_outbox")
 TEXT = "A possible issue for the Known Issues Register. " * 40  # about 2 KB, as a notice
 HTML = f"<!doctype html><p>{TEXT}</p>"
 
@@ -38,9 +38,9 @@ def database(action: str) -> str:
     import psycopg
 
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         if action == "create":
-            connection.execute(f"CREATE DATABASE {DATABASE}")
+            connection.execute(f'CREATE DATABASE "{DATABASE}"')
     return ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://") + f"/{DATABASE}"
 
 
@@ -73,6 +73,19 @@ def baseline(sink, messages: int) -> float:  # type: ignore[no-untyped-def]
     return rate([m.at for m in delivered])
 
 
+def run_worker(sink, url: str, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    """One `kir worker --drain` process sending to `sink`, until the outbox is empty."""
+    env = {
+        **os.environ,
+        "KIR_DATABASE_URL": url,
+        "KIR_EMAIL_HOST": sink.host,
+        "KIR_EMAIL_PORT": str(sink.port),
+        "DJANGO_SETTINGS_MODULE": "kir.settings",
+    }
+    command = [sys.executable, "-m", "kir.cli", "worker", "--drain", "--timeout", str(timeout)]
+    subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=timeout + 60)
+
+
 def worker(sink, messages: int, url: str, timeout: float) -> float:  # type: ignore[no-untyped-def]
     from django.db import transaction
 
@@ -88,15 +101,7 @@ def worker(sink, messages: int, url: str, timeout: float) -> float:  # type: ign
                 to=["ops@example.org"],
             )
     start = len(sink.received)
-    env = {
-        **os.environ,
-        "KIR_DATABASE_URL": url,
-        "KIR_EMAIL_HOST": sink.host,
-        "KIR_EMAIL_PORT": str(sink.port),
-        "DJANGO_SETTINGS_MODULE": "kir.settings",
-    }
-    command = [sys.executable, "-m", "kir.cli", "worker", "--drain", "--timeout", str(timeout)]
-    subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=timeout + 60)
+    run_worker(sink, url, timeout)
     delivered = sink.received[start:]
     assert len(delivered) == messages, f"the worker delivered {len(delivered)} of {messages}"
     return rate([m.at for m in delivered])

@@ -15,6 +15,8 @@ from kir.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The webhook tests' receivers listen on 127.0.0.1; production refuses loopback addresses.
+WEBHOOK_ALLOW_LOOPBACK = True
 # Static files by their plain names: the hashed manifest exists only after collectstatic, which
 # the demo and production run (tests/test_demo_server.py checks the served, hashed files).
 STORAGES = {

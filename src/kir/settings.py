@@ -197,6 +197,17 @@ OUTBOX_BACKOFF_MAX_SECONDS = envint("KIR_OUTBOX_BACKOFF_MAX_SECONDS", 3600)
 
 # The tracker: the daily state `kir tracker daily` keeps (runs may read it instead of uploads).
 TRACKER_STATE_DIR = envstr("KIR_TRACKER_STATE_DIR", "")
+# Webhooks (docs/webhooks.md): attempts per delivery (retried with the outbox's backoff), one
+# attempt's socket timeout, failed attempts in a row that disable an endpoint, how long a
+# rotated secret keeps signing beside the new one, and where deliveries may go. Production
+# should list its receivers' hosts in KIR_WEBHOOK_ALLOWED_HOSTS; addresses that are not public
+# (loopback, private, link-local) are refused, loopback only allowed for the test suite.
+WEBHOOK_MAX_ATTEMPTS = envint("KIR_WEBHOOK_MAX_ATTEMPTS", 10)
+WEBHOOK_TIMEOUT_SECONDS = envint("KIR_WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_DISABLE_AFTER_FAILURES = envint("KIR_WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+WEBHOOK_ROTATION_OVERLAP_HOURS = envint("KIR_WEBHOOK_ROTATION_OVERLAP_HOURS", 24)
+WEBHOOK_ALLOWED_HOSTS = envlist("KIR_WEBHOOK_ALLOWED_HOSTS", [])
+WEBHOOK_ALLOW_LOOPBACK = envbool("KIR_WEBHOOK_ALLOW_LOOPBACK", False)
 
 # Production hardening; `kir check --deploy` passes with KIR_DEBUG=false and HTTPS settings on.
 SECURE_SSL_REDIRECT = envbool("KIR_SECURE_SSL_REDIRECT", False)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("tracker/", include("kir.tracker.urls")),
     path("notifications/", include("kir.notify.urls")),
     path("feeds/", include("kir.notify.feed_urls")),
+    path("webhooks/", include("kir.notify.webhooks.urls")),
     path(".well-known/csaf/", include("kir.exports.urls")),
     path("estate-check/", include("kir.exports.estate_urls")),
     path("api/", api.urls),

@@ -67,6 +67,13 @@ STORED_VERBS = {
     "notice.sent",
     "notify.feed_key_renewed",
     "notify.feed_key_revoked",
+    "notify.unsubscribed",
+    "notify.subscriptions_changed",
+    "notify.bulletin_sent",
+    *(
+        f"notify.webhook_{done}"
+        for done in ("created", "secret_rotated", "enabled", "disabled", "deleted")
+    ),
     "outbox.retried",
     "policy.updated",
     "tracker.edition_proposed",

@@ -93,7 +93,9 @@ def test_secas_administrators_see_failed_deliveries(world):
     from kir.outbox.models import Job, JobState
 
     world.issue_in(IssueState.MANUFACTURER_NOTIFIED)
-    Job.objects.filter(kind="email").update(state=JobState.FAILED, finished_at=timezone.now())
+    Job.objects.filter(kind="email", key__startswith="manufacturer-notice.").update(
+        state=JobState.FAILED, finished_at=timezone.now()
+    )
     page = _client(world.admin).get("/").content.decode()
     assert 'id="failed-deliveries"' in page and "1 delivery failed" in page
     assert (

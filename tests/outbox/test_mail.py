@@ -76,3 +76,40 @@ def test_it_fails_at_once_when_every_recipient_is_refused(settings):
     job.refresh_from_db()
     assert job.state == JobState.FAILED and job.attempts == 1
     assert "every recipient refused" in job.last_error and "550" in job.last_error
+
+
+def _run_claimed() -> list[bool]:
+    from kir.outbox.worker import claim, run
+
+    return [run(job) for job in claim(worker="t", batch=10, lease_seconds=60)]
+
+
+def test_it_keeps_one_smtp_connection_for_a_batch_and_closes_it_when_idle(smtp_server):
+    from kir.outbox import mail
+    from kir.outbox.worker import idle
+
+    for n in range(3):
+        _queue(f"batch.{n}")
+    first = _run_claimed()
+    connection = mail._open.connection
+    assert first == [True, True, True] and connection is not None
+    assert connection.connection is not None  # still open after the batch
+    idle()
+    assert mail._open.connection is None and connection.connection is None
+    assert len(smtp_server.wait_for(3)) == 3
+
+
+def test_it_opens_again_a_connection_the_server_dropped(smtp_server):
+    from kir.outbox import mail
+    from kir.outbox.worker import idle
+
+    _queue("before")
+    assert _run_claimed() == [True]
+    mail._open.connection.connection.sock.close()  # the server went away meanwhile
+    _queue("after")
+    assert _run_claimed() == [True]
+    idle()
+    assert {m.message_id for m in smtp_server.wait_for(2)} == {
+        message_id("before"),
+        message_id("after"),
+    }

@@ -24,9 +24,13 @@ from django.utils import timezone
 from kir.accounts.models import Role
 from kir.accounts.services import token_create
 from kir.notify.feeds import feed_key_renew, feed_token
-from kir.notify.models import Notification
+from kir.notify.messages import fanout_enqueue
+from kir.notify.models import MailPreferences, Notification, PublicationMail, Subscription
 from kir.notify.selectors import notifications_for
 from kir.notify.services import notifications_enqueue
+from kir.notify.webhooks.events import webhook_events_enqueue
+from kir.notify.webhooks.models import WebhookEndpoint
+from kir.outbox.models import Job
 from kir.outbox.worker import deliver_due
 from kir.register.models import Evidence, Issue, IssueState
 from kir.register.selectors import (
@@ -41,6 +45,7 @@ from kir.register.selectors import (
 )
 from kir.register.workflow import PUBLIC_STATES
 from tests.factories import EvidenceFactory
+from tests.notify.webhooks_world import expand_events
 from tests.register.cast import AUDIENCE, ORGANISATIONS, Cast, build_cast
 
 pytestmark = pytest.mark.django_db
@@ -228,6 +233,30 @@ def test_notifications_and_home_page(world: World):
     world.verdict()
 
 
+def test_subscriptions_and_emails(world: World, mailoutbox):
+    """A subscriber to the issues' manufacturer and model, who takes only matching issues by
+    e-mail, is told (in the app and by e-mail) of exactly the issues it may see, whatever state
+    the notice is forced for; no e-mail carries installation-level data (the evidence)."""
+    affected = world.cast.affected_version
+    for kind, value in (
+        ("manufacturer", affected.device_model.manufacturer_id),
+        ("device_model", affected.device_model_id),
+    ):
+        Subscription.objects.create(user=world.user, kind=kind, value=str(value))
+    MailPreferences.objects.create(user=world.user, publications=PublicationMail.SUBSCRIBED)
+    for issue in [*world.issues.values(), world.control]:
+        fanout_enqueue(key=f"matrix.{issue.pk}", event="published", issue=issue)
+    deliver_due()
+    told = Notification.objects.filter(user=world.user, key__startswith="matrix.")
+    world.check_listing("subscription notices", set(told.values_list("issue__human_id", flat=True)))
+    mine = [m for m in mailoutbox if m.to == [world.user.email]]
+    world.check_listing("subscription e-mails", {m.subject.split()[3] for m in mine})
+    for message in mine:
+        if "Device ids of the" in message.body + str(message.alternatives):
+            world.mismatches.append(f"{message.subject}: an e-mail carries evidence")
+    world.verdict()
+
+
 def test_atom_feed(world: World):
     """The user's feed lists exactly the register issues the user may see, filtered or not."""
     token = feed_token(feed_key_renew(user=world.user))
@@ -236,6 +265,31 @@ def test_atom_feed(world: World):
     )
     filtered = Client().get(f"/feeds/{token}/issues.atom", {"manufacturer": "1A2B"})
     world.check_listing("filtered Atom feed", filtered.content, register=True)
+    world.verdict()
+
+
+def test_webhook_payloads(world: World):
+    """An endpoint of the user's organisation is sent an event about exactly the issues the
+    organisation may see, and the installation-level evidence only where it may see that."""
+    WebhookEndpoint.objects.create(
+        organisation=world.user.organisation,
+        url="https://hooks.example.org/kir",
+        events=["issue.updated"],
+        created_by=world.user,
+    )
+    for issue in [*world.issues.values(), world.control]:
+        webhook_events_enqueue(event="issue.updated", issue=issue)
+    expand_events()  # what the worker does first: one delivery per endpoint that may see it
+    sent = {
+        job.payload["body"]["data"]["issue"]["human_id"]: job.payload["body"]["data"]["issue"]
+        for job in Job.objects.filter(kind="webhook")
+    }
+    world.check_listing("webhook payloads", set(sent))
+    for state, issue in world.issues.items():
+        if issue.human_id in sent:
+            described = {item["description"] for item in sent[issue.human_id]["evidence"]}
+            listed = world.evidence[state].description in described
+            world.expect("webhook evidence", state, listed, world.sees_evidence(state))
     world.verdict()
 
 

@@ -33,6 +33,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "accounts.manage_users"
     # Keep an estate check's estate for the organisation (kir.exports.estate_services).
     SAVE_ESTATE = "exports.save_estate"
+    MANAGE_WEBHOOKS = "notify.manage_webhooks"
 
 
 _VIEWER = frozenset({Permission.VIEW_REGISTER, Permission.MANAGE_OWN_TOKENS})
@@ -49,6 +50,7 @@ _ADMINISTRATOR = _COORDINATOR | {
     Permission.OVERRIDE_LANGUAGE_CHECK,
     Permission.IMPORT_CATALOGUE,
     Permission.MANAGE_USERS,
+    Permission.MANAGE_WEBHOOKS,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

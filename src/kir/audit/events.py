@@ -124,6 +124,23 @@ class AuditEventType(models.TextChoices):
         "tracker.run_failed",
         "A tracker run ended failed, with the engine's message",
     )
+    WEBHOOK_CREATED = "notify.webhook_created", "An organisation's webhook endpoint was created"
+    WEBHOOK_SECRET_ROTATED = (
+        "notify.webhook_secret_rotated",
+        "A webhook endpoint got a new signing secret; the old one signs until its overlap ends",
+    )
+    WEBHOOK_ENABLED = "notify.webhook_enabled", "A webhook endpoint was enabled again"
+    WEBHOOK_DISABLED = (
+        "notify.webhook_disabled",
+        "A webhook endpoint was disabled (by an administrator, a 410 or repeated failures)",
+    )
+    WEBHOOK_DELETED = "notify.webhook_deleted", "A webhook endpoint was deleted"
+    MAIL_UNSUBSCRIBED = "notify.unsubscribed", "A user stopped one stream of e-mail"
+    SUBSCRIPTIONS_CHANGED = (
+        "notify.subscriptions_changed",
+        "A user changed their subscriptions or e-mail preferences",
+    )
+    BULLETIN_SENT = "notify.bulletin_sent", "SECAS sent a bulletin to SEC Parties"
     OUTBOX_RETRIED = (
         "outbox.retried",
         "A SECAS administrator gave a failed delivery a fresh set of attempts",

@@ -15,7 +15,15 @@ HANDLERS: dict[str, str] = {
     "csaf_entry": "kir.exports.provider_services.csaf_entry_job",
     "csaf_rebuild": "kir.exports.provider_services.csaf_rebuild_job",
     "csaf_anchor": "kir.exports.provider_services.csaf_anchor_job",
+    "webhook_event": "kir.notify.webhooks.events.expand_webhook_event",
+    "webhook": "kir.notify.webhooks.delivery.deliver_webhook",
+    "fanout": "kir.notify.fanout.expand",
+    "bulletin": "kir.notify.bulletins.deliver_bulletin",
 }
+
+# Called when a worker runs out of due jobs or stops: handlers that keep a connection open from
+# job to job (SMTP) close it here.
+IDLE_HOOKS: tuple[str, ...] = ("kir.outbox.mail.close_connection",)
 
 
 class PermanentFailure(Exception):

@@ -6,6 +6,13 @@ every write transaction IMMEDIATE (settings), so one claimer at a time holds the
 job runs outside any transaction: a slow receiver holds no lock. Finishing requires the claim's
 lease token, so a worker whose lease ran out cannot overwrite the outcome of the worker that
 reclaimed the job.
+
+On PostgreSQL the `kir worker` session's own writes (claims, outcomes) do not wait for the WAL
+to reach disk (`synchronous_commit = off` for its connection). That risks losing the last
+fraction of a second of them if the database server itself crashes: a claim lost is claimed
+again, an outcome lost is a delivery made again with the same key (Message-ID, webhook-id),
+which at-least-once delivery allows and receivers drop. The changes that queue jobs keep full
+durability. The flush cost 7.5 ms a commit here, against 0.15 ms without the wait.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from kir.outbox.handlers import HANDLERS, PermanentFailure
+from kir.outbox.handlers import HANDLERS, IDLE_HOOKS, PermanentFailure
 from kir.outbox.models import Job, JobState
 
 logger = logging.getLogger("kir.outbox")
@@ -39,6 +46,22 @@ def backoff_seconds(attempts: int) -> float:
         settings.OUTBOX_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0),
     )
     return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+class _NoFlushWait:
+    """Sets `synchronous_commit = off` once on each new connection the worker opens."""
+
+    def __init__(self) -> None:
+        self._done_on: object = None
+
+    def __call__(self) -> None:
+        if connection.vendor != "postgresql":
+            return
+        connection.ensure_connection()
+        if self._done_on is not connection.connection:
+            with connection.cursor() as cursor:
+                cursor.execute("SET synchronous_commit TO OFF")
+            self._done_on = connection.connection
 
 
 @transaction.atomic
@@ -115,11 +138,22 @@ def release(jobs: list[Job]) -> None:
         )
 
 
+def idle() -> None:
+    """Let handlers close what they keep open between jobs (the worker has nothing to do)."""
+    for hook in IDLE_HOOKS:
+        import_string(hook)()
+
+
 def deliver_due(*, worker: str = "in-process", batch: int = 50) -> int:
     """Run every job due now, in this process; returns how many were done."""
     done = 0
-    while claimed := claim(worker=worker, batch=batch, lease_seconds=settings.OUTBOX_LEASE_SECONDS):
-        done += sum(run(job) for job in claimed)
+    try:
+        while claimed := claim(
+            worker=worker, batch=batch, lease_seconds=settings.OUTBOX_LEASE_SECONDS
+        ):
+            done += sum(run(job) for job in claimed)
+    finally:
+        idle()
     return done
 
 
@@ -150,9 +184,9 @@ def work(
     pending any more. Returns how many jobs were done."""
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
     done = 0
+    no_flush_wait = _NoFlushWait()
     while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
-        if not connection.in_atomic_block:  # (a test's transaction must stay open)
-            close_old_connections()  # a long-lived worker survives a database restart
+        no_flush_wait()
         claimed = claim(worker=worker, batch=batch, lease_seconds=lease_seconds)
         for index, job in enumerate(claimed):
             if stop.is_set():
@@ -160,9 +194,13 @@ def work(
                 break
             done += run(job)
         if claimed:
-            continue
+            continue  # on the same database connection: a new one per batch cost 50 ms
+        idle()
+        if not connection.in_atomic_block:  # (a test's transaction must stay open)
+            close_old_connections()  # a long-lived worker survives a database restart
         wait = seconds_until_next_due()
         if wait is None and drain:
             break
         stop.wait(poll_seconds if wait is None else min(max(wait, 0.01), poll_seconds))
+    idle()
     return done

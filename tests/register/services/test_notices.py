@@ -47,8 +47,11 @@ def notified(world, smtp_server):
         role=Role.VIEWER,
     )
     issue = world.issue_in(IssueState.UNDER_ASSESSMENT)
+    deliver_due()  # the submission's notices to SECAS, in the app and by e-mail
+    smtp_server.wait_for(2)
+    smtp_server.received.clear()
     issue = world.take(issue, "notify_manufacturer")
-    assert deliver_due() == 3  # the submission's notification; the notice's e-mail and notification
+    assert deliver_due() == 2  # the notice's e-mail and notification
     return issue
 
 
@@ -80,6 +83,11 @@ def test_it_emails_the_organisation_users_and_contact_address(world, notified, m
     assert notified.human_id in message.html and "<!doctype html>" in message.html
     notice = ManufacturerNotice.objects.get(issue=notified)
     assert message.message_id.startswith(f"<manufacturer-notice.{notice.pk}@")
+
+
+def test_it_is_statutory_so_it_offers_no_unsubscribe(message):
+    assert message.message["List-Unsubscribe"] is None
+    assert "/notifications/unsubscribe/" not in message.body
 
 
 def test_it_tells_the_manufacturers_users_in_the_app(world, notified):
@@ -117,7 +125,7 @@ def test_it_refuses_notifying_while_the_quoted_title_is_not_neutral(world):
         world.take(issue, "notify_manufacturer")
     assert "Acme Meters Ltd as the cause" in refusal.value.reasons[0]
     assert not ManufacturerNotice.objects.exists()
-    assert not Job.objects.filter(kind="email").exists()
+    assert not Job.objects.filter(key__startswith="manufacturer-notice.").exists()
 
 
 def test_it_queues_no_mail_when_the_transaction_rolls_back(world):
@@ -136,8 +144,8 @@ def test_it_keeps_the_notice_and_retries_while_the_mail_server_is_down(world, se
     issue = world.take(world.issue_in(IssueState.UNDER_ASSESSMENT), "notify_manufacturer")
     assert issue.state == IssueState.MANUFACTURER_NOTIFIED
     assert ManufacturerNotice.objects.filter(issue=issue).count() == 1
-    assert deliver_due() == 2  # the in-app notifications; the e-mail waits for the relay
-    job = Job.objects.get(kind="email")
+    assert deliver_due() == 2  # the in-app notifications; the e-mails wait for the relay
+    job = Job.objects.get(key__startswith="manufacturer-notice.", kind="email")
     assert job.state == JobState.PENDING and job.attempts == 1
     assert "ConnectionRefusedError" in job.last_error
 

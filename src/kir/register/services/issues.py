@@ -15,6 +15,7 @@ from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.models import DMC, DeviceVersion, Region
 from kir.identifiers import IdentifierError, normalise_firmware_version
+from kir.notify.webhooks.events import webhook_events_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
     MAX_COUNT,
@@ -251,4 +252,6 @@ def issue_update(
     )
     if SEARCHABLE & set(diff):
         reindex(issue)
+    if issue.state in PUBLIC_STATES and diff:
+        webhook_events_enqueue(event="issue.updated", issue=issue, data={"changed": sorted(diff)})
     return issue

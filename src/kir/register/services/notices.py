@@ -20,7 +20,9 @@ from kir.accounts.permissions import Permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.catalogue.models import Region
+from kir.notify.messages import notify_statement
 from kir.notify.services import notifications_enqueue
+from kir.notify.webhooks.events import webhook_events_enqueue
 from kir.outbox.mail import email_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
@@ -224,5 +226,7 @@ def manufacturer_dispute(*, issue: Issue, actor: User, rationale: str) -> Statem
             "root_cause_status": [previous, RootCauseStatus.DISPUTED],
         },
     )
+    notify_statement(issue=issue, statement=statement, disputed=True)
     reindex(issue)
+    webhook_events_enqueue(event="issue.disputed", issue=issue, data={"statement": statement.pk})
     return statement

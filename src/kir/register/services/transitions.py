@@ -15,6 +15,7 @@ from django.utils import timezone
 from kir.accounts.models import User
 from kir.audit.services import audit_record
 from kir.notify.messages import notify_state_change
+from kir.notify.webhooks.events import webhooks_for_state_change
 from kir.register.errors import PermissionRefused, TransitionRefused, ValidationFailed
 from kir.register.models import AffectedProduct, Issue, IssueState, StateChange
 from kir.register.selectors.visibility import named_manufacturer_organisations
@@ -157,6 +158,7 @@ def issue_transition(
     notify_state_change(issue=issue, change=change, actor=actor)
     effect = EFFECTS.get(step.name)
     details = effect(issue, actor) if effect else {}
+    webhooks_for_state_change(issue=issue, change=change)
     audit_record(
         actor=actor,
         verb=step.audit_verb,
