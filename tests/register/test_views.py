@@ -271,7 +271,7 @@ def test_it_takes_a_step_and_queues_the_notice(cast):
     assert response.status_code == 302
     issue.refresh_from_db()
     assert issue.state == IssueState.MANUFACTURER_NOTIFIED
-    [job] = Job.objects.filter(kind="email")
+    [job] = Job.objects.filter(kind="email", key__startswith="manufacturer-notice.")
     assert job.payload["to"] == ["contact@acme-metering.example", "maker@example.org"]
     timeline = page(client.get(f"/issues/{issue.human_id}/"))
     assert "Notify manufacturer" in timeline and "Threshold met" in timeline
