@@ -208,7 +208,8 @@ def test_it_shows_every_field_error_on_the_report_form(cast):
     text = page(response)
     assert response.status_code == 422
     assert 'href="#id_title"' in text
-    assert "Product 1, or DMC" in text
+    assert "Product 1, DMC" in text
+    assert 'href="#product-row-1"' in text
     assert not Issue.objects.exists()
 
 

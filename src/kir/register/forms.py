@@ -117,14 +117,20 @@ class IssueEditForm(IssueForm):
 
 
 class AffectedProductForm(forms.Form):
-    """One affected product: a device version or a whole DMC, with its CSAF product status."""
+    """One affected product: a device version or a whole DMC, with its CSAF product status.
+
+    The product is chosen with the picker (views/product_picker.py) and carried as its id: a
+    select of every version would put the whole CPL, thousands of rows, into each row."""
 
     device_version = forms.ModelChoiceField(
         queryset=DeviceVersion.objects.select_related("device_model__manufacturer"),
         required=False,
+        widget=forms.HiddenInput,
         label="Device version",
     )
-    dmc = forms.ModelChoiceField(queryset=DMC.objects.all(), required=False, label="or DMC")
+    dmc = forms.ModelChoiceField(
+        queryset=DMC.objects.all(), required=False, widget=forms.HiddenInput, label="DMC"
+    )
     # Not required: a row left at its default must not block the form when it names nothing.
     status = forms.ChoiceField(
         choices=ProductStatus.choices, initial=ProductStatus.UNDER_INVESTIGATION, required=False
@@ -141,7 +147,7 @@ class AffectedProductForm(forms.Form):
 
     def as_product(self) -> dict[str, Any] | None:
         data = self.cleaned_data
-        if not data or not (data.get("device_version") or data.get("dmc")):
+        if not data or data.get("DELETE") or not (data.get("device_version") or data.get("dmc")):
             return None
         return {
             "device_version": data.get("device_version"),
@@ -151,11 +157,25 @@ class AffectedProductForm(forms.Form):
         }
 
 
-AffectedProductFormSet = forms.formset_factory(AffectedProductForm, extra=3, max_num=50)
+# No empty rows: each row is a product the user picked (any number, up to max_num).
+AffectedProductFormSet = forms.formset_factory(
+    AffectedProductForm, extra=0, max_num=50, can_delete=True
+)
 
 
 def products_from(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
     return [p for p in (f.as_product() for f in formset.forms) if p is not None]
+
+
+class ProductFindForm(forms.Form):
+    """The picker's search box: a manufacturer, model or firmware, or a DMC id or name."""
+
+    product_find = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Find a device version or DMC",
+        help_text="A manufacturer, model or firmware (name or hex id), or a DMC id or name.",
+    )
 
 
 class TransitionForm(forms.Form):

@@ -38,6 +38,7 @@ from kir.register.presenters import (
 from kir.register.selectors import issue_get_visible
 from kir.register.services import issue_create_draft, issue_update
 from kir.register.views.common import Action, FormPage, acting_user, done
+from kir.register.views.product_picker import form_context, is_htmx, picker_step, picks_fragment
 
 ISSUE_FIELDS = tuple(IssueForm.base_fields)
 
@@ -101,10 +102,27 @@ def _formset_errors(formset: Any) -> list[dict[str, str]]:
     for number, form in enumerate(formset.forms, start=1):
         for name, messages in form.errors.items():
             label = form[name].label if name in form.fields else ""
-            anchor = form[name].id_for_label if name in form.fields else ""
+            # A hidden field (the picked product's id) has nothing to focus: link to its row.
+            shown = name in form.fields and not form[name].is_hidden
+            anchor = form[name].id_for_label if shown else f"product-row-{number}"
             prefix = f"Product {number}, {label}" if label else f"Product {number}"
             errors += [{"text": f"{prefix}: {m}", "anchor": anchor} for m in messages]
     return errors
+
+
+def _picker_answer(
+    request: HttpRequest, page: FormPage, form_class: type[IssueForm], **form_kwargs: Any
+) -> HttpResponse | None:
+    """The answer to a product picker request (a search, an added row), or None for the form's
+    own GET or save."""
+    if request.method == "GET":
+        return picks_fragment(request) if is_htmx(request) else None
+    step = picker_step(request, form_class, **form_kwargs)
+    if step is None or isinstance(step, HttpResponse):
+        return step
+    page.status = 200
+    page.context.update(step)
+    return page.render()
 
 
 @login_required
@@ -114,6 +132,8 @@ def issue_create(request: HttpRequest) -> HttpResponse:
     page = FormPage(request, "register/issue_form.html")
     if not may_report(user):
         return page.refused("Your role may not report issues.")
+    if (answer := _picker_answer(request, page, IssueForm)) is not None:
+        return answer
     form = IssueForm(request.POST or None)
     formset = AffectedProductFormSet(request.POST or None, prefix="products")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -124,7 +144,8 @@ def issue_create(request: HttpRequest) -> HttpResponse:
                 f"Draft {issue.human_id} is saved. Only your organisation, SECAS and DCC see it."
             )
             return done(request, issue, message)
-    page.context.update(form=form, formset=formset, formset_errors=_formset_errors(formset))
+    page.context.update(form_context(request, form, formset))
+    page.context["formset_errors"] = _formset_errors(formset)
     return page.render()
 
 
@@ -206,12 +227,12 @@ def _conflict_response(
     initial.pop("products", None)
     products = attempted.get("products") or _saved_products(current)
     formset = AffectedProductFormSet(prefix="products", initial=products)
+    form = IssueEditForm(initial=initial, may_override=may_override_language(user))
     context: dict[str, Any] = {
         "issue": current,
         "rows": _conflict_rows(current, attempted),
         "attempted_version": attempted_version,
-        "form": IssueEditForm(initial=initial, may_override=may_override_language(user)),
-        "formset": formset,
+        **form_context(request, form, formset),
     }
     return render(request, "register/conflict.html", context, status=409)
 
@@ -226,14 +247,18 @@ def issue_edit(request: HttpRequest, human_id: str) -> HttpResponse:
         state = issue.get_state_display().lower()
         return page.refused(f"Your role or organisation may not edit a {state} issue.")
     may_override = may_override_language(user)
+    answer = _picker_answer(request, page, IssueEditForm, may_override=may_override)
+    if answer is not None:
+        return answer
     if request.method == "GET":
         form = IssueEditForm(initial=_initial(issue), may_override=may_override)
         formset = AffectedProductFormSet(prefix="products", initial=_saved_products(issue))
-        page.context.update(form=form, formset=formset)
+        page.context.update(form_context(request, form, formset))
         return page.render()
     form = IssueEditForm(request.POST, may_override=may_override)
     formset = AffectedProductFormSet(request.POST, prefix="products")
-    page.context.update(form=form, formset=formset, formset_errors=_formset_errors(formset))
+    page.context.update(form_context(request, form, formset))
+    page.context["formset_errors"] = _formset_errors(formset)
     if form.is_valid() and formset.is_valid():
         changes = _edit_changes(form, formset, issue)
         version = form.cleaned_data["version"]

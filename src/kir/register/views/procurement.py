@@ -35,22 +35,33 @@ FIND_MAX_LENGTH = 100
 
 @dataclass(frozen=True)
 class CataloguePick:
-    """A catalogue entry the procurement page offers to add: its line, and what it is."""
+    """A catalogue entry offered to add: its procurement line, what it is, the versions a DMC
+    contains, and `key`, naming it for the issue form's product picker ("version:12", "dmc:3")."""
 
     line: str
     label: str
     members: tuple[str, ...] = ()
+    key: str = ""
 
 
 def catalogue_picks(query: str) -> list[CataloguePick]:
-    """Device versions and DMCs matching `query`, each as the line that would check it."""
+    """Device versions and DMCs matching `query`, each as the line that would check it; the
+    procurement page and the issue form's product picker both search with this."""
     if not query.strip():
         return []
     versions = device_versions_search(filters=CatalogueFilters(q=query))[:PICK_LIMIT]
     dmcs = dmcs_search(q=query).prefetch_related("members__device_model__manufacturer")
-    picks = [CataloguePick(procurement_item_for_version(v).label, str(v)) for v in versions]
+    picks = [
+        CataloguePick(procurement_item_for_version(v).label, str(v), key=f"version:{v.pk}")
+        for v in versions
+    ]
     picks += [
-        CataloguePick(d.identifier, f"{d.identifier} {d.name}", tuple(map(str, d.members.all())))
+        CataloguePick(
+            d.identifier,
+            f"{d.identifier} {d.name}",
+            tuple(map(str, d.members.all())),
+            key=f"dmc:{d.pk}",
+        )
         for d in dmcs[:PICK_LIMIT]
     ]
     return picks
