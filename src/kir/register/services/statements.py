@@ -7,6 +7,8 @@ correction supersedes, a challenge links to what it challenges, and the whole hi
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from kir.accounts.models import Organisation, User
@@ -23,9 +25,15 @@ from kir.register.models import (
     Statement,
     StatementKind,
 )
-from kir.register.permissions import is_secas_with, may_add_statement_of_kind
+from kir.register.permissions import (
+    COORDINATOR_CATEGORIES,
+    is_secas_with,
+    may_add_statement_of_kind,
+)
+from kir.register.root_cause import RootCauseStatement, Speaker, root_cause_status_after
 from kir.register.selectors.visibility import is_named_manufacturer
 from kir.register.services._common import (
+    lock_issue,
     published_copy_changed,
     record_response,
     reindex,
@@ -33,6 +41,7 @@ from kir.register.services._common import (
     require_not_frozen,
     require_visible,
     set_involvement,
+    write_issue,
 )
 from kir.register.services.language import (
     record_overrides_for,
@@ -149,23 +158,58 @@ def statement_add(
         field = statement_field(statement)
         record_overrides_for(issue, actor, {field: statement.text}, language_justification)
     _note_manufacturer_response(issue, actor, kind)
-    audit_record(
-        actor=actor,
-        verb=AuditEventType.STATEMENT_ADDED,
-        target=statement,
-        data={
-            "issue": issue.human_id,
-            "kind": kind,
-            "supersedes": statement.supersedes_id,
-            "challenges": statement.challenges_id,
-        },
-    )
+    data: dict[str, Any] = {
+        "issue": issue.human_id,
+        "kind": kind,
+        "supersedes": statement.supersedes_id,
+        "challenges": statement.challenges_id,
+    }
+    # The status change is recorded with the statement that causes it: the issue page's
+    # root-cause history reads it from here (and from a dispute or an edit of the field).
+    if moved := _follow_root_cause(issue, statement):
+        data["root_cause_status"] = moved
+    audit_record(actor=actor, verb=AuditEventType.STATEMENT_ADDED, target=statement, data=data)
     notify_statement(issue=issue, statement=statement)
     reindex(issue)
     published_copy_changed(issue)
     if public:
         webhook_events_enqueue(event="issue.updated", issue=issue, data={"statement": statement.pk})
     return statement
+
+
+def _speaker(issue: Issue, organisation: Organisation) -> Speaker:
+    if is_named_manufacturer(issue, organisation.pk):
+        return Speaker.MANUFACTURER
+    if organisation.category in COORDINATOR_CATEGORIES:
+        return Speaker.OVERSIGHT
+    if organisation.pk == issue.reporter_organisation_id:
+        return Speaker.REPORTER
+    return Speaker.OTHER
+
+
+def _is_root_cause(statement: Statement | None) -> bool:
+    """A root-cause statement, or a correction standing in for one."""
+    while statement is not None and statement.kind == StatementKind.CORRECTION:
+        statement = statement.supersedes
+    return statement is not None and statement.kind == StatementKind.ROOT_CAUSE
+
+
+def _follow_root_cause(issue: Issue, statement: Statement) -> list[str] | None:
+    """Move the issue's root-cause status as kir.register.root_cause says; [before, after] when
+    it moved. The issue row is locked first, so two statements at once apply one after the
+    other."""
+    current = lock_issue(issue).root_cause_status
+    linked = statement.challenges if statement.kind == StatementKind.CHALLENGE else statement
+    facts = RootCauseStatement(
+        kind=statement.kind,
+        speaker=_speaker(issue, statement.organisation),
+        about_root_cause=_is_root_cause(linked),
+    )
+    after = root_cause_status_after(current, facts)
+    if after == current:
+        return None
+    write_issue(issue, root_cause_status=after)
+    return [current, after]
 
 
 def _note_manufacturer_response(issue: Issue, actor: User, kind: str) -> None:
