@@ -19,6 +19,7 @@ from kir.register.models import (
     RootCauseStatus,
     TrackerGrade,
 )
+from kir.register.timeline import statement_numbers
 
 ANY = [("", "Any")]
 SORT_CHOICES = [
@@ -200,7 +201,8 @@ class StatementForm(forms.Form):
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], statements: list, **kwargs: Any):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
-        options = [("", "None")] + [(s.pk, _statement_label(s)) for s in statements]
+        numbers = statement_numbers(s.pk for s in statements)
+        options = [("", "None")] + [(s.pk, _statement_label(s, numbers[s.pk])) for s in statements]
         cast(forms.ChoiceField, self.fields["supersedes"]).choices = options
         cast(forms.ChoiceField, self.fields["challenges"]).choices = options
         self._statements = {s.pk: s for s in statements}
@@ -210,8 +212,8 @@ class StatementForm(forms.Form):
         return self._statements.get(pk) if pk else None
 
 
-def _statement_label(statement: Any) -> str:
-    return f"#{statement.pk} {statement.get_kind_display()} by {statement.organisation}"
+def _statement_label(statement: Any, number: int) -> str:
+    return f"#{number} {statement.get_kind_display()} by {statement.organisation}"
 
 
 class ManufacturerResponseForm(forms.Form):

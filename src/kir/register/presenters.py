@@ -39,6 +39,7 @@ from kir.register.selectors import (
 from kir.register.services import pending_proposal, policy_in_force, publication_blockers
 from kir.register.services.language import publishable_texts, unresolved_language
 from kir.register.services.transitions import precondition_failures
+from kir.register.timeline import IssueHistory, issue_history, statement_numbers
 from kir.register.workflow import SEQUENCE_PRECONDITIONS, Transition, steps_from, transitions_for
 
 if TYPE_CHECKING:
@@ -46,12 +47,25 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class StatementRef:
+    """A statement as another one links to it: its id (the page anchor) and its number."""
+
+    pk: int
+    number: int
+    organisation: str
+
+
+@dataclass(frozen=True)
 class StatementEntry:
-    """A statement with the later statements that supersede or challenge it."""
+    """A statement with its number within the issue, what it supersedes or challenges, and the
+    later statements that supersede or challenge it."""
 
     statement: Statement
-    superseded_by: list[Statement]
-    challenged_by: list[Statement]
+    number: int
+    supersedes: StatementRef | None
+    challenges: StatementRef | None
+    superseded_by: list[StatementRef]
+    challenged_by: list[StatementRef]
 
 
 @dataclass
@@ -77,17 +91,44 @@ class IssueDetail:
     def region_labels(self) -> list[str]:
         return [Region(value).label for value in self.issue.regions if value in Region.values]
 
+    @functools.cached_property
+    def statement_numbers(self) -> dict[int, int]:
+        return statement_numbers(s.pk for s in self.statements)
+
+    @functools.cached_property
+    def _statements_by_id(self) -> dict[int, Statement]:
+        return {statement.pk: statement for statement in self.statements}
+
+    def _ref(self, pk: int | None) -> StatementRef | None:
+        statement = self._statements_by_id.get(pk) if pk is not None else None
+        if statement is None:
+            return None
+        return StatementRef(
+            statement.pk, self.statement_numbers[statement.pk], str(statement.organisation)
+        )
+
     @property
     def statement_entries(self) -> list[StatementEntry]:
-        by_id = {statement.pk: statement for statement in self.statements}
+        def refs(pks: list[int]) -> list[StatementRef]:
+            return [ref for ref in map(self._ref, pks) if ref is not None]
+
         return [
             StatementEntry(
                 statement,
-                [by_id[pk] for pk in self.superseded_by.get(statement.pk, [])],
-                [by_id[pk] for pk in self.challenged_by.get(statement.pk, [])],
+                self.statement_numbers[statement.pk],
+                self._ref(statement.supersedes_id),
+                self._ref(statement.challenges_id),
+                refs(self.superseded_by.get(statement.pk, [])),
+                refs(self.challenged_by.get(statement.pk, [])),
             )
             for statement in self.statements
         ]
+
+    def history(self, user: User) -> IssueHistory:
+        """The timeline from the audit log and the root-cause history, as `user` may see them."""
+        return issue_history(
+            user=user, issue=self.issue, statements=self.statements, evidence=self.evidence
+        )
 
     def last_change_to(self, state: str) -> StateChange | None:
         changes = [c for c in self.timeline if c.to_state == state]

@@ -78,7 +78,7 @@ def issue_detail(request: HttpRequest, human_id: str) -> HttpResponse:
         "detail": detail,
         "regions": detail.region_labels,
         "products": detail.products,
-        "timeline": detail.timeline_rows,
+        "history": detail.history(user),
         "involvements": detail.involvements,
         "notices": detail.notices,
         "evidence": detail.evidence,
