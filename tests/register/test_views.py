@@ -334,7 +334,7 @@ def test_it_marks_superseded_statements_with_what_replaced_them(cast):
         issue=issue, actor=maker, kind="correction", text="Two timers reset.", supersedes=first
     )
     text = page(signed_in(cast.other_supplier).get(f"/issues/{issue.human_id}/"))
-    assert f'Superseded by <a href="#statement-{later.pk}">statement #{later.pk}</a>' in text
+    assert f'Superseded by <a href="#statement-{later.pk}">statement #2</a>' in text
     assert text.count('<span class="badge">Superseded</span>') == 1
 
 
@@ -707,3 +707,21 @@ def test_adding_a_line_already_pasted_keeps_it_once(cast):
     pasted = re.search(r'<textarea name="pasted"[^>]*>(.*?)</textarea>', added, re.DOTALL)
     assert pasted, added
     assert pasted.group(1).split() == ["1A2B/00012345"]
+
+
+def test_the_statement_form_offers_to_supersede_only_what_the_user_may(cast):
+    issue = cast.published()
+    mine = statement_add(issue=issue, actor=cast.reporter, kind="observation", text="Seen.")
+    theirs = statement_add(issue=issue, actor=cast.other_supplier, kind="observation", text="Too.")
+    newer = statement_add(
+        issue=issue, actor=cast.reporter, kind="observation", text="Seen again.", supersedes=mine
+    )
+    text = page(signed_in(cast.reporter).get(f"/issues/{issue.human_id}/statements/new/"))
+    offered = text.split('name="supersedes"')[1].split("</select>")[0]
+    challengeable = text.split('name="challenges"')[1].split("</select>")[0]
+    assert f'value="{newer.pk}"' in offered
+    assert f'value="{mine.pk}"' not in offered  # already superseded
+    assert f'value="{theirs.pk}"' not in offered  # another organisation's
+    assert f'value="{theirs.pk}"' in challengeable and f'value="{mine.pk}"' in challengeable
+    admin = page(signed_in(cast.admin_a).get(f"/issues/{issue.human_id}/statements/new/"))
+    assert f'value="{theirs.pk}"' in admin.split('name="supersedes"')[1].split("</select>")[0]

@@ -198,13 +198,25 @@ class StatementForm(forms.Form):
         choices=(), required=False, coerce=int, empty_value=None, label="Challenges (optional)"
     )
 
-    def __init__(self, *args: Any, kinds: list[tuple[str, str]], statements: list, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        kinds: list[tuple[str, str]],
+        statements: list,
+        supersedable: list,
+        **kwargs: Any,
+    ):
+        """`statements`: those the user may challenge (all it sees); `supersedable`: those it
+        may supersede (permissions.may_supersede, not yet superseded)."""
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
         numbers = statement_numbers(s.pk for s in statements)
-        options = [("", "None")] + [(s.pk, _statement_label(s, numbers[s.pk])) for s in statements]
-        cast(forms.ChoiceField, self.fields["supersedes"]).choices = options
-        cast(forms.ChoiceField, self.fields["challenges"]).choices = options
+
+        def options(offered: list) -> list[tuple[Any, str]]:
+            return [("", "None")] + [(s.pk, _statement_label(s, numbers[s.pk])) for s in offered]
+
+        cast(forms.ChoiceField, self.fields["supersedes"]).choices = options(supersedable)
+        cast(forms.ChoiceField, self.fields["challenges"]).choices = options(statements)
         self._statements = {s.pk: s for s in statements}
 
     def statement(self, field: str) -> Any:

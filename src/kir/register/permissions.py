@@ -16,7 +16,7 @@ from kir.register.workflow import FROZEN_STATES, user_can_edit
 
 if TYPE_CHECKING:
     from kir.accounts.models import Organisation, User
-    from kir.register.models import Issue
+    from kir.register.models import Issue, Statement
 
 
 # Organisations that may be asked to coordinate (seed option 3(b)(iii) names DCC).
@@ -95,6 +95,12 @@ def may_add_statement_of_kind(actor: User, issue: Issue, kind: str) -> bool:
     if kind in AUTHORITATIVE_KINDS:
         return may_state_cause_or_remedy(actor, issue)
     return True
+
+
+def may_supersede(actor: User, statement: Statement) -> bool:
+    """A statement is superseded by its own organisation, or by a SECAS administrator."""
+    own = statement.organisation_id == getattr(actor, "organisation_id", None)
+    return own or is_secas_with(actor, Permission.ADMINISTER_REGISTER)
 
 
 def may_respond_as_manufacturer(actor: User, issue: Issue) -> bool:

@@ -27,8 +27,8 @@ from kir.register.models import (
 )
 from kir.register.permissions import (
     COORDINATOR_CATEGORIES,
-    is_secas_with,
     may_add_statement_of_kind,
+    may_supersede,
 )
 from kir.register.root_cause import RootCauseStatement, Speaker, root_cause_status_after
 from kir.register.selectors.visibility import is_named_manufacturer
@@ -79,8 +79,7 @@ def _link_errors(
         if linked is not None and linked.issue_id != issue.pk:
             errors.append(f"Statement #{linked.pk} belongs to another issue.")
     if supersedes is not None:
-        own = supersedes.organisation_id == actor.organisation_id
-        if not own and not is_secas_with(actor, Permission.ADMINISTER_REGISTER):
+        if not may_supersede(actor, supersedes):
             errors.append("Only its own organisation (or a SECAS administrator) may supersede it.")
         newer = supersedes.superseded_by.first()
         if newer is not None:

@@ -20,6 +20,7 @@ from kir.register.models import IssueState
 from kir.register.permissions import (
     may_override_language,
     may_respond_as_manufacturer,
+    may_supersede,
     may_upload_evidence,
 )
 from kir.register.presenters import language_hits_for, statement_kinds_for
@@ -95,8 +96,16 @@ def statement_create(request: HttpRequest, human_id: str) -> HttpResponse:
     if not kinds:
         return page.refused("You may not add statements to this issue.")
     statements = list(statements_visible_to(user=user, issue=issue))
+    superseded = {s.supersedes_id for s in statements}
+    supersedable = [s for s in statements if s.pk not in superseded and may_supersede(user, s)]
     initial = {name: request.GET.get(name) for name in ("kind", "challenges", "supersedes")}
-    form = StatementForm(request.POST or None, initial=initial, kinds=kinds, statements=statements)
+    form = StatementForm(
+        request.POST or None,
+        initial=initial,
+        kinds=kinds,
+        statements=statements,
+        supersedable=supersedable,
+    )
     page.context["form"] = form
     if request.method == "POST" and form.is_valid():
         with page.refusals_shown_on(form):
