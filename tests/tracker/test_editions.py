@@ -92,6 +92,36 @@ def test_it_cannot_go_out_before_the_manufacturers_are_told(cast, run):
     assert AuditEvent.objects.filter(verb="tracker.edition_published").count() == 1
 
 
+def test_its_publication_is_a_webhook_event_without_finding_detail(cast, run):
+    from kir.accounts.models import Role
+    from kir.notify.webhooks.services import webhook_endpoint_create
+    from kir.outbox.models import Job
+    from tests.factories import UserFactory
+
+    organisation = cast.supplier.organisation
+    administrator = UserFactory(
+        username="bw-admin", organisation=organisation, role=Role.ADMINISTRATOR
+    )
+    webhook_endpoint_create(
+        actor=administrator,
+        organisation=organisation,
+        url="http://127.0.0.1:9/hook",
+        events=["tracker.edition_published"],
+    )
+    edition = editions.edition_propose(actor=cast.admin_a, run=run)
+    deliver_due()
+    assert not Job.objects.filter(kind="webhook_event").exists()
+    editions.edition_approve(actor=cast.admin_b, edition=edition)
+    [event] = Job.objects.filter(kind="webhook_event")
+    assert event.payload["event"] == "tracker.edition_published"
+    assert event.payload["data"] == {
+        "edition": edition.number,
+        "published_at": event.payload["data"]["published_at"],
+        "findings": 2,
+        "url": f"/tracker/editions/{edition.number}/",
+    }
+
+
 def test_the_proposer_cannot_approve_their_own_edition(cast, run):
     edition = editions.edition_propose(actor=cast.admin_a, run=run)
     deliver_due()

@@ -22,6 +22,7 @@ from kir.accounts.permissions import Permission
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.notify.services import EVERYONE, notifications_enqueue
+from kir.notify.webhooks.events import webhook_events_enqueue
 from kir.outbox.mail import email_enqueue
 from kir.outbox.models import JobState
 from kir.register.errors import PermissionRefused, ValidationFailed
@@ -253,6 +254,17 @@ def edition_approve(*, actor: User, edition: TrackerEdition) -> TrackerEdition:
         users=EVERYONE,
         title=f"Tracker edition {edition.number} is published",
         url=f"/tracker/editions/{edition.number}/",
+    )
+    # What every Party may read of an edition: its number, size and page, never its findings'
+    # detail, which each organisation reads at its own audience on the page.
+    webhook_events_enqueue(
+        event="tracker.edition_published",
+        data={
+            "edition": edition.number,
+            "published_at": now.isoformat(),
+            "findings": edition.entries.count(),
+            "url": f"/tracker/editions/{edition.number}/",
+        },
     )
     audit_record(
         actor=actor,
