@@ -72,3 +72,18 @@ def test_it_saves_the_mail_choices(alice):
 
 def test_it_needs_a_sign_in():
     assert Client().get(URL).status_code == 302
+
+
+def test_it_follows_only_an_estate_its_organisation_saved(alice):
+    from kir.exports.models import SavedEstate
+
+    own = SavedEstate.objects.create(organisation=alice.organisation, name="Depot")
+    other = SavedEstate.objects.create(organisation=UserFactory().organisation, name="Theirs")
+    client = _client(alice)
+    page = client.get(URL).content.decode()
+    assert "Depot" in page and "Theirs" not in page
+    refused = client.post(URL, {"action": "add", "kind": "estate", "value-estate": str(other.pk)})
+    assert refused.status_code == 400 and not Subscription.objects.exists()
+    client.post(URL, {"action": "add", "kind": "estate", "value-estate": str(own.pk)})
+    assert Subscription.objects.get(user=alice).value == str(own.pk)
+    assert "My estate (a saved estate file): Depot" in client.get(URL).content.decode()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from kir.accounts.models import User
 from kir.catalogue.models import DMC, DeviceModel, Manufacturer, Region
+from kir.exports.estate import saved_estates_for
 from kir.notify.mailing import STREAMS, preferences_of, read_unsubscribe_token, unsubscribe
 from kir.notify.models import Delivery, PublicationMail, SubscriptionKind
 from kir.notify.subscriptions import (
@@ -50,7 +51,7 @@ def unsubscribe_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "notify/unsubscribe.html", context)
 
 
-def _choices() -> dict[str, list[tuple[str, str]]]:
+def _choices(user: User) -> dict[str, list[tuple[str, str]]]:
     return {
         SubscriptionKind.MANUFACTURER: [(str(m.pk), str(m)) for m in Manufacturer.objects.all()],
         SubscriptionKind.DEVICE_MODEL: [
@@ -59,6 +60,7 @@ def _choices() -> dict[str, list[tuple[str, str]]]:
         SubscriptionKind.DMC: [(str(d.pk), str(d)) for d in DMC.objects.all()],
         SubscriptionKind.REGION: list(Region.choices),
         SubscriptionKind.CATEGORY: list(Category.choices),
+        SubscriptionKind.ESTATE: [(str(e.pk), e.name) for e in saved_estates_for(user=user)],
     }
 
 
@@ -73,7 +75,7 @@ def subscriptions_page(request: HttpRequest) -> HttpResponse:
             errors = refused.errors
         else:
             return redirect("notify:subscriptions")
-    kinds = [(kind, label, _choices()[kind]) for kind, label in SubscriptionKind.choices]
+    kinds = [(kind, label, _choices(user)[kind]) for kind, label in SubscriptionKind.choices]
     context = {
         "subscriptions": subscriptions_of(user=user),
         "kinds": kinds,

@@ -2,8 +2,8 @@
 
 A matcher takes the issue's facts (read once per issue) and one subscription and answers the
 lines it matched, in words, or nothing. Each subscription kind has one, registered by
-`matcher(kind)`; a later kind ("my estate": a supplier's uploaded list of installed models,
-firmware and DMCs) registers its own, answering the estate lines the issue touches.
+`matcher(kind)`; "my estate" (a supplier's saved list of installed models, firmware and DMCs,
+kir.exports.estate) answers the estate lines the issue touches.
 """
 
 from __future__ import annotations
@@ -90,6 +90,25 @@ def _category(facts: IssueFacts, subscription: Subscription) -> list[str]:
     if subscription.value != facts.category:
         return []
     return [f"category {Category(subscription.value).label}"]
+
+
+@matcher(SubscriptionKind.ESTATE)
+def _estate(facts: IssueFacts, subscription: Subscription) -> list[str]:
+    """The saved estate's lines the issue touches, as the estate check finds them; an estate
+    counts only for members of the organisation that saved it."""
+    from kir.exports.estate import estate_matches, saved_estates_for
+
+    value = subscription.value
+    estates = saved_estates_for(user=subscription.user)
+    estate = estates.filter(pk=int(value)).first() if value.isdigit() else None
+    if estate is None:
+        return []
+    issue = Issue.objects.get(pk=facts.issue_id)
+    return [
+        f"your estate {estate.name}: {line.manufacturer} {line.model} firmware {line.firmware}"
+        + (f" in DMC {line.dmc}" if line.dmc else "")
+        for line in estate_matches(estate=estate, issue=issue)
+    ]
 
 
 def matched_lines(facts: IssueFacts, subscriptions: Iterable[Subscription]) -> list[str]:

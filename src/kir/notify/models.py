@@ -86,11 +86,13 @@ class SubscriptionKind(models.TextChoices):
     DMC = "dmc", "Device Model Combination"
     REGION = "region", "Region"
     CATEGORY = "category", "Category"
+    ESTATE = "estate", "My estate (a saved estate file)"
 
 
 class Subscription(models.Model):
     """One thing a user follows: `value` is a catalogue row's id (manufacturer, device model,
-    DMC) or a code (region, category); kir.notify.matchers says what each kind matches."""
+    DMC), a code (region, category) or a saved estate of the user's organisation (estate);
+    kir.notify.matchers says what each kind matches."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"

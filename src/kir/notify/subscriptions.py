@@ -36,6 +36,13 @@ def _row_label(model: type[Manufacturer] | type[DeviceModel] | type[DMC]) -> Cal
     return label
 
 
+def _estate_label(value: str) -> str:
+    from kir.exports.models import SavedEstate
+
+    estate = SavedEstate.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    return "" if estate is None else estate.name
+
+
 def _choice_label(choices: type[Region] | type[Category]) -> Callable[[str], str]:
     return lambda value: str(dict(choices.choices).get(value, ""))
 
@@ -47,7 +54,14 @@ LABELS: dict[str, Callable[[str], str]] = {
     SubscriptionKind.DMC: _row_label(DMC),
     SubscriptionKind.REGION: _choice_label(Region),
     SubscriptionKind.CATEGORY: _choice_label(Category),
+    SubscriptionKind.ESTATE: _estate_label,
 }
+
+
+def _own_estate(user: User, value: str) -> bool:
+    from kir.exports.estate import saved_estates_for
+
+    return value.isdigit() and saved_estates_for(user=user).filter(pk=int(value)).exists()
 
 
 def subscriptions_of(*, user: User) -> list[tuple[Subscription, str]]:
@@ -61,6 +75,9 @@ def subscription_add(*, user: User, kind: str, value: str) -> Subscription:
         raise ValidationFailed({"kind": [f"{kind!r} is not a kind of subscription."]})
     value = value.strip()
     label = LABELS[kind](value)
+    # A saved estate is its organisation's alone (kir.exports.estate): another's is not there.
+    if kind == SubscriptionKind.ESTATE and not _own_estate(user, value):
+        label = ""
     if not label:
         kind_label = SubscriptionKind(kind).label.lower()
         raise ValidationFailed({kind: [f"There is no {kind_label} {value!r} to follow."]})
