@@ -106,3 +106,16 @@ def test_it_refuses_a_bulletin_that_fails_the_neutral_language_check(world):
     assert response.status_code == 400
     assert "non-compliant" in response.content.decode()
     assert not Bulletin.objects.exists()
+
+
+def test_it_starts_the_3a_reminder_from_its_text_which_passes_the_language_check(world):
+    from kir.notify.bulletin_views import REMINDER_SUBJECT, reminder_text
+    from kir.register.language import check_texts
+    from kir.register.services.language import active_phrases
+
+    client = _client(world.admin)
+    page = client.get("/notifications/bulletins/new/?start=reminder").content.decode()
+    assert REMINDER_SUBJECT in page and "ask its device suppliers about known issues" in page
+    assert not check_texts({"body": reminder_text()}, active_phrases())
+    response = _compose(client, subject=REMINDER_SUBJECT, body=reminder_text())
+    assert response.status_code == 302 and Bulletin.objects.get().subject == REMINDER_SUBJECT

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 
 from kir.accounts.models import PartyCategory, User
 from kir.notify.bulletins import (
@@ -33,12 +34,23 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
     return render(request, "notify/bulletins.html", context)
 
 
+# The reminder of option 3(a) of the paper the register comes from: the Panel writes to every
+# SEC Party to ask its device suppliers about known issues. SECAS edits it before it goes out.
+REMINDER_SUBJECT = "Reminder: ask your device suppliers about known issues"
+
+
+def reminder_text() -> str:
+    return render_to_string("notify/bulletins/reminder_3a.md")
+
+
 @login_required
 def bulletin_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not may_send_bulletins(user):
         raise PermissionDenied("Only SECAS administrators compose bulletins.")
     form = {"subject": "", "body": "", "categories": []}
+    if request.GET.get("start") == "reminder":
+        form = {"subject": REMINDER_SUBJECT, "body": reminder_text(), "categories": []}
     errors: dict[str, list[str]] = {}
     preview = None
     if request.method == "POST":
