@@ -23,11 +23,13 @@ def test_no_page_requests_anything_off_the_host(new_page, live_server, register_
     issue = cast.published()
     page = new_page()
     requested: list[str] = []
+    missing: list[str] = []
 
     def record(request: Request) -> None:
         requested.append(request.url)
 
     page.on("request", record)
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     sign_in(page, cast.admin_a.username)
     for path in [
         "/",
@@ -45,5 +47,8 @@ def test_no_page_requests_anything_off_the_host(new_page, live_server, register_
     host = urlsplit(live_server.url).netloc
     off_host = [url for url in requested if urlsplit(url).netloc not in ("", host)]
     assert off_host == []
+    # Nothing a page asks for is missing but the page that is (headless Chromium asks no
+    # favicon; tests/web/test_favicon.py covers that).
+    assert [url for url in missing if not url.endswith("/no/such/page/")] == []
     # The docs page drew Swagger UI from the installed package, and it arrived.
     assert any("/static/ninja/swagger-ui-bundle" in url for url in requested), requested

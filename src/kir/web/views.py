@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -44,3 +45,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Pages that do not link the icon (the admin's, Swagger UI's) make browsers ask for
+    /favicon.ico: send them to the register's, not to a 404 on every page."""
+    return redirect(static("kir/favicon.svg"), permanent=True)
