@@ -28,27 +28,30 @@ from kir.register.errors import ValidationFailed
 from kir.register.models import Category
 
 
-def _row_label(model: type[Manufacturer] | type[DeviceModel] | type[DMC]) -> Callable[[str], str]:
-    def label(value: str) -> str:
+def _row_label(
+    model: type[Manufacturer] | type[DeviceModel] | type[DMC],
+) -> Callable[[User, str], str]:
+    def label(user: User, value: str) -> str:
         row = model.objects.filter(pk=int(value)).first() if value.isdigit() else None
         return "" if row is None else str(row)
 
     return label
 
 
-def _estate_label(value: str) -> str:
-    from kir.exports.models import SavedEstate
+def _estate_label(user: User, value: str) -> str:
+    """A saved estate is its organisation's alone (kir.exports.estate): another's names nothing."""
+    from kir.exports.estate import saved_estates_for
 
-    estate = SavedEstate.objects.filter(pk=int(value)).first() if value.isdigit() else None
+    estate = saved_estates_for(user=user).filter(pk=int(value)).first() if value.isdigit() else None
     return "" if estate is None else estate.name
 
 
-def _choice_label(choices: type[Region] | type[Category]) -> Callable[[str], str]:
-    return lambda value: str(dict(choices.choices).get(value, ""))
+def _choice_label(choices: type[Region] | type[Category]) -> Callable[[User, str], str]:
+    return lambda user, value: str(dict(choices.choices).get(value, ""))
 
 
-# kind -> what the value names, in words ("" when it names nothing)
-LABELS: dict[str, Callable[[str], str]] = {
+# kind -> what the value names for the user, in words ("" when it names nothing)
+LABELS: dict[str, Callable[[User, str], str]] = {
     SubscriptionKind.MANUFACTURER: _row_label(Manufacturer),
     SubscriptionKind.DEVICE_MODEL: _row_label(DeviceModel),
     SubscriptionKind.DMC: _row_label(DMC),
@@ -58,15 +61,9 @@ LABELS: dict[str, Callable[[str], str]] = {
 }
 
 
-def _own_estate(user: User, value: str) -> bool:
-    from kir.exports.estate import saved_estates_for
-
-    return value.isdigit() and saved_estates_for(user=user).filter(pk=int(value)).exists()
-
-
 def subscriptions_of(*, user: User) -> list[tuple[Subscription, str]]:
     """The user's subscriptions with what each names, in words."""
-    return [(s, LABELS[s.kind](s.value)) for s in Subscription.objects.filter(user=user)]
+    return [(s, LABELS[s.kind](user, s.value)) for s in Subscription.objects.filter(user=user)]
 
 
 @transaction.atomic
@@ -74,10 +71,7 @@ def subscription_add(*, user: User, kind: str, value: str) -> Subscription:
     if kind not in LABELS:
         raise ValidationFailed({"kind": [f"{kind!r} is not a kind of subscription."]})
     value = value.strip()
-    label = LABELS[kind](value)
-    # A saved estate is its organisation's alone (kir.exports.estate): another's is not there.
-    if kind == SubscriptionKind.ESTATE and not _own_estate(user, value):
-        label = ""
+    label = LABELS[kind](user, value)
     if not label:
         kind_label = SubscriptionKind(kind).label.lower()
         raise ValidationFailed({kind: [f"There is no {kind_label} {value!r} to follow."]})

@@ -195,19 +195,24 @@ def _pass_sql(inputs: SparkInputs, rules: Rules, day_from: date | None, day_to: 
 # keys; it only has to differ from every other device's (it is counted, never looked up).
 _DRIVER_KEYS = """
     SELECT g.day, g.region, g.dmc_key, g.code,
-           CAST(coalesce(d.driver_key, CAST(pmod(g.sup_dev, 9223372036854775807) AS DECIMAL(20, 0)))
-                AS DECIMAL(20, 0)) AS sup_dev,
+           coalesce(d.driver_key, CAST(pmod(g.sup_dev, 9223372036854775807) AS DECIMAL(20, 0)))
+               AS sup_dev,
            g.messages, g.alerts, g.superfluous
     FROM ({groups}) g LEFT JOIN device d ON g.sup_dev = d.dev_key"""
 
 
-def _to_duckdb(con: duckdb.DuckDBPyConnection, frame: DataFrame, table: str) -> None:
-    arrow = frame.toArrow()
-    con.register("kir_spark_result", arrow)
+def _to_duckdb(con: duckdb.DuckDBPyConnection, frame: DataFrame) -> None:
+    """The pass's groups as the driver's `scan_groups`, in the DuckDB pass's column types."""
+    con.register("kir_spark_groups", frame.toArrow())
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM kir_spark_result")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE scan_groups AS SELECT day, region, dmc_key, code, "
+            "CAST(sup_dev AS UBIGINT) AS sup_dev, CAST(messages AS HUGEINT) AS messages, "
+            "CAST(alerts AS HUGEINT) AS alerts, CAST(superfluous AS HUGEINT) AS superfluous "
+            "FROM kir_spark_groups"
+        )
     finally:
-        con.unregister("kir_spark_result")
+        con.unregister("kir_spark_groups")
 
 
 def spark_scan_alerts(
@@ -242,15 +247,8 @@ def _scan(
     done()
     done = timed(progress, "spark: the alert pass")
     groups = spark.sql(_DRIVER_KEYS.format(groups=_pass_sql(inputs, rules, day_from, day_to)))
-    _to_duckdb(con, groups, "spark_groups")
+    _to_duckdb(con, groups)
     done()
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE scan_groups AS SELECT day, region, dmc_key, code, "
-        "CAST(sup_dev AS UBIGINT) AS sup_dev, CAST(messages AS HUGEINT) AS messages, "
-        "CAST(alerts AS HUGEINT) AS alerts, CAST(superfluous AS HUGEINT) AS superfluous "
-        "FROM spark_groups"
-    )
-    con.execute("DROP TABLE spark_groups")
     split_scan_groups(con)
     summary = summarise_scan(con)
     done = timed(progress, "spark: rejects and unknown devices")
