@@ -47,9 +47,22 @@ class CellTable:
     log_typical: FloatArray = field(default_factory=lambda: np.ones(0))  # a healthy DMC's rate
     # Attribution's per-DMC-list component index, reused by every code of a region.
     component_index: dict[bytes, Any] = field(default_factory=dict, repr=False)
+    _exposures: tuple[FloatArray, FloatArray, FloatArray] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.dmc_key)
+
+    def exposures(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Each cell's installation-days, their square, and its typical count (installation-days
+        times the typical rate), computed once: attribution sums them over thousands of groups,
+        and recomputing them over every cell of the run for each took a second at 1 M alerts.
+        Valid once log_typical is set (load_cells)."""
+        if self._exposures is None:
+            exposure = (self.installations * max(len(self.days), 1)).astype(np.float64)
+            with np.errstate(over="ignore"):
+                typical = exposure * np.exp(self.log_typical)
+            self._exposures = (exposure, exposure**2, typical)
+        return self._exposures
 
     def group_of(self, index: int) -> IntArray:
         return self.groups[self.group_keys[int(self.group_id[index])]]
@@ -302,6 +315,45 @@ def natural_test(
     p = float(variation.excess_p(c, e, w, log_typical, log_sd, refine=refine)[0])
     ratio = (c / e) / typical if e > 0 and typical > 0 else float("inf")
     return NaturalTest(p, ratio, log_sd, w)
+
+
+def natural_p_values(
+    table: CellTable, groups: list[IntArray], spread: Spread, rules: Rules, *, refine: bool = True
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """natural_test's p-value for many non-empty groups of one region and code in one call, with
+    each group's capped count and typical count (installation-days times typical rate).
+
+    Attribution asks thousands of such questions per region and code; one at a time they cost
+    about 1 ms each in numpy overhead. The figures are natural_test's to the bit (a hypothesis
+    test checks it): sums of small integers are exact in any order; the others are summed
+    per group as natural_test sums them.
+    """
+    if not groups:
+        empty = np.zeros(0)
+        return empty, empty, empty
+    sizes = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+    flat = np.concatenate(groups)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    exposure, squared, weighted = (values[flat] for values in table.exposures())
+    capped_sq = table.capped_sq[flat]
+    # Sums of floats that are not small integers, per group as natural_test takes them.
+    bounds = zip(starts.tolist(), (starts + sizes).tolist(), strict=True)
+    typical_count, e2, q = np.array(
+        [(weighted[a:b].sum(), squared[a:b].sum(), capped_sq[a:b].sum()) for a, b in bounds]
+    ).T
+    c, n, e = (
+        np.add.reduceat(values, starts).astype(np.float64)
+        for values in (table.capped[flat], table.installations[flat], exposure)
+    )
+    w = np.maximum(variation.within_dispersion(c, q, n), spread.dispersion)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        herfindahl = np.where(e > 0, e2 / e**2, 1.0)
+        typical = np.where(e > 0, typical_count / e, 0.0)
+        log_typical = np.where(typical > 0, np.log(typical), -np.inf)
+    log_sd = spread.log_sd * np.sqrt(herfindahl)
+    log_sd = np.where(sizes > 1, np.maximum(log_sd, rules.variation.min_pooled_log_sd), log_sd)
+    p = variation.excess_p(c, e, w, log_typical, log_sd, refine=refine)
+    return p, c, typical_count
 
 
 def homogeneity(table: CellTable, cells: object, rules: Rules) -> dict[str, Any]:

@@ -263,18 +263,21 @@ def _mixture_tail(
     nodes: FloatArray,
     weights: FloatArray | None = None,
 ) -> FloatArray:
-    """E over theta of P(Poisson(base * exp(mu + sd * eps)) >= x), eps standard normal."""
+    """E over theta of P(Poisson(base * exp(mu + sd * eps)) >= x), eps standard normal.
+
+    Rows go in chunks of at most _ONE_CALL values (memory stays one chunk, not cells x nodes),
+    and each row is summed on its own over the nodes: a group's p-value is then the same bits
+    whether it is asked about alone or with thousands of others (a matrix product's sums
+    depend on how many rows it is given), so attribution can batch its questions.
+    """
     if weights is None:
         weights = _HERMITE_W / np.sqrt(np.pi)
-    if x.size * len(nodes) <= _ONE_CALL:
-        # Few groups (attribution asks about one at a time): every node in one call.
-        lam = base[:, None] * np.exp(mu[:, None] + sd[:, None] * nodes[None, :])
-        return np.asarray(special.gammainc(x[:, None], lam) @ weights)
     p = np.zeros(x.shape)
-    # Node by node keeps memory at one array per node, not cells x nodes.
-    for node, weight in zip(nodes.tolist(), weights.tolist(), strict=True):
-        lam = base * np.exp(mu + sd * node)
-        p += weight * special.gammainc(x, lam)  # P(Poisson(lam) >= x), continuous in x
+    rows = max(_ONE_CALL // len(nodes), 1)
+    for start in range(0, x.size, rows):
+        at = slice(start, start + rows)
+        lam = base[at, None] * np.exp(mu[at, None] + sd[at, None] * nodes[None, :])
+        p[at] = (special.gammainc(x[at, None], lam) * weights).sum(axis=1)
     return p
 
 
