@@ -88,3 +88,19 @@ def test_it_answers_an_empty_batch():
     table = _table([10], [1], [0.0], 1)
     p, capped, typical = natural_p_values(table, [], Spread(0.5, 0, 1.0, {}), RULES)
     assert len(p) == len(capped) == len(typical) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.just(float("nan"))),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_the_fast_median_is_numpys(values):
+    from kir.tracker.engine.variation import _median
+
+    expected = float(np.median(np.asarray(values)))
+    found = _median(np.asarray(values))
+    assert found == expected or (np.isnan(found) and np.isnan(expected))

@@ -211,7 +211,7 @@ def _natural_sd(deviation: FloatArray, noise: FloatArray) -> float:
     DMC's count noise differ. Bisection: the median falls as sigma grows."""
 
     def median_at(sigma: float) -> float:
-        return float(np.median(deviation / np.sqrt(sigma**2 + noise)))
+        return _median(deviation / np.sqrt(sigma**2 + noise))
 
     if median_at(0.0) <= _HALF_NORMAL_MEDIAN:
         return 0.0
@@ -220,6 +220,20 @@ def _natural_sd(deviation: FloatArray, noise: FloatArray) -> float:
         middle = (low + high) / 2
         low, high = (middle, high) if median_at(middle) > _HALF_NORMAL_MEDIAN else (low, middle)
     return (low + high) / 2
+
+
+def _median(values: FloatArray) -> float:
+    """np.median of a 1-D array, the same value without its per-call overhead: the bisection
+    above takes 40 medians per fit, 17,000 a run at 5 M alerts, 1.9 of 19 s of CPU through
+    np.median. Partitioned as np.median partitions (the last place too, where a nan goes)."""
+    n = len(values)
+    if n == 0:
+        return float("nan")
+    half = n // 2
+    part = np.partition(values, [half - 1, half, -1] if n % 2 == 0 else [half, -1])
+    if np.isnan(part[-1]):
+        return float("nan")
+    return float(part[half] if n % 2 else (part[half - 1] + part[half]) / 2)
 
 
 def excess_p(
