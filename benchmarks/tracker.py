@@ -14,6 +14,11 @@ own peak RSS from os.wait4):
   pandas  the same analysis written in pandas (repeat flag, group by region/code/DMC, rate ratio
           against the rest of the region with a 95% interval) on a --pandas-alerts data set, and
   engine  again on that data set.
+With --daily, the daily operation DCC runs, on the main data set: every day but the last is
+ingested into a state directory (not timed), then timed in the same run:
+  ingest  `kir tracker ingest` of the last day's files (the carry from the day before included);
+  state   `kir tracker analyse --state` of the whole window from the kept aggregates;
+and daily_vs_one_shot is (ingest + state) over the engine's one-shot analysis of the same files.
 Prints a Markdown table and writes var/bench/tracker-results.json. Not part of the test suite.
 """
 
@@ -23,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -42,7 +48,10 @@ TARGETS = {
     "peak_rss_gib": "< 4",
     "pandas_vs_engine": ">= 4",
     "pandas_vs_engine_cpu": ">= 4",
+    "daily_vs_one_shot": "<= 0.1",
+    "daily_vs_one_shot_cpu": "<= 0.1",
 }
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # --- the data ----------------------------------------------------------------------------------
@@ -303,6 +312,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pandas-alerts", type=int, default=20_000_000)
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument(
+        "--daily", action="store_true", help="also time ingest of the last day + analyse --state"
+    )
     parser.add_argument("--threads", type=int, default=0, help="0: one per core")
     parser.add_argument(
         "--memory-limit", default=None, help="passed to kir tracker analyse (its default if unset)"
@@ -356,6 +368,48 @@ def _step(
         round(rows / result["wall_seconds"]) if result["wall_seconds"] else None
     )
     return result
+
+
+def daily_steps(manifest: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The daily operation on this data set: days but the last ingested first (untimed), then
+    the last day's ingest and the window's analysis from the kept state, each timed."""
+    inventory, alerts = files(manifest)
+    by_day: dict[str, list[str]] = {}
+    for name in alerts:
+        found = DAY.search(Path(name).name)
+        by_day.setdefault(found.group(0) if found else "", []).append(name)
+    days = sorted(by_day)
+    if len(days) < 2 or "" in by_day:
+        raise SystemExit("--daily needs alert files named by day, at least two days")
+    state = BENCH / "state" / Path(manifest["path"]).name
+    shutil.rmtree(state, ignore_errors=True)
+    kir = str(Path(sys.executable).parent / "kir")
+    env = {"KIR_INSECURE_TEST_KEY": "1"}
+
+    def ingest(label: str, names: list[str]) -> dict[str, Any]:
+        command = [kir, "tracker", "ingest", "--inventory", inventory, "--alerts", *names]
+        return measure(label, [*command, "--state", str(state)], env=env, timeout=args.timeout)
+
+    earlier = [name for day in days[:-1] for name in by_day[day]]
+    prepared = ingest("ingest earlier days (untimed)", earlier)
+    if prepared["returncode"]:
+        raise SystemExit(f"ingesting the earlier days failed: {prepared}")
+    steps = [ingest("ingest last day", by_day[days[-1]])]
+    out = BENCH / "out" / "engine-state.json"
+    command = [kir, "tracker", "analyse", "--inventory", inventory, "--state", str(state)]
+    command += ["--audience", "dcc", "--format", "json", "--out", str(out)]
+    steps.append(measure("analyse from state", command, env=env, timeout=args.timeout))
+    for step in steps:
+        step["code_version"] = _code_version()
+        step["alerts"] = manifest["counts"]["alert_rows"]
+        step["alerts_per_second"] = None
+    return steps
+
+
+def _daily_ratio(daily: list[dict[str, Any]], engine: dict[str, Any], key: str) -> float | None:
+    if engine["returncode"] or any(step["returncode"] for step in daily) or not engine[key]:
+        return None
+    return round(sum(step[key] for step in daily) / engine[key], 2)
 
 
 def _recovery(manifest: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
@@ -433,6 +487,11 @@ def main(argv: list[str]) -> int:
         "engine_vs_floor_cpu": _ratio(engine, floor, "cpu_seconds"),
         "peak_rss_gib": engine["peak_rss_gib"],
     }
+    if args.daily:
+        daily = daily_steps(main_data, args)
+        steps += daily
+        ratios["daily_vs_one_shot"] = _daily_ratio(daily, engine, "wall_seconds")
+        ratios["daily_vs_one_shot_cpu"] = _daily_ratio(daily, engine, "cpu_seconds")
     if not args.skip_pandas:
         devices = max(1000, round(args.devices * args.pandas_alerts / args.alerts))
         small = dataset(
