@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from kir.identifiers import Component
 from kir.tracker.engine import stats
 from kir.tracker.engine.attribution import Attribution, attribute
 from kir.tracker.engine.cells import CellTable, GroupStats, cell_tests, group_stats, homogeneity
@@ -123,20 +124,32 @@ def _mark_regions(found: list[Finding], table: CellTable, dmcs: dict[int, Dmc]) 
     regions_of: dict[tuple[str, tuple[Any, ...]], set[str]] = defaultdict(set)
     for f in found:
         regions_of[(f.code, f.attribution.components)].add(f.region)
-    # Each region's installed DMCs once, not once per finding.
-    installed: dict[str, set[int]] = {}
+    # Per region, which installed DMCs hold each component: a finding's components are
+    # installed there together when those sets meet (a subset test over every DMC of every
+    # other region, per finding, cost 0.8 s at 20 M alerts).
+    holding: dict[str, dict[Component, set[int]]] = {}
     for (region, _code), cells in table.groups.items():
-        if region not in installed:  # every code of a region lists the same DMCs
+        if region not in holding:  # every code of a region lists the same DMCs
             held = cells[table.installations[cells] > 0]
-            installed[region] = set(table.dmc_key[held].tolist())
+            at: dict[Component, set[int]] = defaultdict(set)
+            for key in table.dmc_key[held].tolist():
+                for component in dmcs[key].members:
+                    at[component].add(key)
+            holding[region] = at
     for f in found:
         f.found_in_regions = sorted(regions_of[(f.code, f.attribution.components)])
-        wanted = set(f.attribution.components)
         f.region_specific = any(
-            any(wanted <= dmcs[key].members for key in keys)
-            for region, keys in installed.items()
+            _installed_together(at, f.attribution.components)
+            for region, at in holding.items()
             if region != f.region and region not in f.found_in_regions
         )
+
+
+def _installed_together(
+    holding: dict[Component, set[int]], components: tuple[Component, ...]
+) -> bool:
+    sets = [holding.get(c, set()) for c in components]
+    return bool(sets) and bool(set.intersection(*sets))
 
 
 def describe(
