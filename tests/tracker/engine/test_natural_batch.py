@@ -101,6 +101,7 @@ def test_it_answers_an_empty_batch():
 def test_the_fast_median_is_numpys(values):
     from kir.tracker.engine.variation import _median
 
-    expected = float(np.median(np.asarray(values)))
-    found = _median(np.asarray(values))
+    with np.errstate(over="ignore"):  # two huge middle values overflow in both alike
+        expected = float(np.median(np.asarray(values)))
+        found = _median(np.asarray(values))
     assert found == expected or (np.isnan(found) and np.isnan(expected))
