@@ -65,9 +65,13 @@ def measure_export(kind: str) -> dict[str, Any]:
     view = issue_export_csv if kind == "csv" else issue_export_xlsx
     request = RequestFactory().get(f"/issues/export.{kind}")
     request.user = _user()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     size = _drain(view(request))
-    return {"seconds": time.perf_counter() - started, "bytes": size}
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "bytes": size,
+    }
 
 
 def estate_csv(seed: int = 5) -> bytes:
@@ -103,13 +107,14 @@ def measure_estate() -> dict[str, Any]:
     from kir.exports.estate_input import parse_estate_file
 
     content, user = estate_csv(), _user()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     found = parse_estate_file(io.BytesIO(content), "estate.csv")
     assert not found.errors, found.errors[:3]
     check = estate_check(user=user, lines=found.lines)
     body = json.dumps(check_json(check), cls=DjangoJSONEncoder)
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
         "bytes": len(body),
         "lines": check.lines,
         "issues_touching": len(check.issues),
@@ -120,6 +125,7 @@ def child(kind: str) -> None:
     _setup()
     outcome = measure_estate() if kind == "estate" else measure_export(kind)
     outcome["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    outcome["load_average_1m"] = round(os.getloadavg()[0], 2)
     print(json.dumps(outcome))
 
 
@@ -133,10 +139,10 @@ def run_child(kind: str, env: dict[str, str]) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def prepare(issues: int) -> str:
+def prepare(issues: int, database: str) -> str:
     from benchmarks.register_search import recreate_database
 
-    url = recreate_database(DATABASE)
+    url = recreate_database(database)
     os.environ["KIR_DATABASE_URL"] = url
     _setup()
     from django.core.management import call_command
@@ -154,15 +160,22 @@ def report(results: dict[str, list[dict[str, Any]]]) -> tuple[str, dict[str, Any
         kind: statistics.median(r["seconds"] for r in runs) for kind, runs in results.items()
     }
     rss = {kind: max(r["peak_rss_mb"] for r in runs) for kind, runs in results.items()}
+    cpu = {
+        kind: statistics.median(r["cpu_seconds"] for r in runs) for kind, runs in results.items()
+    }
     rows = [
-        "| measurement | median s | ratio to CSV | peak RSS MB | output bytes |",
-        "|---|---|---|---|---|",
+        "| measurement | median s | ratio to CSV | median CPU s (this process) | CPU ratio "
+        "| peak RSS MB | output bytes |",
+        "|---|---|---|---|---|---|---|",
     ]
     for kind, runs in results.items():
-        ratio = medians[kind] / medians["csv"]
+        ratio, cpu_ratio = medians[kind] / medians["csv"], cpu[kind] / cpu["csv"]
         rows.append(
-            f"| {kind} | {medians[kind]:.2f} | {ratio:.2f} | {rss[kind]} | {runs[-1]['bytes']} |"
+            f"| {kind} | {medians[kind]:.2f} | {ratio:.2f} | {cpu[kind]:.2f} | {cpu_ratio:.2f} "
+            f"| {rss[kind]} | {runs[-1]['bytes']} |"
         )
+    loads = [r["load_average_1m"] for runs in results.values() for r in runs]
+    rows.append(f"\nload average (1 min) during the runs: {min(loads)}-{max(loads)}")
     verdict = {
         "xlsx_ratio": round(medians["xlsx"] / medians["csv"], 2),
         "xlsx_rss_mb": rss["xlsx"],
@@ -181,6 +194,9 @@ def main() -> int:
     parser.add_argument("--issues", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {DATABASE}")
+    parser.add_argument(
+        "--database", default=DATABASE, help="the PostgreSQL database to fill (and drop)"
+    )
     parser.add_argument("--child", choices=["csv", "xlsx", "estate"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -189,7 +205,7 @@ def main() -> int:
     from benchmarks.register_search import drop_database, save_results
 
     try:
-        url = prepare(args.issues)
+        url = prepare(args.issues, args.database)
         env = {**os.environ, "KIR_DATABASE_URL": url}
         results: dict[str, list[dict[str, Any]]] = {"csv": [], "xlsx": [], "estate": []}
         for _ in range(args.repeat):  # interleaved, so load on the machine hits each alike
@@ -200,7 +216,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            drop_database(DATABASE)
+            drop_database(args.database)
     table, verdict = report(results)
     print(table)
     print(json.dumps({"targets": TARGETS, **verdict}))
