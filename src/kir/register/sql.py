@@ -8,7 +8,8 @@ only spells them. docs/register-performance.md has the measurements behind each 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django.db import connection
@@ -70,3 +71,30 @@ def column_among(column: str, values: Collection[Any], array_type: str) -> tuple
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s::{array_type}[])", [sorted(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", sorted(values)
+
+
+def line_rows_source(
+    rows: Sequence[Sequence[Any]], columns: Sequence[tuple[str, str]]
+) -> tuple[str, list[Any]]:
+    """A SELECT giving `rows` as a table with `columns` ((name, PostgreSQL type) pairs), for a
+    query to join thousands of input lines in one statement: one array parameter per column on
+    PostgreSQL (unnest), one JSON parameter on SQLite (json_each), where thousands of
+    placeholders would pass its limit on parameters."""
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{kind}[]" for _, kind in columns)
+        names = ", ".join(name for name, _ in columns)
+        params = [[row[index] for row in rows] for index in range(len(columns))]
+        return f"SELECT * FROM unnest({arrays}) AS t({names})", params
+    values = ", ".join(
+        f"json_extract(value, '$[{index}]') AS {name}" for index, (name, _) in enumerate(columns)
+    )
+    return f"SELECT {values} FROM json_each(%s)", [json.dumps([list(row) for row in rows])]
+
+
+def text_list(expression: str, separator: str) -> str:
+    """An aggregate joining the group's values of `expression` with `separator` (a literal
+    without quotes), in no set order: string_agg on PostgreSQL, group_concat on SQLite (whose
+    version here, 3.40, has no ORDER BY in aggregates)."""
+    if connection.vendor == "postgresql":
+        return f"string_agg(CAST({expression} AS TEXT), '{separator}')"
+    return f"group_concat({expression}, '{separator}')"
