@@ -1,6 +1,6 @@
-"""The shared XLSX writer's cells: each date and time column reuses one styled cell from row to
-row, so each row must still get its own values, empty cells stay empty, and the workbook holds
-a handful of cell formats however many rows it has."""
+"""The shared XLSX writer's cells: each row gets its own dates and times as Excel dates in UTC,
+empty cells stay empty, and the workbook holds a handful of cell formats however many rows it
+has (a style per column kind, not per cell)."""
 
 from __future__ import annotations
 

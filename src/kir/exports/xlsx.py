@@ -22,7 +22,7 @@ from typing import IO, Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -63,28 +63,20 @@ def _utc_naive(moment: datetime) -> datetime:
 
 
 class _Cells:
-    """Turns one row of plain values into what the write-only sheet takes, by column kind.
-
-    Each date or time column has one styled cell, given each row's value in turn: the sheet
-    writes a row out as it is appended, so the cell is free again for the next row, and its
-    style is looked up once per export instead of once per cell."""
+    """Turns one row of plain values into what the write-only sheet takes, by column kind."""
 
     def __init__(self, sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
         self.sheet = sheet
         self.kinds = [column.kind for column in columns]
-        self.dated: dict[int, Cell] = {}
-        for index, kind in enumerate(self.kinds):
-            if kind in _FORMATS:
-                self.dated[index] = WriteOnlyCell(sheet)
-                self.dated[index].number_format = _FORMATS[kind]
 
-    def cell(self, index: int, value: Any) -> Any:
+    def cell(self, kind: ColumnKind, value: Any) -> Any:
         if value is None or value == "":
             return None
-        kind = self.kinds[index]
         if kind in _FORMATS:
-            cell = self.dated[index]
-            cell.value = _utc_naive(value) if isinstance(value, datetime) else value
+            if isinstance(value, datetime):
+                value = _utc_naive(value)
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.number_format = _FORMATS[kind]
             return cell
         if kind == "number" and isinstance(value, int | float) and not isinstance(value, bool):
             return value
@@ -96,8 +88,7 @@ class _Cells:
         return text
 
     def row(self, values: Sequence[Any]) -> list[Any]:
-        columns = range(len(self.kinds))
-        return [self.cell(index, value) for index, value in zip(columns, values, strict=True)]
+        return [self.cell(kind, value) for kind, value in zip(self.kinds, values, strict=True)]
 
 
 def _header(sheet: WriteOnlyWorksheet, columns: Sequence[Column]) -> list[Any]:
