@@ -92,8 +92,9 @@ def estate_check(*, user: User | AnonymousUser, lines: list[EstateLine]) -> Esta
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while a check builds its ~150k small objects (for
-    5,000 lines on 20,000 issues): it found nothing to free and took a third of the CPU time
-    (benchmarks/exports.py). None of them holds a cycle; whatever does is collected after."""
+    5,000 lines on 20,000 issues), none of them in a cycle: on the data of benchmarks/exports.py
+    the selector's rows and the check's issues took 0.9-1.2 s of CPU with it on, 0.5-0.6 s off.
+    Whatever does hold a cycle is collected after."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -2,7 +2,8 @@
 
 Import from here (`from kir.register.selectors import issues_visible_to`). Who may see what is
 decided in one module, `visibility`; the others read through it: `filters` (filters, text search
-and sort orders), `search` (the list, search and paging), `procurement` (the procurement check).
+and sort orders), `search` (the list, search and paging), `procurement` (the procurement check),
+`estate_touching` (the estate check, imported from its module).
 """
 
 from kir.register.procurement_input import (
