@@ -167,6 +167,14 @@ def search_queries(data: Any, rng: random.Random) -> list[str]:
     return ["/api/issues?" + urllib.parse.urlencode(q) for q in queries]
 
 
+def typo_queries() -> list[str]:
+    """Searches with a misspelt word: they find nothing, so the API also looks for a "did you
+    mean" suggestion (kir.search.suggest); before suggestions existed, the same empty search."""
+    typos = ["flaping", "firmwre upgrade", "suply outage", "prepayment credti", "tampr",
+             "dispaly blank", "clok adjusted", "mesh coverge", "batery", "daylight savng"]  # fmt: skip
+    return ["/api/issues?" + urllib.parse.urlencode({"q": typo}) for typo in typos]
+
+
 def procurement_bodies(data: Any, rng: random.Random, count: int = 40) -> list[dict[str, Any]]:
     """What a Party checks before buying: a few models at given firmware, sometimes a whole
     model (any firmware) or a DMC; 1 to 10 lines per check."""
@@ -183,13 +191,15 @@ def procurement_bodies(data: Any, rng: random.Random, count: int = 40) -> list[d
 def measure(client: Http, data: Any, requests: int, warmup: int) -> dict[str, list[float]]:
     rng = random.Random(7)
     searches, bodies = search_queries(data, rng), procurement_bodies(data, rng)
-    timings: dict[str, list[float]] = {"me": [], "search": [], "procurement": []}
+    typos = typo_queries()
+    timings: dict[str, list[float]] = {"me": [], "search": [], "typo": [], "procurement": []}
     sizes: dict[str, list[int]] = {name: [] for name in timings}
     for n in range(warmup + requests):
         # Interleaved, so drift (caches, autovacuum) touches every endpoint alike.
         calls = {
             "me": ("GET", "/api/me", None),
             "search": ("GET", searches[n % len(searches)], None),
+            "typo": ("GET", typos[n % len(typos)], None),
             "procurement": ("POST", "/api/procurement-check", bodies[n % len(bodies)]),
         }
         for name, (method, path, body) in calls.items():
@@ -230,6 +240,7 @@ def report(rows: dict[str, dict[str, float]], meta: dict[str, Any]) -> str:
     labels = {
         "me": "GET /api/me (baseline)",
         "search": "GET /api/issues (search + filters)",
+        "typo": "GET /api/issues (misspelt word)",
         "procurement": "POST /api/procurement-check",
     }
     lines = [
@@ -258,7 +269,7 @@ def report(rows: dict[str, dict[str, float]], meta: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    url = recreate_database()
+    url = recreate_database(args.database)
     os.environ["KIR_DATABASE_URL"] = url
     os.environ.setdefault("KIR_INSECURE_TEST_KEY", "1")
     os.environ["DJANGO_SETTINGS_MODULE"] = "kir.settings"
@@ -315,6 +326,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {DATABASE}")
+    parser.add_argument(
+        "--database", default=DATABASE, help="database to create (one per engineer sharing a server)"
+    )
     args = parser.parse_args()
     try:
         outcome = run(args)
@@ -323,7 +337,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            drop_database()
+            drop_database(args.database)
     print(report(outcome["results"], outcome["meta"]))
     save_results(outcome, "register-results.json")
     return 0
