@@ -4,7 +4,9 @@ Each issue has an IssueSearchDocument whose `body` gathers everything a user may
 (human id, title, summary, description, every statement, the affected products' names and GBCS ids).
 Services call `index_issue` inside their own transaction, so the document never disagrees with the
 issue it describes. Evidence descriptions are deliberately left out: installation-level evidence
-must not become findable by users who may see the issue but not that evidence.
+must not become findable by users who may see the issue but not that evidence. Beside the
+document, the issue's words go into the register's vocabulary (kir.search.vocabulary), from
+which "did you mean" suggestions are drawn.
 
 SQLite: an FTS5 table (porter stemming) over the documents, kept in step by triggers created in the
 search migration. PostgreSQL: a tsvector of the document stored on the issue row, kept in step by a
@@ -26,7 +28,8 @@ from django.db.models.expressions import RawSQL
 
 from kir.register.models import AffectedProduct, Issue, Statement
 from kir.search.fulltext_sql import FTS_TABLE, ISSUE_TABLE, ISSUE_VECTOR_COLUMN
-from kir.search.models import IssueSearchDocument
+from kir.search.models import IssueSearchDocument, IssueWord
+from kir.search.vocabulary import store_issue_words, words_of
 
 TEXT_SEARCH_CONFIG = "english"
 _REINDEX_BATCH = 1000
@@ -41,20 +44,35 @@ _PRODUCT_FIELDS = (
     "dmc__identifier",
     "dmc__name",
 )
+# What a suggestion may be made of: the text, and the products' names and model and manufacturer
+# ids. Firmware versions and DMC ids (hashes) are left out: thousands of them, and a mistyped one
+# has no nearest "right" value worth suggesting.
+_VOCABULARY_PRODUCT_FIELDS = (
+    "device_version__device_model__manufacturer__name",
+    "device_version__device_model__manufacturer__identifier",
+    "device_version__device_model__name",
+    "device_version__device_model__model_id",
+    "dmc__name",
+)
 
 
 def index_issue(issue: Issue) -> None:
     """(Re)build the issue's search document. Call it in the transaction that changed the text."""
+    fields = (issue.human_id, issue.title, issue.summary, issue.description)
+    statements = _statement_texts([issue.pk]).get(issue.pk, [])
     body = compose_body(
-        issue_fields=(issue.human_id, issue.title, issue.summary, issue.description),
-        statements=_statement_texts([issue.pk]).get(issue.pk, []),
+        issue_fields=fields,
+        statements=statements,
         products=_product_words([issue.pk]).get(issue.pk, []),
     )
     IssueSearchDocument.objects.update_or_create(issue_id=issue.pk, defaults={"body": body})
+    names = _product_words([issue.pk], _VOCABULARY_PRODUCT_FIELDS).get(issue.pk, [])
+    store_issue_words({issue.pk: words_of((*fields, *statements, *names))})
 
 
 def remove_issue(issue_id: int) -> None:
     IssueSearchDocument.objects.filter(issue_id=issue_id).delete()
+    IssueWord.objects.filter(issue_id=issue_id).delete()
 
 
 def compose_body(
@@ -75,6 +93,7 @@ def reindex_all() -> int:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {ISSUE_TABLE} IN EXCLUSIVE MODE")
     IssueSearchDocument.objects.all().delete()
+    IssueWord.objects.all().delete()
     issues = Issue.objects.order_by("pk").values_list(
         "pk", "human_id", "title", "summary", "description"
     )
@@ -87,6 +106,7 @@ def reindex_all() -> int:
         ids = [row[0] for row in batch]
         statements = _statement_texts(ids)
         products = _product_words(ids)
+        names = _product_words(ids, _VOCABULARY_PRODUCT_FIELDS)
         IssueSearchDocument.objects.bulk_create(
             IssueSearchDocument(
                 issue_id=pk,
@@ -97,6 +117,12 @@ def reindex_all() -> int:
                 ),
             )
             for pk, *fields in batch
+        )
+        store_issue_words(
+            {
+                pk: words_of((*fields, *statements.get(pk, []), *names.get(pk, [])))
+                for pk, *fields in batch
+            }
         )
         count += len(batch)
         last_pk = ids[-1]
@@ -111,10 +137,12 @@ def _statement_texts(issue_ids: list[int]) -> dict[int, list[str]]:
     return texts
 
 
-def _product_words(issue_ids: list[int]) -> dict[int, list[str]]:
+def _product_words(
+    issue_ids: list[int], fields: tuple[str, ...] = _PRODUCT_FIELDS
+) -> dict[int, list[str]]:
     words: dict[int, list[str]] = defaultdict(list)
     rows = AffectedProduct.objects.filter(issue_id__in=issue_ids).order_by("pk")
-    for issue_id, *values in rows.values_list("issue_id", *_PRODUCT_FIELDS):
+    for issue_id, *values in rows.values_list("issue_id", *fields):
         words[issue_id].extend(value for value in values if value)
     return words
 
