@@ -171,7 +171,8 @@ def typo_queries() -> list[str]:
     """Searches with a misspelt word: they find nothing, so the API also looks for a "did you
     mean" suggestion (kir.search.suggest); before suggestions existed, the same empty search."""
     typos = ["flaping", "firmwre upgrade", "suply outage", "prepayment credti", "tampr",
-             "dispaly blank", "clok adjusted", "mesh coverge", "batery", "daylight savng"]  # fmt: skip
+             "dispaly blank", "clok adjusted", "mesh coverge", "batery",
+             "daylight savng"]  # fmt: skip
     return ["/api/issues?" + urllib.parse.urlencode({"q": typo}) for typo in typos]
 
 
@@ -327,7 +328,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {DATABASE}")
     parser.add_argument(
-        "--database", default=DATABASE, help="database to create (one per engineer sharing a server)"
+        "--database",
+        default=DATABASE,
+        help="database to create (one per engineer sharing a server)",
     )
     args = parser.parse_args()
     try:

@@ -171,6 +171,7 @@ def issues_list(request: HttpRequest, params: Query[IssueQueryIn]) -> IssuePageO
         page=page.page,
         pages=page.pages,
         page_size=page.page_size,
+        did_you_mean=page.did_you_mean,
     )
 
 

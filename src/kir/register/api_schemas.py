@@ -144,6 +144,14 @@ class IssuePageOut(BaseModel):
     page: int
     pages: int = Field(description="Pages known so far; more follow when total_is_estimate")
     page_size: int
+    did_you_mean: str | None = Field(
+        default=None,
+        description=(
+            "When the search found fewer than 3 issues: `q` with its misspelt words replaced by "
+            "the nearest words of the issues this user may see, if that finds any issue with "
+            "the same filters (search again with it as `q`); otherwise null"
+        ),
+    )
 
 
 class ProductOut(BaseModel):

@@ -216,8 +216,24 @@ def filters_q(filters: IssueFilters) -> Q:
 
 
 def text_search_q(query: str) -> Q:
-    """Full text over the search documents; a typed human id also matches that issue exactly."""
+    """Full text over the search documents; a typed human id also matches that issue exactly,
+    and a GBCS id written another way (`0x1A2B`, `00AB-CDEF`) also searches its written form."""
     q = search_match(query)
     if _HUMAN_ID.match(query):
         q |= Q(human_id=query.strip().upper())
+    canonical = _canonical_gbcs_id(query)
+    if canonical is not None:
+        q |= search_match(canonical)
     return q
+
+
+def _canonical_gbcs_id(query: str) -> str | None:
+    """The manufacturer (4 hex digits) or model id (8) the query spells differently from the
+    register, if it is one; the index holds ids as the catalogue writes them."""
+    for digits in (4, 8):
+        try:
+            canonical = normalise_hex(query, digits=digits)
+        except IdentifierError:
+            continue
+        return canonical if canonical.casefold() != query.strip().casefold() else None
+    return None

@@ -22,6 +22,7 @@ from kir.register.selectors.filters import (
 )
 from kir.register.selectors.visibility import issues_visible_to, products_prefetch
 from kir.search.index import search_rank
+from kir.search.suggest import suggest_query
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
+# A search finding fewer issues than this is offered a "did you mean", when one finds more.
+FEW_RESULTS = 3
 
 
 def issue_search_queryset(
@@ -97,6 +100,9 @@ class IssuePage(Generic[ItemT]):
     pages: int
     page_size: int
     total_is_estimate: bool = False
+    # The query with its misspelt words corrected, when the search found few issues and the
+    # corrected one finds some (`did_you_mean`).
+    did_you_mean: str | None = None
 
     @property
     def has_previous(self) -> bool:
@@ -120,6 +126,7 @@ def _search_page(
     issues = issue_search_queryset(user=user, query=query, filters=filters, sort=sort)
     page_size = min(max(1, page_size), MAX_PAGE_SIZE)
     ids, total, is_estimate, page = _page_ids(issues, max(1, page), page_size, count_cap)
+    few = total < FEW_RESULTS and query.strip()
     return IssuePage(
         items=ids,
         total=total,
@@ -127,6 +134,7 @@ def _search_page(
         pages=max(1, math.ceil(total / page_size)),
         page_size=page_size,
         total_is_estimate=is_estimate,
+        did_you_mean=did_you_mean(user=user, query=query, filters=filters) if few else None,
     )
 
 
@@ -138,7 +146,24 @@ def _with_items(page: IssuePage[int], items: list[ItemT]) -> IssuePage[ItemT]:
         pages=page.pages,
         page_size=page.page_size,
         total_is_estimate=page.total_is_estimate,
+        did_you_mean=page.did_you_mean,
     )
+
+
+def did_you_mean(
+    *, user: User | AnonymousUser, query: str, filters: IssueFilters | None = None
+) -> str | None:
+    """The query with its unknown words replaced by the nearest words of the issues `user` may
+    see, if that finds any issue with the same filters; otherwise None.
+
+    The vocabulary is filtered through the visibility rule (`issues_visible_to`), so a word that
+    only a hidden issue holds is never suggested, nor is a suggestion that finds only hidden ones.
+    """
+    suggestion = suggest_query(query, visible=issues_visible_to(user=user))
+    if suggestion is None:
+        return None
+    found = issue_search_queryset(user=user, query=suggestion, filters=filters)
+    return suggestion if found.order_by().exists() else None
 
 
 def issue_search(
