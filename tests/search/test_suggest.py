@@ -5,6 +5,7 @@ tests/register/test_did_you_mean.py."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -154,3 +155,43 @@ def test_it_leaves_firmware_versions_and_dmc_ids_out_of_the_vocabulary(register)
 def test_it_never_fails_on_any_input(register, query):
     suggestion = suggest(query)
     assert suggestion is None or suggestion != query
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers")
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_adding_the_same_new_word_both_succeed():
+    """The second writer's insert waits for the first's uncommitted word, then reads its id."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from kir.search.vocabulary import store_issue_words
+
+    first, second = IssueFactory(title="One"), IssueFactory(title="Two")
+    inserted, errors = threading.Event(), []
+
+    def write(issue_id: int, hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                store_issue_words({issue_id: {"quokkaword", "shared"}})
+                if hold:
+                    inserted.set()
+                    time.sleep(0.5)  # the other writer is now waiting on our rows
+        except Exception as error:  # reported below: a thread's exception is otherwise lost
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=write, args=(first.pk, True))
+    holder.start()
+    assert inserted.wait(10)
+    follower = threading.Thread(target=write, args=(second.pk, False))
+    follower.start()
+    holder.join(15)
+    follower.join(15)
+    assert errors == []
+    word = VocabularyWord.objects.get(word="quokkaword")
+    assert set(word.issues.values_list("issue_id", flat=True)) == {first.pk, second.pk}
+    assert word.trigrams.count() == len(trigrams("quokkaword"))
+    assert suggest("quokaword") == "quokkaword"

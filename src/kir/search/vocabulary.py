@@ -77,12 +77,13 @@ def store_issue_words(words_by_issue: Mapping[int, set[str]]) -> None:
 
 def _word_ids(words: set[str]) -> dict[str, int]:
     """The ids of `words`, adding the new ones with their trigrams. Two writers adding the same
-    word at once are both served: conflicts are ignored and the ids read back."""
+    word at once are both served: conflicts are ignored and the ids read back. New words go in
+    sorted, so two writers wait for each other's words in one order and never deadlock."""
     ids = _read_ids(words)
     new = words - set(ids)
     if new:
         VocabularyWord.objects.bulk_create(
-            (VocabularyWord(word=word, length=len(word)) for word in new),
+            (VocabularyWord(word=word, length=len(word)) for word in sorted(new)),
             batch_size=_BATCH,
             ignore_conflicts=True,
         )

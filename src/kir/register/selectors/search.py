@@ -159,11 +159,16 @@ def did_you_mean(
     The vocabulary is filtered through the visibility rule (`issues_visible_to`), so a word that
     only a hidden issue holds is never suggested, nor is a suggestion that finds only hidden ones.
     """
-    suggestion = suggest_query(query, visible=issues_visible_to(user=user))
+    visible = issues_visible_to(user=user)
+    suggestion = suggest_query(query, visible=visible)
     if suggestion is None:
         return None
-    found = issue_search_queryset(user=user, query=suggestion, filters=filters)
-    return suggestion if found.order_by().exists() else None
+    # The list's own filters over the same visible issues (read once: a manufacturer's
+    # visibility costs a query), unordered: only whether one exists matters.
+    found = visible.filter(text_search_q(suggestion))
+    if filters is not None:
+        found = found.filter(filters_q(filters))
+    return suggestion if found.exists() else None
 
 
 def issue_search(
