@@ -8,9 +8,12 @@ API token, interleaved request by request:
 
   - GET  /api/me                  the trivial authenticated endpoint (the baseline);
   - GET  /api/issues              varied full-text queries and filters, sorts and pages;
+  - GET  /api/issues?q=<typo>     ten searches with a misspelt word: they find nothing, so the
+                                  answer carries a "did you mean" suggestion;
   - POST /api/procurement-check   1 to 10 models, model + firmware and DMCs per request; the API
                                   answers each item's total and its newest 20 matches (the
-                                  default page, as the procurement page shows them).
+                                  default page, as the procurement page shows them);
+  - and, in this process after the HTTP rounds, the did_you_mean selector alone.
 
 It prints a Markdown table (p50, p95, p95 ratio to the baseline) and the peak RSS of the server
 and of this driver, and writes var/bench/register-results.json. Targets: p95 of search and of the
@@ -176,6 +179,24 @@ def typo_queries() -> list[str]:
     return ["/api/issues?" + urllib.parse.urlencode({"q": typo}) for typo in typos]
 
 
+def time_suggestions(data: Any, requests: int, warmup: int) -> dict[str, list[float]]:
+    """The "did you mean" selector alone, in this process (no HTTP), for the benchmark supplier:
+    the cost a misspelt search adds to the search that found nothing."""
+    from kir.register.selectors import did_you_mean
+
+    words = [urllib.parse.parse_qs(path.split("?", 1)[1])["q"][0] for path in typo_queries()]
+    timings: list[float] = []
+    for n in range(warmup + requests):
+        started = time.perf_counter()
+        suggestion = did_you_mean(user=data.users["supplier"], query=words[n % len(words)])
+        elapsed = (time.perf_counter() - started) * 1000
+        if suggestion is None:
+            raise RuntimeError(f"no suggestion for {words[n % len(words)]!r}")
+        if n >= warmup:
+            timings.append(elapsed)
+    return {"suggest": timings, "suggest_bytes": [0.0] * len(timings)}
+
+
 def procurement_bodies(data: Any, rng: random.Random, count: int = 40) -> list[dict[str, Any]]:
     """What a Party checks before buying: a few models at given firmware, sometimes a whole
     model (any firmware) or a DMC; 1 to 10 lines per check."""
@@ -242,6 +263,7 @@ def report(rows: dict[str, dict[str, float]], meta: dict[str, Any]) -> str:
         "me": "GET /api/me (baseline)",
         "search": "GET /api/issues (search + filters)",
         "typo": "GET /api/issues (misspelt word)",
+        "suggest": "did_you_mean selector alone (in process)",
         "procurement": "POST /api/procurement-check",
     }
     lines = [
@@ -282,6 +304,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         client = Http(port, token)
         wait_until_up(client, server)
         timings = measure(client, data, args.requests, args.warmup)
+        timings.update(time_suggestions(data, args.requests, args.warmup))
         server_hwm_mb = peak_rss_from_proc(server.pid)
     finally:
         server.send_signal(signal.SIGINT)
