@@ -83,6 +83,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kir.notify.context_processors.unread_notifications",
             ],
+            # Dates and numbers read one way on every page and e-mail without a {% load %} in
+            # each template: long_date, long_datetime, number (kir/web/templatetags).
+            "builtins": ["kir.web.templatetags.presentation"],
         },
     },
 ]

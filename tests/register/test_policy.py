@@ -104,7 +104,7 @@ def test_it_passes_an_issue_that_meets_every_condition():
                     ManufacturerFacts("Acme", notified=True, respond_by=date(2026, 4, 1))
                 ]
             },
-            "Acme has not responded and its notice period runs until 2026-04-01.",
+            "Acme has not responded and its notice period runs until 1 April 2026.",
         ),
         ({"unreachable_manufacturers": ["Zed"]}, "Manufacturer Zed has no organisation"),
         (

@@ -157,7 +157,7 @@ def test_it_renders_the_issue_page_with_sanitised_markdown(cast):
     assert "<script>" not in text
     assert "Evidence level" in text and "Root-cause status" in text
     assert "Acme E1" in text and "Known affected" in text
-    assert "1200.0" in text and "Fourteen" not in text
+    assert "1,200" in text and "1200.0" not in text and "Fourteen" not in text
     assert "Approve and publish" in text  # the timeline names the step
     assert "Manufacturer notices" in text
 

@@ -59,9 +59,9 @@ def test_it_places_each_point_where_the_data_says():
 def test_its_table_holds_the_same_figures():
     chart = charts.rate_chart(_series(3), installations=50, chart_id="r")
     assert chart.table_rows() == [
-        ["2026-11-01", "0.2", "0.01"],
-        ["2026-11-02", "0.4", "n/a"],
-        ["2026-11-03", "0.6", "0.01"],
+        ["1 November 2026", "0.2", "0.01"],
+        ["2 November 2026", "0.4", "n/a"],
+        ["3 November 2026", "0.6", "0.01"],
     ]
 
 

@@ -60,7 +60,7 @@ def test_the_finding_page_draws_its_charts_with_tables(cast, published):
     assert "Superfluous alerts per installation-day, by day" in text
     assert "History across editions" in text and "edition 1" in text
     history = text[text.index('id="history-heading"') :]
-    assert "<td>300.0</td>" in history[: history.index("</table>")]
+    assert "<td>300</td>" in history[: history.index("</table>")]
 
 
 def test_parties_see_suppressed_figures_and_no_devices(cast, published):

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from kir.accounts.models import PartyCategory, User
 from kir.accounts.permissions import Permission
+from kir.formatting import long_date
 from kir.register.models import Issue, IssueState, ManufacturerNotice, Publication
 from kir.register.models import PublicationStatus as Status
 from kir.register.permissions import has_permission, is_secas_with
@@ -54,7 +54,7 @@ class Worklist:
 
 
 def _day(value: date) -> str:
-    return date_format(value, "j F Y")
+    return long_date(value)
 
 
 def _open_notices(user: User) -> QuerySet[ManufacturerNotice]:

@@ -16,6 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from kir.formatting import long_date
 from kir.register.models import EvidenceLevel, ImpactLevel
 
 
@@ -110,7 +111,7 @@ def _manufacturer_messages(facts: PublicationFacts) -> list[str]:
         elif not maker.responded and not notice_period_passed(maker.respond_by, facts.today):
             messages.append(
                 f"{maker.name} has not responded and its notice period runs until "
-                f"{maker.respond_by.isoformat()}."
+                f"{long_date(maker.respond_by)}."
             )
     return messages
 

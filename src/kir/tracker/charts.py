@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from typing import Any
+
+from kir.formatting import long_date
 
 WIDTH, HEIGHT = 640, 240
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 16, 36
@@ -37,9 +40,17 @@ class Chart:
     def table_rows(self) -> list[list[str]]:
         """One row per day: the day, then each line's value as shown on the chart."""
         return [
-            [day, *(_number(line.values[i]) for line in self.lines)]
+            [_day(day), *(_number(line.values[i]) for line in self.lines)]
             for i, day in enumerate(self.days)
         ]
+
+
+def _day(day: str) -> str:
+    """The table's day as people read it; the series carries it in ISO 8601."""
+    try:
+        return long_date(date.fromisoformat(day))
+    except ValueError:
+        return day
 
 
 def _number(value: float | None) -> str:
