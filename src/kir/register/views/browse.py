@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kir.register.filter_summary import active_filters, cleared_query, summary
 from kir.register.forms import IssueFilterForm
 from kir.register.permissions import may_report
 from kir.register.selectors import (
@@ -58,8 +59,12 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     page = issue_search(
         user=acting_user(request), page=page_number, page_size=PAGE_SIZE, **arguments
     )
+    filters = active_filters(form)
     context = {
         "form": form,
+        "filters_count": len(filters),
+        "filters_summary": summary(filters) if filters else "",
+        "clear_filters_query": cleared_query(request.GET),
         "page": page,
         "prev_page": page.page - 1 if page.has_previous else None,
         "next_page": page.page + 1 if page.has_next else None,
