@@ -25,3 +25,17 @@ def axe_violations(page: Page) -> list[str]:
         f"{page.url}: {v['id']}: {v['nodes'][0]['html'][:120]} ({v['impact']})"
         for v in result["violations"]
     ]
+
+
+class AxeAudit:
+    """axe run on each page a story passes through, as it stands at that step (a form, the page
+    after a save): call it after every navigation; `pages` says what was checked, by whom."""
+
+    def __init__(self) -> None:
+        self.pages: list[str] = []
+        self.violations: list[str] = []
+
+    def __call__(self, page: Page, who: str) -> None:
+        page.wait_for_load_state("load")
+        self.pages.append(f"{who} {page.url.split('//', 1)[-1].split('/', 1)[-1]}")
+        self.violations += [f"{who}: {v}" for v in axe_violations(page)]
