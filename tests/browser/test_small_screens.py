@@ -73,7 +73,9 @@ def assert_fits(page: Page, path: str, shot: Path) -> None:
     assert axe_violations(page) == []
 
 
-def test_the_register_fits_a_phone(browser, live_server, settings, tmp_path):
+def test_the_register_fits_a_phone(
+    browser, live_server, settings, tmp_path, register_reference_data
+):
     settings.KIR_DEMO = True
     settings.VAR_DIR = tmp_path / "var"
     seed_demo()
