@@ -1,38 +1,40 @@
 """The production server under load: `kir serve` (gunicorn) on PostgreSQL, many clients at once.
 
-Not part of the test suite. It creates the database `kir_load` (dropped at the end), fills it
-with the search benchmark's register (benchmarks/register_data.py: 20,000 issues), starts
-`kir serve` with N workers on 127.0.0.1, and runs C concurrent clients (threads, each with its
-own session cookie and keep-alive connection) for a bounded time over a mix of what people do:
+Not part of the test suite. It fills the database `kir_load` with the search benchmark's register
+(benchmarks/register_data.py: 20,000 issues; `--reuse-db` keeps it for the next run, see
+benchmarks/load_data.py), starts `kir serve` with N workers on 127.0.0.1, and runs C concurrent
+closed-loop users (each with its own session cookie and keep-alive connection, no think time
+unless `--think-ms`) for a bounded time over a mix of what people do:
 
-  - the web list, a web search, an issue page, the procurement check page (POST);
+  - the web list, a web search, an issue page, the procurement check page (GET, then POST);
   - the API list with a personal token;
   - signing in (a real password check, with the production hasher);
   - GET /healthz, the baseline, in the same run.
 
+The users run in a child process (benchmarks/load_client.py: asyncio over raw sockets by
+default, `--client threads` for the earlier http.client threads) that reports its own CPU time.
 It reports requests per second, p50/p95/p99 per kind of request, errors (any status other than
-the expected one, or a failed connection) and the server's peak RSS (master and workers, summed
-VmHWM), and writes var/bench/load-results.json. Target: p95 under 250 ms for every page at 50
-clients on a 2-core machine, no errors.
+the expected one, or a failed connection), the server's peak RSS (master and workers, summed
+VmHWM), the CPU the server, its PostgreSQL backends and the client used over the timed window,
+and writes var/bench/load-results.json. Target: p95 under 250 ms for every page at 50 clients
+on a 2-core machine, no errors.
 
     .venv/bin/python benchmarks/load.py [--clients 50] [--seconds 60] [--workers 2 --threads 4]
+        [--client async|threads] [--reuse-db]
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import multiprocessing
 import os
-import random
-import re
 import signal
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,133 +43,99 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.register_search import (  # noqa: E402
-    drop_database,
-    free_port,
-    prepare,
-    procurement_bodies,
-    recreate_database,
-    save_results,
-)
+from benchmarks.load_client import MIX, Results, run_async, run_threads  # noqa: E402
+from benchmarks.load_data import DATABASE, PASSWORD, LoadData, load_data  # noqa: E402
+from benchmarks.register_search import drop_database, free_port, save_results  # noqa: E402
 
-DATABASE = "kir_load"
-PASSWORD = "load-benchmark-password-2026"
 TARGET_P95_MS = 250.0
 WARMUP_SECONDS = 5.0
-_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-# Relative weights of the mix: reading dominates, signing in is rare.
-MIX = {
-    "web list": 20,
-    "web search": 20,
-    "issue page": 20,
-    "procurement page": 10,
-    "api list": 20,
-    "sign in": 2,
-    "healthz": 8,
-}
 
 
 @dataclass
-class Results:
-    timings: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    error_samples: list[str] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+class Plan:
+    """What every user needs: where the server is, the data, and the timed window, which opens
+    `warmup` seconds after every user has signed in (50 password checks at once take tens of
+    seconds of CPU: timed, they would measure the start, not the mix)."""
 
-    def add(self, kind: str, elapsed_ms: float, ok: bool, detail: str) -> None:
-        with self.lock:
-            if ok:
-                self.timings[kind].append(elapsed_ms)
-            else:
-                self.errors[kind] += 1
-                if len(self.error_samples) < 10:
-                    self.error_samples.append(f"{kind}: {detail}")
+    port: int
+    data: LoadData
+    password: str
+    warmup: float
+    seconds: float
+    think_seconds: float = 0.0
+    timed_from: float = float("inf")
+    stop_at: float = float("inf")
+    window_set: threading.Event = field(default_factory=threading.Event)
+
+    def open_window(self) -> None:
+        self.timed_from = time.monotonic() + self.warmup
+        self.stop_at = self.timed_from + self.seconds
+        self.window_set.set()
 
 
-class Client:
-    """One user: a keep-alive connection, a session cookie and a CSRF token."""
+def _client_process(plan: Plan, kind: str, clients: int, pipe: Any) -> None:
+    run = run_async if kind == "async" else run_threads
 
-    def __init__(self, port: int, token: str) -> None:
-        self.port = port
-        self.token = token
-        self.cookies: dict[str, str] = {}
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    def window_opens() -> None:
+        plan.open_window()
+        pipe.send(plan.timed_from)
 
-    def request(
-        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
-    ) -> tuple[int, str]:
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+    results = run(plan, list(range(clients)), window_opens)
+    pipe.send((dict(results.timings), dict(results.errors), results.error_samples,
+               results.client_cpu_seconds))  # fmt: skip
+    pipe.close()
+
+
+def run_clients(plan: Plan, kind: str, clients: int, at_window_start: Any) -> Results:
+    """The users in a child process of their own, so their CPU is measured apart;
+    `at_window_start` is called here when the timed window opens."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_client_process, args=(plan, kind, clients, sender))
+    child.start()
+    timed_from = receiver.recv()
+    time.sleep(max(0.0, timed_from - time.monotonic()))
+    at_window_start()
+    timings, errors, samples, cpu = receiver.recv()
+    child.join()
+    results = Results(error_samples=samples, client_cpu_seconds=cpu)
+    results.timings.update(timings)
+    results.errors.update(errors)
+    return results
+
+
+def process_cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of live processes, from /proc/PID/stat (fields 14 and 15)."""
+    total = 0
+    for pid in pids:
         try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            content = response.read().decode(errors="replace")
-        except (OSError, http.client.HTTPException):
-            self.connection.close()
-            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            raise
-        for value in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = value.partition("=")
-            self.cookies[name.strip()] = rest.split(";", 1)[0]
-        return response.status, content
-
-    def form_post(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
-        status, page = self.request("GET", path)
-        token = _CSRF.search(page)
-        if status != 200 or not token:
-            return status, page
-        fields = {"csrfmiddlewaretoken": token.group(1), **fields}
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Referer": f"http://127.0.0.1:{self.port}{path}",
-        }
-        return self.request("POST", path, urllib.parse.urlencode(fields), headers)
-
-    def sign_in(self, username: str) -> tuple[int, str]:
-        self.cookies.clear()
-        return self.form_post("/accounts/login/", {"username": username, "password": PASSWORD})
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-def one_request(client: Client, kind: str, rng: random.Random, data: Any) -> tuple[int, int]:
-    """Send one request of `kind`; its status and the status that counts as success."""
-    if kind == "web list":
-        return client.request("GET", f"/issues/?page={rng.randint(1, 5)}")[0], 200
-    if kind == "web search":
-        query = urllib.parse.urlencode({"q": rng.choice(data.search_terms)})
-        return client.request("GET", f"/issues/?{query}")[0], 200
-    if kind == "issue page":
-        return client.request("GET", f"/issues/{rng.choice(data.published_ids)}/")[0], 200
-    if kind == "procurement page":
-        lines = "\n".join(rng.choice(data.procurement_bodies)["items"])
-        return client.form_post("/issues/procurement-check/", {"pasted": lines})[0], 200
-    if kind == "api list":
-        headers = {"Authorization": f"Bearer {client.token}"}
-        query = urllib.parse.urlencode({"q": rng.choice(data.search_terms)})
-        return client.request("GET", f"/api/issues?{query}", headers=headers)[0], 200
-    if kind == "sign in":
-        # A successful sign-in answers with a redirect to the home page.
-        return client.sign_in(data.username)[0], 302
-    return client.request("GET", "/healthz")[0], 200
+def server_pids(master: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        children = []
+    return [master, *(int(pid) for pid in children)]
 
 
-def run_client(port: int, token: str, data: Any, seed: int, stop_at: float, timed_from: float,
-               results: Results) -> None:  # fmt: skip
-    rng = random.Random(seed)
-    kinds, weights = list(MIX), list(MIX.values())
-    client = Client(port, token)
-    client.sign_in(data.username)
-    while time.monotonic() < stop_at:
-        kind = rng.choices(kinds, weights)[0]
-        started = time.perf_counter()
-        try:
-            status, expected = one_request(client, kind, rng, data)
-            ok, detail = status == expected, f"status {status}"
-        except (OSError, http.client.HTTPException) as error:
-            ok, detail = False, f"{type(error).__name__}: {error}"
-        elapsed = (time.perf_counter() - started) * 1000
-        if time.monotonic() >= timed_from:
-            results.add(kind, elapsed, ok, detail)
+def postgres_backend_pids() -> list[int]:
+    """The PostgreSQL backends serving the benchmark's database (the server's connections)."""
+    import psycopg
+
+    from benchmarks.register_search import ADMIN_URL
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (DATABASE,),
+        ).fetchall()
+    return [row[0] for row in rows]
 
 
 def server_peak_rss_mb(master: int) -> float:
@@ -238,76 +206,80 @@ def report(rows: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
             f"| {kind} | {row['requests']} | {row['errors']} | {row['per_second']} | "
             f"{row['p50_ms']} | {p95} | {row['p99_ms']} | {ratio} | {met} |"
         )
+    cpu = meta["cpu_seconds"]
     lines.append("")
     lines.append(
-        f"{meta['clients']} clients for {meta['seconds']} s (after {WARMUP_SECONDS} s warm-up) "
-        f"against `kir serve` with {meta['workers']} workers x {meta['threads']} threads on "
-        f"PostgreSQL, {meta['issues']} issues: {meta['requests_per_second']} requests/s in all, "
-        f"{meta['errors']} errors. Server peak RSS {meta['server_peak_rss_mb']} MB (master and "
-        f"workers, VmHWM summed). Load average at the end {meta['load_average_at_end']} on "
-        f"{meta['cpus']} CPUs."
+        f"{meta['clients']} {meta['client']} clients for {meta['seconds']} s (after "
+        f"{WARMUP_SECONDS} s warm-up, think time {meta['think_ms']} ms) against `kir serve` with "
+        f"{meta['workers']} workers x {meta['threads']} threads on PostgreSQL, {meta['issues']} "
+        f"issues: {meta['requests_per_second']} requests/s in all, {meta['errors']} errors. "
+        f"Server peak RSS {meta['server_peak_rss_mb']} MB (master and workers, VmHWM summed). "
+        f"CPU over the window: server {cpu['server']} s, its PostgreSQL backends "
+        f"{cpu['postgres']} s, client {cpu['client']} s ({meta['client_cpu_ms_per_request']} ms "
+        f"per request); server + PostgreSQL {meta['server_cpu_ms_per_request']} ms per request. "
+        f"Load average at the start {meta['load_average_at_start']}, at the end "
+        f"{meta['load_average_at_end']} on {meta['cpus']} CPUs."
     )
     if meta["error_samples"]:
         lines.append("Errors seen: " + "; ".join(meta["error_samples"]))
     return "\n".join(lines)
 
 
-def prepare_data(issues: int) -> tuple[Any, str]:
-    data, token = prepare(issues, 10)
-    from kir.accounts.services import user_reset_password
-    from kir.register.models import Issue
-
-    user = data.users["supplier"]
-    user_reset_password(user=user, actor=None, new_password=PASSWORD)
-    data.username = user.username
-    data.published_ids = list(
-        Issue.objects.filter(state="published").values_list("human_id", flat=True)[:500]
-    )
-    data.procurement_bodies = procurement_bodies(data, random.Random(11))
-    return data, token
-
-
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    url = recreate_database(DATABASE)
-    os.environ.update(KIR_DATABASE_URL=url, DJANGO_SETTINGS_MODULE="kir.settings")
-    os.environ.setdefault("KIR_INSECURE_TEST_KEY", "1")
-    os.environ["KIR_SETTINGS_FILE"] = ""
-    data, token = prepare_data(args.issues)
-    from django.core.management import call_command
-
-    call_command("collectstatic", "--noinput", verbosity=0)
-    port = free_port()
+def serve(port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    # Persistent connections, as docs/operations.md configures production.
     env = {**os.environ, "KIR_DB_CONN_MAX_AGE": "600", "KIR_REQUEST_LOG_LEVEL": "WARNING"}
     command = [str(ROOT / ".venv" / "bin" / "kir"), "serve", "--bind", f"127.0.0.1:{port}",
                "--workers", str(args.workers), "--threads", str(args.threads)]  # fmt: skip
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    results = Results()
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    data = load_data(args.issues, reuse=args.reuse_db)
+    from django.db import connections
+
+    connections.close_all()  # the client process is forked: it must not share a connection
+    port = free_port()
+    server = serve(port, args)
+    start_load = _loadavg()
+    marks: dict[str, float] = {}
+    pids: dict[str, list[int]] = {}
+
+    def window_opens() -> None:
+        pids["server"], pids["postgres"] = server_pids(server.pid), postgres_backend_pids()
+        marks.update(server=process_cpu_seconds(pids["server"]),
+                     postgres=process_cpu_seconds(pids["postgres"]))  # fmt: skip
+
     try:
         wait_until_up(port, server)
-        now = time.monotonic()
-        timed_from, stop_at = now + WARMUP_SECONDS, now + WARMUP_SECONDS + args.seconds
-        threads = [
-            threading.Thread(
-                target=run_client, args=(port, token, data, n, stop_at, timed_from, results)
-            )
-            for n in range(args.clients)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=args.seconds + 120)
+        plan = Plan(port, data, PASSWORD, WARMUP_SECONDS, args.seconds, args.think_ms / 1000)
+        results = run_clients(plan, args.client, args.clients, window_opens)
+        cpu = {
+            "server": round(process_cpu_seconds(pids["server"]) - marks["server"], 1),
+            "postgres": round(process_cpu_seconds(pids["postgres"]) - marks["postgres"], 1),
+            "client": round(results.client_cpu_seconds, 1),
+        }
         rss = server_peak_rss_mb(server.pid)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
     rows = summarise(results, args.seconds)
     total = sum(row["requests"] for row in rows.values())
     meta = {
         "clients": args.clients,
+        "client": args.client,
+        "think_ms": args.think_ms,
         "seconds": args.seconds,
         "workers": args.workers,
         "threads": args.threads,
@@ -316,7 +288,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "errors": sum(results.errors.values()),
         "error_samples": results.error_samples,
         "server_peak_rss_mb": rss,
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "cpu_seconds": cpu,
+        "client_cpu_ms_per_request": round(cpu["client"] * 1000 / max(total, 1), 2),
+        "server_cpu_ms_per_request": round(
+            (cpu["server"] + cpu["postgres"]) * 1000 / max(total, 1), 1
+        ),
+        "load_average_at_start": start_load,
+        "load_average_at_end": _loadavg(),
         "cpus": os.cpu_count(),
         "target_p95_ms": TARGET_P95_MS,
     }
@@ -330,14 +308,20 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--client", choices=("async", "threads"), default="async")
+    parser.add_argument(
+        "--think-ms", type=float, default=0.0, help="pause after each request (not for the target)"
+    )
+    parser.add_argument("--reuse-db", action="store_true", help=f"keep {DATABASE} for next time")
     args = parser.parse_args()
     try:
         outcome = run(args)
     finally:
-        from django.db import connections
+        if not args.reuse_db:
+            from django.db import connections
 
-        connections.close_all()
-        drop_database(DATABASE)
+            connections.close_all()
+            drop_database(DATABASE)
     print(report(outcome["results"], outcome["meta"]))
     save_results(outcome, "load-results.json")
     return 0
