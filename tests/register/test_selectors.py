@@ -383,6 +383,24 @@ def test_the_default_order_is_walked_from_its_index_alone_on_postgresql(cast):
     assert "named_manufacturer_ids &&" in plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL query plan")
+@pytest.mark.parametrize("who", ["small_supplier", "named_manufacturer"])
+def test_the_list_count_is_answered_from_the_visibility_index_on_postgresql(cast, who):
+    """Migration 0009 holds exactly the columns `visibility_q` reads, so the list's count of
+    visible issues never decodes the wide issue rows; a rule reading another column (or the
+    named-manufacturer rule losing `id`) would silently send every list back to the table."""
+    cast.issue(IssueState.PUBLISHED)
+    cast.issue(IssueState.MANUFACTURER_NOTIFIED)
+    query = issue_search_queryset(user=cast.users[who]).order_by()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        sql, params = query.values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) AS visible", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using register_issue_visibility" in plan, plan
+
+
 def test_it_paginates_and_clamps_pages(cast):
     for _ in range(7):
         cast.issue(IssueState.PUBLISHED)
