@@ -4,10 +4,18 @@ import importlib
 from collections.abc import Iterator
 
 import pytest
+from django.core.cache import caches
 
 from kir.accounts.models import PartyCategory, Role
 from tests.factories import OrganisationFactory, UserFactory
 from tests.mailserver import SmtpSink, point_django_at, running_smtp_server
+
+
+@pytest.fixture(autouse=True)
+def _empty_fragment_cache() -> Iterator[None]:
+    """Memoised fragments (settings.CACHES) live in the process: no test sees another's."""
+    yield
+    caches["template_fragments"].clear()
 
 
 @pytest.fixture

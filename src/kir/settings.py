@@ -113,6 +113,20 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         f"{options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
     )
 
+# Rendered fragments that are the same for every viewer (a list row, rendered from the issue's
+# own fields after the visibility selector chose it; the filter form, from the query string),
+# memoised per process and keyed by exactly what they are rendered from, so nothing is ever
+# invalidated and nothing depends on who asks (docs/register-performance.md, "Rendering").
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "kir-template-fragments",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": envint("KIR_FRAGMENT_CACHE_ENTRIES", 20_000)},
+    },
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # Refuses inactive users and users without an organisation on every request, not only at login.
