@@ -55,3 +55,21 @@ def test_it_lets_a_superuser_without_an_organisation_reach_the_admin(client):
     response = client.post("/admin/login/", data)
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_it_reads_the_session_user_with_its_organisation_in_one_query(supplier_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kir.accounts.backends import MemberBackend
+
+    with CaptureQueriesContext(connection) as queries:
+        user = MemberBackend().get_user(supplier_user.pk)
+        assert user is not None and user.organisation.name == "Supplier A"
+    assert len(queries) == 1
+
+
+def test_it_finds_no_session_user_for_an_unknown_id(db):
+    from kir.accounts.backends import MemberBackend
+
+    assert MemberBackend().get_user(987654) is None

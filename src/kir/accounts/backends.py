@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 
 class MemberBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user with its organisation in the same query: every page reads the
+        organisation (visibility, the header), which was one more query per request."""
+        manager = get_user_model()._default_manager
+        user = manager.select_related("organisation").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def user_can_authenticate(self, user: Any) -> bool:
         if not super().user_can_authenticate(user):
             return False
