@@ -24,6 +24,9 @@ migration 0006); and `public_states_for`, the procurement check's filter.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.db import connection
@@ -133,8 +136,35 @@ def _named_issue_ids_sql() -> str:
         )"""
 
 
+# Within one GET or HEAD request (kir.register.middleware) the named-manufacturer ids are read
+# once per organisation, not once per selector: an issue page asked four times. Such a request
+# writes nothing, and a write by another request in between is no different from having read a
+# moment earlier; the state is tested again in `visibility_q` regardless. Outside a request (the
+# worker, commands, tests calling selectors) there is no memo and every call reads.
+_named_ids_memo: ContextVar[dict[int, list[int]] | None] = ContextVar("named_ids", default=None)
+
+
+@contextmanager
+def named_manufacturer_ids_memo() -> Iterator[None]:
+    token = _named_ids_memo.set({})
+    try:
+        yield
+    finally:
+        _named_ids_memo.reset(token)
+
+
 def named_manufacturer_issue_ids(organisation_id: int) -> list[int]:
     """Ids of the manufacturer-notified issues that name `organisation_id` as a manufacturer."""
+    memo = _named_ids_memo.get()
+    if memo is not None and organisation_id in memo:
+        return list(memo[organisation_id])
+    ids = _read_named_manufacturer_issue_ids(organisation_id)
+    if memo is not None:
+        memo[organisation_id] = ids
+    return list(ids)
+
+
+def _read_named_manufacturer_issue_ids(organisation_id: int) -> list[int]:
     params = (
         organisation_id,
         IssueState.MANUFACTURER_NOTIFIED.value,
