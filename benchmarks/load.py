@@ -93,10 +93,19 @@ def run_clients(plan: Plan, kind: str, clients: int, at_window_start: Any) -> Re
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_client_process, args=(plan, kind, clients, sender))
     child.start()
-    timed_from = receiver.recv()
+    sender.close()  # so a child that dies is seen as the end of the pipe, not waited for
+    try:
+        timed_from = receiver.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the clients' process failed (exit code {child.exitcode})") from None
     time.sleep(max(0.0, timed_from - time.monotonic()))
     at_window_start()
-    timings, errors, samples, cpu = receiver.recv()
+    try:
+        timings, errors, samples, cpu = receiver.recv()
+    except EOFError:
+        child.join()
+        raise RuntimeError(f"the clients' process failed (exit code {child.exitcode})") from None
     child.join()
     results = Results(error_samples=samples, client_cpu_seconds=cpu)
     results.timings.update(timings)
@@ -228,6 +237,9 @@ def report(rows: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
 def serve(port: int, args: argparse.Namespace) -> subprocess.Popen[bytes]:
     # Persistent connections, as docs/operations.md configures production.
     env = {**os.environ, "KIR_DB_CONN_MAX_AGE": "600", "KIR_REQUEST_LOG_LEVEL": "WARNING"}
+    if args.server_src:
+        # Another checkout's code on the same data and clients: a before/after comparison.
+        env.update(PYTHONPATH=args.server_src, KIR_VAR_DIR=str(ROOT / "var"))
     command = [str(ROOT / ".venv" / "bin" / "kir"), "serve", "--bind", f"127.0.0.1:{port}",
                "--workers", str(args.workers), "--threads", str(args.threads)]  # fmt: skip
     return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
@@ -279,6 +291,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     meta = {
         "clients": args.clients,
         "client": args.client,
+        "server_src": args.server_src or "this checkout",
         "think_ms": args.think_ms,
         "seconds": args.seconds,
         "workers": args.workers,
@@ -312,6 +325,7 @@ def main() -> int:
     parser.add_argument(
         "--think-ms", type=float, default=0.0, help="pause after each request (not for the target)"
     )
+    parser.add_argument("--server-src", help="serve the `src` folder of another checkout")
     parser.add_argument("--reuse-db", action="store_true", help=f"keep {DATABASE} for next time")
     args = parser.parse_args()
     try:
