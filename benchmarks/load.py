@@ -63,6 +63,7 @@ class Plan:
     warmup: float
     seconds: float
     think_seconds: float = 0.0
+    mix: dict[str, int] = field(default_factory=lambda: dict(MIX))
     timed_from: float = float("inf")
     stop_at: float = float("inf")
     window_set: threading.Event = field(default_factory=threading.Event)
@@ -219,7 +220,8 @@ def report(rows: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
     lines.append("")
     lines.append(
         f"{meta['clients']} {meta['client']} clients for {meta['seconds']} s (after "
-        f"{WARMUP_SECONDS} s warm-up, think time {meta['think_ms']} ms) against `kir serve` with "
+        f"{WARMUP_SECONDS} s warm-up, think time {meta['think_ms']} ms, sign-in "
+        f"{'in' if meta['sign_in_in_mix'] else 'left out of'} the mix) against `kir serve` with "
         f"{meta['workers']} workers x {meta['threads']} threads on PostgreSQL, {meta['issues']} "
         f"issues: {meta['requests_per_second']} requests/s in all, {meta['errors']} errors. "
         f"Server peak RSS {meta['server_peak_rss_mb']} MB (master and workers, VmHWM summed). "
@@ -277,6 +279,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         wait_until_up(port, server)
         plan = Plan(port, data, PASSWORD, WARMUP_SECONDS, args.seconds, args.think_ms / 1000)
+        if args.without_sign_in:
+            # Sign-in (a deliberate ~350 ms password check) judged apart: the pages alone.
+            plan.mix.pop("sign in")
         results = run_clients(plan, args.client, args.clients, window_opens)
         cpu = {
             "server": round(process_cpu_seconds(pids["server"]) - marks["server"], 1),
@@ -293,6 +298,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "client": args.client,
         "server_src": args.server_src or "this checkout",
         "think_ms": args.think_ms,
+        "sign_in_in_mix": not args.without_sign_in,
         "seconds": args.seconds,
         "workers": args.workers,
         "threads": args.threads,
@@ -325,6 +331,7 @@ def main() -> int:
     parser.add_argument(
         "--think-ms", type=float, default=0.0, help="pause after each request (not for the target)"
     )
+    parser.add_argument("--without-sign-in", action="store_true", help="the mix less sign-in")
     parser.add_argument("--server-src", help="serve the `src` folder of another checkout")
     parser.add_argument("--reuse-db", action="store_true", help=f"keep {DATABASE} for next time")
     args = parser.parse_args()

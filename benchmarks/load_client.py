@@ -192,7 +192,7 @@ async def _one_async(user: AsyncUser, kind: str, rng: random.Random, plan: Any) 
 
 async def _run_async_user(user: AsyncUser, seed: int, plan: Any, results: Results) -> None:
     rng = random.Random(seed)
-    kinds, weights = list(MIX), list(MIX.values())
+    kinds, weights = list(plan.mix), list(plan.mix.values())
     while time.monotonic() < plan.stop_at:
         kind = rng.choices(kinds, weights)[0]
         started = time.perf_counter()
@@ -300,7 +300,7 @@ def _run_thread_user(
     seed: int, plan: Any, results: Results, lock: threading.Lock, signed_in: threading.Barrier
 ) -> None:
     rng = random.Random(seed)
-    kinds, weights = list(MIX), list(MIX.values())
+    kinds, weights = list(plan.mix), list(plan.mix.values())
     user = ThreadUser(plan.port)
     try:
         _sign_in_threaded(user, rng, plan)
