@@ -83,21 +83,25 @@ class PublicationFacts:
     approver_id: int | None = None
 
 
-def _threshold_messages(policy: PolicyTerms, facts: PublicationFacts) -> list[str]:
-    messages = []
-    if EvidenceLevel.rank(facts.evidence_level) < EvidenceLevel.rank(policy.minimum_evidence_level):
-        messages.append(
-            f"Evidence level is {EvidenceLevel(facts.evidence_level).label.lower()}; policy "
-            f"v{policy.version} requires at least "
-            f"{EvidenceLevel(policy.minimum_evidence_level).label.lower()}."
-        )
-    if ImpactLevel.rank(facts.impact_level) < ImpactLevel.rank(policy.minimum_impact_level):
-        messages.append(
-            f"Impact level is {ImpactLevel(facts.impact_level).label.lower()}; policy "
-            f"v{policy.version} requires at least "
-            f"{ImpactLevel(policy.minimum_impact_level).label.lower()}."
-        )
-    return messages
+def _evidence_messages(policy: PolicyTerms, facts: PublicationFacts) -> list[str]:
+    minimum = policy.minimum_evidence_level
+    if EvidenceLevel.rank(facts.evidence_level) >= EvidenceLevel.rank(minimum):
+        return []
+    return [
+        f"Evidence level is {EvidenceLevel(facts.evidence_level).label.lower()}; policy "
+        f"v{policy.version} requires at least "
+        f"{EvidenceLevel(policy.minimum_evidence_level).label.lower()}."
+    ]
+
+
+def _impact_messages(policy: PolicyTerms, facts: PublicationFacts) -> list[str]:
+    if ImpactLevel.rank(facts.impact_level) >= ImpactLevel.rank(policy.minimum_impact_level):
+        return []
+    return [
+        f"Impact level is {ImpactLevel(facts.impact_level).label.lower()}; policy "
+        f"v{policy.version} requires at least "
+        f"{ImpactLevel(policy.minimum_impact_level).label.lower()}."
+    ]
 
 
 def _manufacturer_messages(facts: PublicationFacts) -> list[str]:
@@ -137,6 +141,84 @@ def approval_messages(policy: PolicyTerms, facts: PublicationFacts) -> list[str]
     return []
 
 
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule of the policy, where the issue stands against it, and what it finds unmet (the
+    sentences `evaluate_publication` reports for it, so the checklist and the gate agree)."""
+
+    rule: str
+    figure: str
+    unmet: tuple[str, ...]
+
+    @property
+    def met(self) -> bool:
+        return not self.unmet
+
+
+def _manufacturer_figure(facts: PublicationFacts) -> str:
+    parts = [f"{name}: no organisation to notify" for name in facts.unreachable_manufacturers]
+    for maker in facts.manufacturers:
+        if not maker.notified or maker.respond_by is None:
+            parts.append(f"{maker.name}: not notified")
+        elif maker.responded:
+            parts.append(f"{maker.name}: responded")
+        elif notice_period_passed(maker.respond_by, facts.today):
+            parts.append(f"{maker.name}: notice period ended {maker.respond_by.isoformat()}")
+        else:
+            parts.append(f"{maker.name}: notice period runs until {maker.respond_by.isoformat()}")
+    return "; ".join(parts) or "No manufacturer named"
+
+
+def _approval_figure(facts: PublicationFacts) -> str:
+    if facts.proposer_id is None:
+        return "Not proposed yet"
+    if facts.approver_id is None:
+        return "Proposed; waiting for a second administrator"
+    if facts.approver_id == facts.proposer_id:
+        return "You proposed it"
+    return "Proposed by another administrator; you would approve it"
+
+
+def threshold_checklist(
+    policy: PolicyTerms, facts: PublicationFacts, *, include_approval: bool = True
+) -> list[RuleCheck]:
+    """Each rule of `policy` with met / not met and the issue's figure for it."""
+    flagged = len(facts.unresolved_language)
+    checks = [
+        RuleCheck(
+            f"Evidence level at least {EvidenceLevel(policy.minimum_evidence_level).label.lower()}",
+            EvidenceLevel(facts.evidence_level).label,
+            tuple(_evidence_messages(policy, facts)),
+        ),
+        RuleCheck(
+            f"Impact level at least {ImpactLevel(policy.minimum_impact_level).label.lower()}",
+            ImpactLevel(facts.impact_level).label,
+            tuple(_impact_messages(policy, facts)),
+        ),
+        RuleCheck(
+            "Every named manufacturer notified, and it has responded or its notice period "
+            f"({policy.notice_period_business_days} business days) has passed",
+            _manufacturer_figure(facts),
+            tuple(_manufacturer_messages(facts)),
+        ),
+        RuleCheck(
+            "Texts for publication make no assertion of responsibility or non-compliance "
+            "(or an administrator's override is recorded)",
+            f"{flagged} flagged wording{'s' if flagged != 1 else ''} unresolved",
+            tuple(_language_messages(facts)),
+        ),
+    ]
+    if include_approval and policy.second_approver_required:
+        checks.append(
+            RuleCheck(
+                "A second administrator, not the one who proposed it, approves",
+                _approval_figure(facts),
+                tuple(approval_messages(policy, facts)),
+            )
+        )
+    return checks
+
+
 def evaluate_publication(
     policy: PolicyTerms, facts: PublicationFacts, *, include_approval: bool = True
 ) -> list[str]:
@@ -144,9 +226,5 @@ def evaluate_publication(
 
     `include_approval=False` checks everything except the second approver (used when proposing).
     """
-    messages = _threshold_messages(policy, facts)
-    messages += _manufacturer_messages(facts)
-    messages += _language_messages(facts)
-    if include_approval:
-        messages += approval_messages(policy, facts)
-    return messages
+    checks = threshold_checklist(policy, facts, include_approval=include_approval)
+    return [message for check in checks for message in check.unmet]
