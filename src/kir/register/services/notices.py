@@ -9,6 +9,9 @@ that did not commit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -58,14 +61,30 @@ from kir.register.workflow import PUBLIC_STATES
 _TEMPLATE = "register/email/manufacturer_notice"
 
 
-def notice_recipients(organisation: Organisation) -> list[str]:
-    """Active users of the organisation with an e-mail address, and its contact address."""
-    addresses = list(
-        organisation.users.filter(is_active=True).exclude(email="").values_list("email", flat=True)
-    )
+@dataclass(frozen=True)
+class NoticeRecipient:
+    """One address a notice goes to: an active user's, or the organisation's contact address
+    (`user` None)."""
+
+    address: str
+    user: User | None = None
+
+
+def notice_recipient_list(organisation: Organisation) -> list[NoticeRecipient]:
+    """Active users of the organisation with an e-mail address, and its contact address, once
+    each by address (a user's own entry wins over the contact address), sorted by address."""
+    users = organisation.users.filter(is_active=True).exclude(email="").order_by("pk")
+    found: dict[str, NoticeRecipient] = {}
+    for user in users:
+        found.setdefault(user.email, NoticeRecipient(user.email, user))
     if organisation.contact_email:
-        addresses.append(organisation.contact_email)
-    return sorted(set(addresses))
+        found.setdefault(organisation.contact_email, NoticeRecipient(organisation.contact_email))
+    return [found[address] for address in sorted(found)]
+
+
+def notice_recipients(organisation: Organisation) -> list[str]:
+    """The addresses a notice to the organisation is sent to."""
+    return [recipient.address for recipient in notice_recipient_list(organisation)]
 
 
 def _products_for(issue: Issue, organisation: Organisation) -> list[str]:
@@ -102,13 +121,47 @@ def render_notice(
     return subject, text, html
 
 
-def _send_one(issue: Issue, actor: User, organisation: Organisation) -> ManufacturerNotice:
+@dataclass(frozen=True)
+class NoticeDraft:
+    """What a notice to one organisation says and where it goes, as it would be sent now: the
+    notify step sends exactly this, and its page previews it."""
+
+    organisation: Organisation
+    subject: str
+    text: str
+    html: str
+    recipients: list[NoticeRecipient]
+    respond_by: date
+    notice_period: int
+    policy_version: int
+
+    @property
+    def addresses(self) -> list[str]:
+        return [recipient.address for recipient in self.recipients]
+
+
+def notice_draft(issue: Issue, organisation: Organisation, *, today: date) -> NoticeDraft:
     policy = policy_in_force()
     period = policy.notice_period_business_days
-    now = timezone.now()
-    respond_by = add_business_days(timezone.localdate(now), period)
+    respond_by = add_business_days(today, period)
     subject, text, html = render_notice(issue, organisation, respond_by, period)
-    recipients = notice_recipients(organisation)
+    return NoticeDraft(
+        organisation,
+        subject,
+        text,
+        html,
+        notice_recipient_list(organisation),
+        respond_by,
+        period,
+        policy.version,
+    )
+
+
+def _send_one(issue: Issue, actor: User, organisation: Organisation) -> ManufacturerNotice:
+    now = timezone.now()
+    draft = notice_draft(issue, organisation, today=timezone.localdate(now))
+    subject, text, html = draft.subject, draft.text, draft.html
+    recipients, respond_by = draft.addresses, draft.respond_by
     notice = ManufacturerNotice.objects.create(
         issue=issue,
         organisation=organisation,
@@ -140,17 +193,24 @@ def _send_one(issue: Issue, actor: User, organisation: Organisation) -> Manufact
             "organisation": organisation.name,
             "recipients": recipients,
             "respond_by": respond_by.isoformat(),
-            "policy_version": policy.version,
+            "policy_version": draft.policy_version,
         },
     )
     return notice
+
+
+def notice_organisations(issue: Issue) -> list[Organisation]:
+    """The organisations the notify step sends a notice to: every one speaking for a named
+    manufacturer."""
+    organisations, _ = named_manufacturer_organisations(issue)
+    return list(organisations)
 
 
 def send_manufacturer_notices(
     issue: Issue, actor: User, *, only_missing: bool = False
 ) -> list[ManufacturerNotice]:
     """Notify every organisation speaking for a named manufacturer (or only those not yet told)."""
-    organisations, _ = named_manufacturer_organisations(issue)
+    organisations = notice_organisations(issue)
     if only_missing:
         told = set(
             ManufacturerNotice.objects.filter(issue=issue).values_list("organisation_id", flat=True)
