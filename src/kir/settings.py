@@ -91,6 +91,9 @@ TEMPLATES = [
     },
 ]
 
+# Every form field shows its errors the GOV.UK way, tied to the field (kir.web.forms).
+FORM_RENDERER = "kir.web.forms.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("KIR_DATABASE_URL", f"sqlite:///{VAR_DIR / 'kir.sqlite3'}"),

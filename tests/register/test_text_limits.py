@@ -59,7 +59,7 @@ def test_the_form_refuses_a_description_over_the_limit(cast):
         },
     )
     assert response.status_code in (200, 422)
-    assert f"at most {LIMIT} characters" in response.content.decode()
+    assert f"Description must be {LIMIT} characters or fewer" in response.content.decode()
     assert not Issue.objects.exists()
 
 

@@ -208,7 +208,8 @@ def test_it_shows_every_field_error_on_the_report_form(cast):
     text = page(response)
     assert response.status_code == 422
     assert 'href="#id_title"' in text
-    assert "Product 1, DMC" in text
+    assert "Enter the title" in text
+    assert "Product 1: That DMC is not in the catalogue: find and add it again" in text
     assert 'href="#product-row-1"' in text
     assert not Issue.objects.exists()
 
@@ -260,15 +261,21 @@ def test_it_offers_only_the_steps_the_user_may_take(cast):
     assert "/transition/reject/" in admin_page
     assert "/transition/" not in reporter_page
     url = f"/issues/{issue.human_id}/transition/notify_manufacturer/"
-    assert signed_in(cast.reporter).get(url).status_code == 404
+    refused = signed_in(cast.reporter).get(url)
+    assert refused.status_code == 403
+    assert "Notify manufacturer needs a SECAS administrator." in page(refused)
 
 
 def test_it_takes_a_step_and_queues_the_notice(cast):
     issue = cast.step(cast.draft(), "submit_for_assessment", cast.reporter)
     url = f"/issues/{issue.human_id}/transition/notify_manufacturer/"
     client = signed_in(cast.admin_a)
-    assert 'name="expected_version" value="2"' in page(client.get(url))
-    response = client.post(url, {"reason": "Threshold met", "expected_version": "2"})
+    form = page(client.get(url))
+    assert 'name="expected_version" value="2"' in form
+    [previewed] = re.findall(r'name="previewed" value="([^"]+)"', form)
+    response = client.post(
+        url, {"reason": "Threshold met", "expected_version": "2", "previewed": previewed}
+    )
     assert response.status_code == 302
     issue.refresh_from_db()
     assert issue.state == IssueState.MANUFACTURER_NOTIFIED
@@ -295,7 +302,8 @@ def test_it_refuses_a_step_taken_from_a_stale_version(cast):
     cast.step(issue, "submit_for_assessment", cast.reporter)
     issue.refresh_from_db()
     response = signed_in(cast.reporter).post(url, {"reason": "", "expected_version": "1"})
-    assert response.status_code == 404  # the step is no longer on offer from this state
+    assert response.status_code == 403  # the step is no longer on offer from this state
+    assert "not possible while the issue is under assessment" in page(response)
     response = signed_in(cast.admin_a).post(
         f"/issues/{issue.human_id}/transition/reject/", {"reason": "no", "expected_version": "1"}
     )

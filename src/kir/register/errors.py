@@ -43,3 +43,16 @@ class ValidationFailed(RegisterError):
         super().__init__(
             "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in self.errors.items())
         )
+
+
+class PreviewOutdated(RegisterError):
+    """What the page previewed (the record, the notices) is no longer what the step would record
+    or send; `sections` names the parts that changed, in words."""
+
+    def __init__(self, sections: list[str]) -> None:
+        self.sections = list(sections)
+        changed = ", ".join(self.sections) or "what it would record"
+        super().__init__(
+            f"Since you opened this page, {changed} changed. Nothing was done: check the "
+            "updated preview and confirm again if it is still right."
+        )

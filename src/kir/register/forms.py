@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kir.catalogue.models import DMC, DeviceVersion, Region
+from kir.identifiers import IdentifierError, normalise_firmware_version
 from kir.register.models import (
     MAX_COUNT,
     TEXT_LIMITS,
@@ -20,6 +21,7 @@ from kir.register.models import (
     TrackerGrade,
 )
 from kir.register.timeline import statement_numbers
+from kir.web.form_messages import PeopleMessages
 
 ANY = [("", "Any")]
 SORT_CHOICES = [
@@ -38,7 +40,7 @@ def _date_widget() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"})
 
 
-class IssueFilterForm(forms.Form):
+class IssueFilterForm(PeopleMessages, forms.Form):
     """The list page's GET form; the same fields filter the CSV export and the API."""
 
     q = forms.CharField(required=False, label="Search text", max_length=200)
@@ -67,7 +69,7 @@ class IssueFilterForm(forms.Form):
         return data
 
 
-class IssueForm(forms.Form):
+class IssueForm(PeopleMessages, forms.Form):
     """Fields of an issue that its reporter writes; state and statuses change only by workflow."""
 
     title = forms.CharField(
@@ -117,7 +119,7 @@ class IssueEditForm(IssueForm):
             del self.fields["language_justification"]
 
 
-class AffectedProductForm(forms.Form):
+class AffectedProductForm(PeopleMessages, forms.Form):
     """One affected product: a device version or a whole DMC, with its CSAF product status.
 
     The product is chosen with the picker (views/product_picker.py) and carried as its id: a
@@ -128,17 +130,36 @@ class AffectedProductForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
         label="Device version",
+        error_messages={
+            "invalid_choice": "That device version is not in the catalogue: find and add it again"
+        },
     )
     dmc = forms.ModelChoiceField(
-        queryset=DMC.objects.all(), required=False, widget=forms.HiddenInput, label="DMC"
+        queryset=DMC.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        label="DMC",
+        error_messages={
+            "invalid_choice": "That DMC is not in the catalogue: find and add it again"
+        },
     )
     # Not required: a row left at its default must not block the form when it names nothing.
     status = forms.ChoiceField(
         choices=ProductStatus.choices, initial=ProductStatus.UNDER_INVESTIGATION, required=False
     )
     first_fixed_firmware = forms.CharField(
-        required=False, max_length=8, label="First fixed firmware (8 hex)"
+        required=False, max_length=20, label="First fixed firmware (8 hex)"
     )
+
+    def clean_first_fixed_firmware(self) -> str:
+        value = self.cleaned_data.get("first_fixed_firmware") or ""
+        try:
+            return normalise_firmware_version(value) if value.strip() else ""
+        except IdentifierError:
+            raise ValidationError(
+                "Enter the first fixed firmware as 8 hexadecimal digits, for example 0A1B2C3D",
+                code="invalid",
+            ) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -159,8 +180,15 @@ class AffectedProductForm(forms.Form):
 
 
 # No empty rows: each row is a product the user picked (any number, up to max_num).
+class _ProductRows(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": "Name at most %(num)d products on one issue",
+    }
+
+
 AffectedProductFormSet = forms.formset_factory(
-    AffectedProductForm, extra=0, max_num=50, can_delete=True
+    AffectedProductForm, formset=_ProductRows, extra=0, max_num=50, can_delete=True
 )
 
 
@@ -168,7 +196,7 @@ def products_from(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
     return [p for p in (f.as_product() for f in formset.forms) if p is not None]
 
 
-class ProductFindForm(forms.Form):
+class ProductFindForm(PeopleMessages, forms.Form):
     """The picker's search box: a manufacturer, model or firmware, or a DMC id or name."""
 
     product_find = forms.CharField(
@@ -179,17 +207,38 @@ class ProductFindForm(forms.Form):
     )
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PeopleMessages, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    # The fingerprint of what the page previewed (services/previews.py), for steps with one.
+    previewed = forms.CharField(
+        widget=forms.HiddenInput,
+        required=False,
+        max_length=200,
+        error_messages={
+            "required": "Open this step's page again: it shows what will be recorded and sent "
+            "before you confirm"
+        },
+    )
+
+    def __init__(
+        self, *args: Any, reason_required: bool = False, previewed: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        reason.required = reason_required
+        reason.label = "Reason (required)" if reason_required else "Reason"
+        self.fields["previewed"].required = previewed
 
 
-class StatementForm(forms.Form):
+class StatementForm(PeopleMessages, forms.Form):
     """A new statement; `kinds` and `statements` come from what this user may use and see."""
 
-    kind = forms.ChoiceField(choices=())
+    kind = forms.ChoiceField(
+        choices=(), error_messages={"required": "Select the kind of statement"}
+    )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000)
     supersedes = forms.TypedChoiceField(
         choices=(), required=False, coerce=int, empty_value=None, label="Supersedes (optional)"
@@ -228,13 +277,14 @@ def _statement_label(statement: Any, number: int) -> str:
     return f"#{number} {statement.get_kind_display()} by {statement.organisation}"
 
 
-class ManufacturerResponseForm(forms.Form):
+class ManufacturerResponseForm(PeopleMessages, forms.Form):
     response = forms.ChoiceField(
         choices=[
             ("acknowledge", "Acknowledge the notice and cooperate"),
             ("dispute", "Dispute the issue"),
         ],
         widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you acknowledge or dispute the issue"},
     )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -258,7 +308,7 @@ class ManufacturerResponseForm(forms.Form):
         return data
 
 
-class ProcurementCheckForm(forms.Form):
+class ProcurementCheckForm(PeopleMessages, forms.Form):
     """Paste identifiers, or find catalogue entries and add them to the pasted list."""
 
     pasted = forms.CharField(
@@ -287,7 +337,7 @@ class ProcurementCheckForm(forms.Form):
         return data
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(PeopleMessages, forms.Form):
     minimum_evidence_level = forms.ChoiceField(choices=EvidenceLevel.choices)
     minimum_impact_level = forms.ChoiceField(choices=ImpactLevel.choices)
     notice_period_business_days = forms.IntegerField(min_value=0, max_value=120)
@@ -299,7 +349,7 @@ class PolicyForm(forms.Form):
     )
 
 
-class LanguageOverrideForm(forms.Form):
+class LanguageOverrideForm(PeopleMessages, forms.Form):
     """An administrator lets one flagged phrase stand in the current wording of one text."""
 
     hit = forms.ChoiceField(widget=forms.RadioSelect, label="Flagged wording")
@@ -316,7 +366,7 @@ class LanguageOverrideForm(forms.Form):
         ]
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(PeopleMessages, forms.Form):
     file = forms.FileField(label="File")
     description = forms.CharField(max_length=300, label="What the file shows")
     installation_level = forms.BooleanField(

@@ -86,8 +86,11 @@ def second_approver_blockers(issue: Issue, approver: User) -> list[str]:
     return approval_messages(terms, facts)
 
 
-def publication_snapshot(issue: Issue, policy: ThresholdPolicy) -> dict[str, Any]:
-    """What the decision rested on, kept with the publication record."""
+def publication_snapshot(
+    issue: Issue, policy: ThresholdPolicy, *, approved_version: int
+) -> dict[str, Any]:
+    """What the decision rested on, kept with the publication record; the approve page shows
+    this same dictionary before the button (register/step_preview.py)."""
     statements = Statement.objects.filter(issue=issue).order_by("id")
     manufacturers, _ = _manufacturer_facts(issue)
     return {
@@ -103,6 +106,7 @@ def publication_snapshot(issue: Issue, policy: ThresholdPolicy) -> dict[str, Any
             statements.filter(superseded_by__isnull=True).values_list("id", flat=True)
         ),
         "language_override_ids": list(issue.language_overrides.values_list("id", flat=True)),
+        "evidence_ids": list(issue.evidence.order_by("id").values_list("id", flat=True)),
         "manufacturers": [
             {
                 "organisation": m.name,
@@ -111,7 +115,8 @@ def publication_snapshot(issue: Issue, policy: ThresholdPolicy) -> dict[str, Any
             }
             for m in manufacturers
         ],
-        "issue_version": issue.version,
+        # The version the approver read: the one the decision rested on.
+        "issue_version": approved_version,
     }
 
 
@@ -141,7 +146,9 @@ def approve(issue: Issue, actor: User) -> dict[str, Any]:
     proposal.approved_by = actor
     proposal.approved_at = timezone.now()
     proposal.policy = policy
-    proposal.snapshot = publication_snapshot(issue, policy)
+    # The publish step's own write, in this transaction, has just raised the version by one;
+    # the snapshot names the version before it, which the approver read and previewed.
+    proposal.snapshot = publication_snapshot(issue, policy, approved_version=issue.version - 1)
     proposal.save(update_fields=["status", "approved_by", "approved_at", "policy", "snapshot"])
     return {
         "publication": proposal.pk,

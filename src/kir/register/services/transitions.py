@@ -26,6 +26,7 @@ from kir.register.services._common import (
     write_issue,
 )
 from kir.register.services.language import unresolved_language
+from kir.register.services.previews import require_preview_unchanged
 from kir.register.workflow import Transition, get_transition
 
 Check = Callable[[Issue, User], list[str]]
@@ -129,9 +130,12 @@ def issue_transition(
     transition: str,
     reason: str = "",
     expected_version: int | None = None,
+    previewed: str | None = None,
 ) -> Issue:
     """Take the named step, or refuse: PermissionRefused for the wrong role or organisation,
-    TransitionRefused listing every unmet condition, VersionConflict if the issue moved on."""
+    TransitionRefused listing every unmet condition, VersionConflict if the issue moved on,
+    PreviewOutdated if `previewed` (a page's StepPreview.fingerprint) no longer matches what
+    the step would record or send."""
     step = get_transition(transition)
     if step is None:
         raise ValidationFailed({"transition": [f"There is no step called {transition!r}."]})
@@ -142,6 +146,9 @@ def issue_transition(
     reasons = _refusals(step, issue, actor, reason, expected_version)
     if reasons:
         raise TransitionRefused(reasons)
+    if previewed is not None:
+        # Under the issue's lock, so what is checked is what the step goes on to record.
+        require_preview_unchanged(step.name, issue, actor, previewed)
     from_state = issue.state
     fields: dict[str, Any] = {"state": step.target}
     if step.target == IssueState.PUBLISHED and issue.published_at is None:

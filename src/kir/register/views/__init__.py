@@ -3,7 +3,6 @@
 from kir.register.views.actions import (
     evidence_create,
     evidence_download,
-    issue_transition_view,
     language_override_view,
     manufacturer_response,
     statement_create,
@@ -13,6 +12,7 @@ from kir.register.views.export import issue_export_csv, issue_export_xlsx
 from kir.register.views.issue import issue_create, issue_detail, issue_edit
 from kir.register.views.policy import policy_page
 from kir.register.views.procurement import procurement_check_page
+from kir.register.views.transition import issue_transition_view
 
 __all__ = [
     "evidence_create",

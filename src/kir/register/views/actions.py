@@ -1,22 +1,17 @@
-"""Forms that act on one issue: workflow steps, statements, the manufacturer's reply, evidence."""
+"""Forms that act on one issue: statements, the manufacturer's reply, evidence, wording."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from kir.register.errors import VersionConflict
 from kir.register.forms import (
     EvidenceForm,
     LanguageOverrideForm,
     ManufacturerResponseForm,
     StatementForm,
-    TransitionForm,
 )
-from kir.register.models import IssueState
 from kir.register.permissions import (
     may_override_language,
     may_respond_as_manufacturer,
@@ -27,63 +22,12 @@ from kir.register.presenters import language_hits_for, statement_kinds_for
 from kir.register.selectors import evidence_get_visible, issue_get_visible, statements_visible_to
 from kir.register.services import (
     evidence_add,
-    issue_transition,
     language_override,
     manufacturer_acknowledge,
     manufacturer_dispute,
     statement_add,
 )
 from kir.register.views.common import FormPage, acting_user, done
-from kir.register.workflow import get_transition, user_can_take
-
-
-def _transition_page(request: HttpRequest, issue: Any, step: Any, form: TransitionForm) -> FormPage:
-    return FormPage(
-        request,
-        "register/transition.html",
-        issue=issue,
-        form=form,
-        transition_label=step.label,
-        target_label=IssueState(step.target).label if step.target != issue.state else "",
-        reason_required=step.needs_reason,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def issue_transition_view(request: HttpRequest, human_id: str, name: str) -> HttpResponse:
-    """One workflow step as a form with its reason. Only steps the user may take are offered;
-    a refusal lists every unmet condition the service reports."""
-    user = acting_user(request)
-    issue = issue_get_visible(user=user, human_id=human_id)
-    step = get_transition(name)
-    if step is None or not user_can_take(user=user, issue=issue, transition=name):
-        raise Http404("No such step for this issue.")
-    if request.method == "GET":
-        form = TransitionForm(initial={"expected_version": issue.version})
-        return _transition_page(request, issue, step, form).render()
-    form = TransitionForm(request.POST)
-    page = _transition_page(request, issue, step, form)
-    if form.is_valid():
-        with page.refusals_shown_on(form):
-            issue = issue_transition(
-                issue=issue,
-                actor=user,
-                transition=name,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["expected_version"],
-            )
-            state = IssueState(issue.state).label.lower()
-            return done(request, issue, f"{step.label}: done. {issue.human_id} is {state}.")
-    if isinstance(page.refusal, VersionConflict):
-        # The form now targets the saved version, so sending it again applies the step there.
-        current = page.refusal.current.version
-        form = TransitionForm(initial={**form.cleaned_data, "expected_version": current})
-        page.context["form"] = form
-    if page.context.get("refusal_reasons"):
-        # Screen readers announce the refusal when the reason field is focused again.
-        form.fields["reason"].widget.attrs["aria-describedby"] = "refusal"
-    return page.render()
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from kir.accounts.models import User
 from kir.register.errors import (
+    PreviewOutdated,
     RegisterError,
     TransitionRefused,
     ValidationFailed,
@@ -61,6 +62,9 @@ def show_refusal(refusal: RegisterError, form: Any, context: dict[str, Any]) -> 
     context["refusal_reasons"] = [str(refusal)]
     if isinstance(refusal, VersionConflict):
         context["refusal_title"] = "The issue changed while you were looking at it"
+        return 409
+    if isinstance(refusal, PreviewOutdated):
+        context["refusal_title"] = "What this page showed has changed"
         return 409
     return 403
 

@@ -101,12 +101,10 @@ def _formset_errors(formset: Any) -> list[dict[str, str]]:
     errors = [{"text": str(e), "anchor": ""} for e in formset.non_form_errors()]
     for number, form in enumerate(formset.forms, start=1):
         for name, messages in form.errors.items():
-            label = form[name].label if name in form.fields else ""
             # A hidden field (the picked product's id) has nothing to focus: link to its row.
-            shown = name in form.fields and not form[name].is_hidden
-            anchor = form[name].id_for_label if shown else f"product-row-{number}"
-            prefix = f"Product {number}, {label}" if label else f"Product {number}"
-            errors += [{"text": f"{prefix}: {m}", "anchor": anchor} for m in messages]
+            anchor = form[name].error_anchor if name in form.fields else ""
+            anchor = anchor or f"product-row-{number}"
+            errors += [{"text": f"Product {number}: {m}", "anchor": anchor} for m in messages]
     return errors
 
 
