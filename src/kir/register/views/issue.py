@@ -98,7 +98,7 @@ def _formset_errors(formset: Any) -> list[dict[str, str]]:
     """Product-row errors for the error summary, each linked to its field where it has one."""
     if not formset.is_bound:
         return []
-    errors = [{"text": str(e), "anchor": ""} for e in formset.non_form_errors()]
+    errors = [{"text": str(e), "anchor": "product-rows"} for e in formset.non_form_errors()]
     for number, form in enumerate(formset.forms, start=1):
         for name, messages in form.errors.items():
             # A hidden field (the picked product's id) has nothing to focus: link to its row.
