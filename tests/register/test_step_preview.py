@@ -71,7 +71,11 @@ def test_it_shows_the_second_administrator_the_checklist_and_snapshot(cast, sett
     assert "Proposed by another administrator; you would approve it" in text
     assert text.count('class="met">Met</strong>') == 5 and "Not met" not in text
     assert "Evidence and impact to be recorded" in text
-    assert "1200.0" in text and "340" in text and "Measured over 14 days in CSP North." in text
+    assert (
+        "<dd>1,200</dd>" in text
+        and "<dd>340</dd>" in text
+        and "Measured over 14 days in CSP North." in text
+    )
     assert "Alert log, 14 days (from SECAS)" in text
     assert f"Issue version approved</dt><dd>{issue.version}" in text
     assert previewed_value(response) == step_preview("publish", issue, cast.admin_b).fingerprint

@@ -31,6 +31,13 @@ def _or_not_stated(value: Any) -> str:
     return "Not stated" if value in (None, "") else str(value)
 
 
+def _figure(value: float | int | None) -> str:
+    """1200.0 -> "1,200"; 1200.5 -> "1,200.5": thousands separated, no spurious ".0"."""
+    if value is None:
+        return "Not stated"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
+
+
 def _statements(viewer: User, issue: Issue, snapshot: dict[str, Any]) -> list[str]:
     visible = {s.pk: s for s in statements_visible_to(user=viewer, issue=issue)}
     numbers = statement_numbers(snapshot["statement_ids"])
@@ -68,8 +75,8 @@ def snapshot_rows(viewer: User, issue: Issue, snapshot: dict[str, Any]) -> list[
         ("Threshold policy", f"Version {snapshot['policy_version']}"),
         ("Evidence level", EvidenceLevel(snapshot["evidence_level"]).label),
         ("Impact level", ImpactLevel(snapshot["impact_level"]).label),
-        ("Excess alerts per day", _or_not_stated(snapshot["excess_alerts_per_day"])),
-        ("Installations affected", _or_not_stated(snapshot["installations_affected"])),
+        ("Excess alerts per day", _figure(snapshot["excess_alerts_per_day"])),
+        ("Installations affected", _figure(snapshot["installations_affected"])),
         ("Impact rationale", _or_not_stated(snapshot["impact_rationale"])),
         ("Root-cause status", RootCauseStatus(snapshot["root_cause_status"]).label),
         ("Statements", _statements(viewer, issue, snapshot) or ["None"]),
