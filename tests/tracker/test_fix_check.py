@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 from django.test import Client
 
+from kir.outbox.models import Job, JobState
+from kir.outbox.worker import deliver_due
 from kir.register.services import issue_update
 from kir.tracker.engine.inputs import INVENTORY_COLUMNS
 from kir.tracker.fix_check import (
@@ -17,6 +21,8 @@ from kir.tracker.fix_check import (
     STILL_THERE,
     fix_checks_for_issue,
 )
+from kir.tracker.fix_check_jobs import fix_checks_queue_for_run, fix_checks_refresh
+from kir.tracker.models import FixCheckResult
 from kir.tracker.raise_issue import issue_draft_from_finding
 from tests.tracker.cast import tracker_cast
 
@@ -114,15 +120,71 @@ def test_still_there_when_a_later_finding_has_the_fixed_firmware(cast, tmp_path)
     assert check.verdict == STILL_THERE and check.fixed_excess == 80.0
 
 
-def test_the_issue_and_finding_pages_say_it(cast, tmp_path):
+def _deliver_fix_checks() -> int:
+    jobs = Job.objects.filter(kind="tracker_fix_checks", state=JobState.PENDING)
+    queued = jobs.count()
+    deliver_due()
+    assert not jobs.exists()
+    return queued
+
+
+def test_the_pages_show_what_the_worker_stored_after_the_runs_files_are_gone(cast, tmp_path):
     run = _run_with_inventory(cast, tmp_path, upgraded=MIN_UPGRADED)
     issue = _issue_with_fix(cast, run)
     client = Client()
     client.force_login(cast.dcc)
-    text = client.get(f"/issues/{issue.human_id}/").content.decode()
+    page = f"/issues/{issue.human_id}/"
+    # Queued with the change of first fixed firmware, not computed by the request.
+    assert "Fix verified by telemetry" not in client.get(page).content.decode()
+    assert _deliver_fix_checks() == 1
+    Path(run.inventory_path).unlink()  # the page never reads it again
+    text = client.get(page).content.decode()
     assert "Fix verified by telemetry" in text and f"{FIXED}</code>: gone." in text
+    assert f"{MIN_UPGRADED} installations run firmware {FIXED}" in text
     assert "Live figures" in text or "Tracker finding" in text
     finding = run.findings.get()
-    assert (
-        f"{FIXED}</code>: gone." in client.get(f"/tracker/findings/{finding.pk}/").content.decode()
+    shown = client.get(f"/tracker/findings/{finding.pk}/").content.decode()
+    assert f"{FIXED}</code>: gone." in shown
+
+
+def test_an_unchanged_fixed_firmware_queues_nothing(cast, tmp_path):
+    run = _run_with_inventory(cast, tmp_path, upgraded=MIN_UPGRADED)
+    issue = _issue_with_fix(cast, run)
+    assert _deliver_fix_checks() == 1
+    issue_update(
+        issue=issue,
+        actor=cast.dcc,
+        expected_version=issue.version,
+        products=[{"device_version": cast.hub.pk, "first_fixed_firmware": FIXED}],
     )
+    assert _deliver_fix_checks() == 0
+
+
+def test_a_stored_run_queues_a_recount_and_the_new_verdict_replaces_the_old(cast, tmp_path):
+    run = _run_with_inventory(cast, tmp_path, upgraded=5)
+    issue = _issue_with_fix(cast, run)
+    _deliver_fix_checks()
+    [before] = FixCheckResult.objects.filter(issue=issue)
+    assert before.verdict == NOT_MEASURABLE and before.upgraded_installations == 5
+    later = _run_with_inventory(cast, tmp_path, upgraded=MIN_UPGRADED + 1)
+    with transaction.atomic():
+        fix_checks_queue_for_run(later)
+    assert _deliver_fix_checks() == 1
+    [after] = FixCheckResult.objects.filter(issue=issue)
+    assert after.verdict == GONE and after.run_id == later.pk
+
+
+def test_a_run_queues_nothing_for_issues_without_a_fixed_firmware(cast, tmp_path):
+    run = _run_with_inventory(cast, tmp_path, upgraded=5)
+    issue_draft_from_finding(actor=cast.dcc, finding=run.findings.get(position=0))
+    fix_checks_queue_for_run(run)
+    assert _deliver_fix_checks() == 0
+    assert not FixCheckResult.objects.exists()
+
+
+def test_a_recount_of_an_unreadable_inventory_says_so_instead_of_failing(cast, tmp_path):
+    run = _run_with_inventory(cast, tmp_path, upgraded=MIN_UPGRADED)
+    issue = _issue_with_fix(cast, run)
+    Path(run.inventory_path).write_text("not,an\ninventory,file\n")
+    [check] = fix_checks_refresh(issue=issue)
+    assert check.verdict == NOT_MEASURABLE and "no longer kept or readable" in check.explanation

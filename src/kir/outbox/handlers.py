@@ -12,6 +12,7 @@ HANDLERS: dict[str, str] = {
     "email": "kir.outbox.mail.deliver_email",
     "notification": "kir.notify.services.deliver_notifications",
     "tracker_run": "kir.tracker.execute.execute_run",
+    "tracker_fix_checks": "kir.tracker.fix_check_jobs.fix_check_job",
     "csaf_entry": "kir.exports.provider_services.csaf_entry_job",
     "csaf_rebuild": "kir.exports.provider_services.csaf_rebuild_job",
     "csaf_anchor": "kir.exports.provider_services.csaf_anchor_job",

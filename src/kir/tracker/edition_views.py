@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from kir.register.errors import RegisterError
 from kir.register.views.common import acting_user
 from kir.tracker import charts, editions, page_data
-from kir.tracker.fix_check import fix_checks_for_issue
 from kir.tracker.models import RunStatus, TrackerFinding, TrackerRun
 from kir.tracker.presenters import region_label
 from kir.tracker.raise_issue import issue_draft_from_finding, may_raise_issue
@@ -93,7 +92,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "trend": page_data.trend(history),
         "first_seen": history[0] if history else None,
         "issues": issues,
-        "checks": [check for issue in issues for check in fix_checks_for_issue(issue)],
+        "checks": page_data.fix_checks(issues),
         "responses": page_data.responses(finding.key),
         "response_form": ResponseForm() if editions.may_respond(user, finding.key) else None,
         "may_raise_issue": may_raise_issue(user),

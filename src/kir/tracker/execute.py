@@ -25,6 +25,7 @@ from kir.outbox.handlers import PermanentFailure
 from kir.outbox.models import Job
 from kir.tracker.engine.analyse import AnalyseRequest, analyse
 from kir.tracker.engine.errors import TrackerError
+from kir.tracker.fix_check_jobs import fix_checks_queue_for_run
 from kir.tracker.models import RunStatus, SupplierCode, TrackerRun
 from kir.tracker.services import runs_dir
 from kir.tracker.store import store_findings
@@ -187,4 +188,6 @@ def _succeed(
             target=run,
             data={"findings": count, "window": report["window"]},
         )
+        # Counted by the worker while the run's inventory is still kept, never by a page.
+        fix_checks_queue_for_run(run)
     run.refresh_from_db()

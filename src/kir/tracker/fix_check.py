@@ -11,7 +11,9 @@ latest run after the link is compared, same region and alert code:
 - **not yet measurable**: fewer upgraded installations than that (or no later run, or its
   inventory is no longer kept), with the count.
 
-The count is cached per run and component set: a run's kept inventory never changes.
+Only the worker calls this (kir.tracker.fix_check_jobs, when a run is stored or an issue's first
+fixed firmware changes): it opens DuckDB over the run's kept inventory, which a web request never
+does. Pages read the stored FixCheckResult rows.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from django.core.cache import cache
 
 from kir.register.models import Issue
 from kir.tracker.engine.errors import TrackerError
@@ -34,6 +35,7 @@ GONE, STILL_THERE, NOT_MEASURABLE = "gone", "still there", "not yet measurable"
 
 @dataclass(frozen=True)
 class FixCheck:
+    link_id: int
     product: str
     fixed_firmware: str
     verdict: str
@@ -67,21 +69,16 @@ def upgraded_installations(
     path = Path(run.inventory_path)
     if not path.is_file():
         return None
-    key = f"kir.tracker.fixcheck.{run.pk}.{region}.{fixed}.{'|'.join(sorted(others))}"
-    found = cache.get(key)
-    if found is None:
-        wanted = [fixed, *others]
-        try:
-            with duckdb.connect() as con:
-                row = con.execute(
-                    _UPGRADED_SQL.format(inventory=checked_inventory(inventory_relation(path))),
-                    [region, wanted, len(set(wanted)), fixed],
-                ).fetchone()
-        except (TrackerError, duckdb.Error):
-            return None  # the run read it once; a file changed since is no longer what it read
-        found = row[0] if row else 0
-        cache.set(key, found, None)
-    return int(found)
+    wanted = [fixed, *others]
+    try:
+        with duckdb.connect() as con:
+            row = con.execute(
+                _UPGRADED_SQL.format(inventory=checked_inventory(inventory_relation(path))),
+                [region, wanted, len(set(wanted)), fixed],
+            ).fetchone()
+    except (TrackerError, duckdb.Error):
+        return None  # the run read it once; a file changed since is no longer what it read
+    return int(row[0]) if row else 0
 
 
 def _latest_run(link: FindingIssueLink) -> TrackerRun | None:
@@ -98,7 +95,9 @@ def _check(link: FindingIssueLink, product: str, part: dict[str, str], fixed_fw:
     others = [_text(c) for c in finding.components if _text(c) != _text(part)]
     run = _latest_run(link)
     if run is None:
-        return FixCheck(product, fixed_fw, NOT_MEASURABLE, "No run after the issue was raised.")
+        return FixCheck(
+            link.pk, product, fixed_fw, NOT_MEASURABLE, "No run after the issue was raised."
+        )
     same = run.findings.filter(region=finding.region, alert_code=finding.alert_code)
     affected = same.filter(key=finding.key).first()
     still = next((f for f in same if fixed in {_text(c) for c in f.components}), None)
@@ -106,6 +105,7 @@ def _check(link: FindingIssueLink, product: str, part: dict[str, str], fixed_fw:
 
     def verdict(name: str, explanation: str, **figures: int | float | None) -> FixCheck:
         return FixCheck(
+            link.pk,
             product,
             fixed_fw,
             name,
@@ -145,7 +145,8 @@ def _check(link: FindingIssueLink, product: str, part: dict[str, str], fixed_fw:
 
 
 def fix_checks_for_issue(issue: Issue) -> list[FixCheck]:
-    """One check per (linked finding, affected product naming a first fixed firmware)."""
+    """One check per (linked finding, affected product naming a first fixed firmware), computed
+    now (in the worker: this may read a run's inventory with DuckDB)."""
     checks = []
     products = issue.products.exclude(first_fixed_firmware="").select_related(
         "device_version__device_model__manufacturer"

@@ -427,3 +427,35 @@ class FindingIssueLink(models.Model):
 
     def __str__(self) -> str:
         return f"issue {self.issue_id} from finding {self.finding_id}"
+
+
+class FixCheckResult(models.Model):
+    """Fix verified by telemetry, as the worker last computed it for one (linked finding, affected
+    product naming a first fixed firmware): pages and the API read these rows and never count
+    installations themselves (kir.tracker.fix_check computes, kir.tracker.fix_check_jobs stores)."""
+
+    issue = models.ForeignKey(
+        "register.Issue", on_delete=models.CASCADE, related_name="tracker_fix_checks"
+    )
+    link = models.ForeignKey(FindingIssueLink, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(help_text="order on the issue's page, from 0")
+    product = models.CharField(max_length=300)
+    fixed_firmware = models.CharField(max_length=8)
+    verdict = models.CharField(max_length=30)
+    explanation = models.TextField()
+    run = models.ForeignKey(
+        TrackerRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    upgraded_installations = models.PositiveIntegerField(null=True, blank=True)
+    affected_excess = models.FloatField(null=True, blank=True)
+    fixed_excess = models.FloatField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["issue", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "position"], name="tracker_fix_check_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} fixed in {self.fixed_firmware}: {self.verdict}"

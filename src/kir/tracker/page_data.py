@@ -15,6 +15,7 @@ from kir.tracker.models import (
     EditionStatus,
     FindingComponent,
     FindingIssueLink,
+    FixCheckResult,
     ManufacturerFindingResponse,
     TrackerEdition,
     TrackerFinding,
@@ -133,6 +134,12 @@ def trend(points: list[HistoryPoint]) -> str:
 def linked_issues(user: Viewer, finding_key: str) -> list[Issue]:
     ids = FindingIssueLink.objects.filter(finding_key=finding_key).values("issue_id")
     return list(issues_visible_to(user=user).filter(pk__in=ids).order_by("human_id"))
+
+
+def fix_checks(issues: list[Issue]) -> list[FixCheckResult]:
+    """The stored "fix verified by telemetry" rows of issues the caller already may see (the
+    worker computes them: kir.tracker.fix_check_jobs)."""
+    return list(FixCheckResult.objects.filter(issue__in=issues).order_by("issue_id", "position"))
 
 
 def responses(finding_key: str) -> list[ManufacturerFindingResponse]:

@@ -16,6 +16,7 @@ from kir.audit.services import audit_record
 from kir.catalogue.models import DMC, DeviceVersion, Region
 from kir.identifiers import IdentifierError, normalise_firmware_version
 from kir.notify.webhooks.events import webhook_events_enqueue
+from kir.outbox.services import outbox_enqueue
 from kir.register.errors import PermissionRefused, ValidationFailed
 from kir.register.models import (
     MAX_COUNT,
@@ -140,6 +141,26 @@ def _replace_products(issue: Issue, products: Iterable[Mapping[str, Any]]) -> li
     return [str(p.device_version or p.dmc) for p in built]
 
 
+def _fixed_firmwares(issue: Issue) -> set[tuple[int | None, str]]:
+    return set(
+        AffectedProduct.objects.filter(issue=issue)
+        .exclude(first_fixed_firmware="")
+        .values_list("device_version_id", "first_fixed_firmware")
+    )
+
+
+def _queue_fix_checks(issue: Issue) -> None:
+    """A first fixed firmware changed: the tracker's worker recomputes "fix verified by telemetry"
+    for an issue raised from a finding. Queued by kind name: the tracker app depends on the
+    register, never the other way (kir.tracker.fix_check_jobs handles the kind)."""
+    if issue.tracker_links.exists():
+        outbox_enqueue(
+            kind="tracker_fix_checks",
+            key=f"tracker_fix_checks:{issue.pk}:v{issue.version}",
+            payload={"issue": issue.pk},
+        )
+
+
 @transaction.atomic
 def issue_create_draft(
     *,
@@ -241,7 +262,10 @@ def issue_update(
     fields = {name: changes[name] for name in diff}
     issue = write_issue(issue, expected_version=expected_version, **fields)
     if "products" in changes:
+        fixed_before = _fixed_firmwares(issue)
         diff["products"] = [None, _replace_products(issue, changes["products"])]
+        if _fixed_firmwares(issue) != fixed_before:
+            _queue_fix_checks(issue)
     if issue.state in PUBLIC_STATES and changed_text and language_justification:
         record_overrides_for(issue, actor, changed_text, language_justification)
     audit_record(

@@ -7,8 +7,8 @@ from typing import Any
 from django import template
 
 from kir.register.models import Issue
-from kir.tracker.fix_check import fix_checks_for_issue
 from kir.tracker.models import FindingIssueLink
+from kir.tracker.page_data import fix_checks
 from kir.tracker.selectors import finding_view, findings_visible_to
 
 register = template.Library()
@@ -25,5 +25,5 @@ def tracker_on_issue(context: dict[str, Any], issue: Issue) -> dict[str, Any]:
     return {
         "links": links,
         "live": live,
-        "checks": fix_checks_for_issue(issue) if links else [],
+        "checks": fix_checks([issue]) if links else [],
     }
