@@ -93,6 +93,14 @@ class AuditEventType(models.TextChoices):
         "tracker.edition_published",
         "A second SECAS administrator approved a tracker edition, which went out to Parties",
     )
+    TRACKER_EDITION_CANCELLED = (
+        "tracker.edition_cancelled",
+        "A SECAS administrator cancelled a proposed tracker edition before its approval",
+    )
+    TRACKER_EDITION_WITHDRAWN = (
+        "tracker.edition_withdrawn",
+        "A SECAS administrator withdrew a published tracker edition, with a reason",
+    )
     TRACKER_NOTICE_SENT = (
         "tracker.notice_sent",
         "A manufacturer was told its component appears in a tracker finding for the first time",

@@ -13,11 +13,12 @@ from django.views.decorators.http import require_POST
 
 from kir.register.errors import RegisterError
 from kir.register.views.common import acting_user
-from kir.tracker import charts, editions, page_data
+from kir.tracker import charts, edition_withdrawal, editions, page_data
 from kir.tracker.models import RunStatus, TrackerFinding, TrackerRun
 from kir.tracker.presenters import region_label
 from kir.tracker.raise_issue import issue_draft_from_finding, may_raise_issue
 from kir.tracker.selectors import (
+    editions_showing_findings_to,
     editions_visible_to,
     finding_view,
     findings_visible_to,
@@ -157,7 +158,9 @@ def edition_detail(request: HttpRequest, number: int) -> HttpResponse:
     user = acting_user(request)
     edition = get_object_or_404(editions_visible_to(user).select_related("run"), number=number)
     administrator = editions.may_administer_editions(user)
-    findings = findings_visible_to(user).filter(editions=edition)
+    findings = findings_visible_to(user).filter(
+        editions__in=editions_showing_findings_to(user).filter(pk=edition.pk)
+    )
     context = {
         "edition": edition,
         "rows": page_data.rows_for(user, findings),
@@ -201,3 +204,32 @@ def edition_approve(request: HttpRequest, number: int) -> HttpResponse:
     except RegisterError as refusal:
         _refused(request, refusal)
     return redirect("tracker:edition", number=edition.number)
+
+
+def _end(request: HttpRequest, number: int, action: str) -> HttpResponse:
+    """Cancel or withdraw (`action`), with the reason from the form, by the edition services."""
+    user = acting_user(request)
+    edition = get_object_or_404(editions_visible_to(user), number=number)
+    end = (
+        edition_withdrawal.edition_cancel
+        if action == "cancelled"
+        else edition_withdrawal.edition_withdraw
+    )
+    try:
+        end(actor=user, edition=edition, reason=request.POST.get("reason", ""))
+        messages.success(request, f"Edition {edition.number} is {action}.")
+    except RegisterError as refusal:
+        _refused(request, refusal)
+    return redirect("tracker:edition", number=edition.number)
+
+
+@login_required
+@require_POST
+def edition_cancel(request: HttpRequest, number: int) -> HttpResponse:
+    return _end(request, number, "cancelled")
+
+
+@login_required
+@require_POST
+def edition_withdraw(request: HttpRequest, number: int) -> HttpResponse:
+    return _end(request, number, "withdrawn")

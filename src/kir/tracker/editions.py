@@ -52,7 +52,7 @@ def may_administer_editions(actor: User) -> bool:
     return is_secas_with(actor, Permission.ADMINISTER_REGISTER)
 
 
-def _require_administrator(actor: User, action: str) -> None:
+def require_edition_administrator(actor: User, action: str) -> None:
     if not may_administer_editions(actor):
         raise PermissionRefused(f"Only SECAS administrators may {action}.")
 
@@ -91,7 +91,7 @@ def unreachable_manufacturers(edition: TrackerEdition) -> list[str]:
     return sorted({a.manufacturer_name for a in _addressees(findings) if a.organisation is None})
 
 
-def _recipients(organisation: Organisation) -> list[str]:
+def manufacturer_recipients(organisation: Organisation) -> list[str]:
     from kir.register.services.notices import notice_recipients
 
     return notice_recipients(organisation)
@@ -120,7 +120,7 @@ def _tell(edition: TrackerEdition, addressee: Addressee, actor: User) -> Manufac
     )
     key = f"tracker-notice.{notice.pk}"
     url = f"/tracker/findings/{finding.pk}/"
-    recipients = _recipients(organisation)
+    recipients = manufacturer_recipients(organisation)
     mail = email_enqueue(key=key, subject=subject, text=text, html=html, to=recipients)
     app = notifications_enqueue(
         key=f"{key}.app",
@@ -165,7 +165,7 @@ def _first_time(addressees: list[Addressee]) -> list[Addressee]:
 def edition_propose(*, actor: User, run: TrackerRun, note: str = "") -> TrackerEdition:
     """A proposed edition of `run`'s findings at or above the policy's grade, its first-time
     manufacturers told in the same transaction (their messages go out through the outbox)."""
-    _require_administrator(actor, "propose a tracker edition")
+    require_edition_administrator(actor, "propose a tracker edition")
     run = TrackerRun.objects.select_for_update().get(pk=run.pk)
     if run.status != RunStatus.SUCCEEDED:
         raise ValidationFailed({"run": [f"Run {run.pk} has not succeeded; it is {run.status}."]})
@@ -239,7 +239,7 @@ def edition_blockers(edition: TrackerEdition, approver: User | None = None) -> l
 @transaction.atomic
 def edition_approve(*, actor: User, edition: TrackerEdition) -> TrackerEdition:
     """The second administrator's approval: the edition goes out to every Party."""
-    _require_administrator(actor, "approve a tracker edition")
+    require_edition_administrator(actor, "approve a tracker edition")
     edition = TrackerEdition.objects.select_for_update().get(pk=edition.pk)
     blockers = edition_blockers(edition, actor)
     if blockers:

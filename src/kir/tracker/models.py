@@ -285,6 +285,7 @@ class EditionStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     PUBLISHED = "published", "Published"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class TrackerEdition(models.Model):
@@ -309,6 +310,12 @@ class TrackerEdition(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Who cancelled the proposal or withdrew the published edition, and why (shown on its page).
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
     policy = models.ForeignKey(
         "register.ThresholdPolicy",
         on_delete=models.PROTECT,

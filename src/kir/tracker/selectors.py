@@ -91,11 +91,22 @@ def run_get_visible(user: User | AnonymousUser, run_id: int) -> TrackerRun:
 
 
 def editions_visible_to(user: User | AnonymousUser) -> QuerySet[TrackerEdition]:
+    """DCC and SECAS: every edition. Any other Party: published editions, and withdrawn ones
+    (their page says so and why, as a withdrawn issue stays listed), never their findings."""
     audience = tracker_audience_for(user)
     if audience.kind == AudienceKind.NONE:
         return TrackerEdition.objects.none()
     editions = TrackerEdition.objects.select_related("run")
     if audience.is_full:
+        return editions
+    return editions.filter(status__in=(EditionStatus.PUBLISHED, EditionStatus.WITHDRAWN))
+
+
+def editions_showing_findings_to(user: User | AnonymousUser) -> QuerySet[TrackerEdition]:
+    """The editions whose findings the user may list: all for DCC and SECAS, published ones for
+    every other Party (a withdrawn edition no longer shows its findings)."""
+    editions = editions_visible_to(user)
+    if tracker_audience_for(user).is_full:
         return editions
     return editions.filter(status=EditionStatus.PUBLISHED)
 
@@ -147,7 +158,9 @@ def findings_filtered(
         findings = findings.filter(run_id=filters.run)
     if filters.edition is not None:
         findings = findings.filter(
-            pk__in=editions_visible_to(user).filter(pk=filters.edition).values("entries__finding")
+            pk__in=editions_showing_findings_to(user)
+            .filter(pk=filters.edition)
+            .values("entries__finding")
         )
     if filters.region:
         findings = findings.filter(region=filters.region.lower())

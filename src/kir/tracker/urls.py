@@ -19,4 +19,8 @@ urlpatterns = [
     path("editions/propose/", edition_views.edition_propose, name="edition_propose"),
     path("editions/<int:number>/", edition_views.edition_detail, name="edition"),
     path("editions/<int:number>/approve/", edition_views.edition_approve, name="edition_approve"),
+    path("editions/<int:number>/cancel/", edition_views.edition_cancel, name="edition_cancel"),
+    path(
+        "editions/<int:number>/withdraw/", edition_views.edition_withdraw, name="edition_withdraw"
+    ),
 ]

@@ -33,6 +33,8 @@ EVENTS: dict[str, str] = {
     "issue.reopened": "A resolved or closed issue was reopened",
     "issue.withdrawn": "An issue was withdrawn from the register",
     "tracker.edition_published": "A new edition of the superfluous alerts tracker was published",
+    "tracker.edition_withdrawn": "A published edition of the superfluous alerts tracker was "
+    "withdrawn; Parties see the previous edition again",
 }
 
 # Workflow steps that are events of their own (kir.register.workflow's names).
