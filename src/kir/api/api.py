@@ -16,6 +16,7 @@ from kir.exports.estate_api import router as estate_router
 from kir.register.api import router as register_router
 from kir.register.api_evidence import router as evidence_router
 from kir.register.api_schemas import ErrorOut
+from kir.tracker import api_runs  # noqa: F401 (adds POST /tracker/runs to the tracker router)
 from kir.tracker.api import router as tracker_router
 
 # Every error answer any operation may give, each with the one error schema (ErrorOut).

@@ -41,6 +41,7 @@ from kir.register.api_schemas import (
     summary_fields,
 )
 from kir.register.errors import (
+    Conflict,
     PermissionRefused,
     TransitionRefused,
     ValidationFailed,
@@ -96,6 +97,8 @@ def refusals_as_responses(view: Callable[..., Any]) -> Callable[..., Any]:
             return Status(422, ErrorOut(detail=str(failure), errors=failure.errors))
         except PermissionRefused as refusal:
             return Status(403, ErrorOut(detail=str(refusal)))
+        except Conflict as conflict:
+            return Status(409, ErrorOut(detail=str(conflict)))
 
     return wrapper
 

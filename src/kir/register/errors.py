@@ -35,6 +35,10 @@ class VersionConflict(RegisterError):
         )
 
 
+class Conflict(RegisterError):
+    """The action clashes with work already under way (answered 409, as a version conflict)."""
+
+
 class ValidationFailed(RegisterError):
     """Bad input; `errors` maps a field name to its messages."""
 

@@ -3,7 +3,8 @@
 Answers: 200 with what the caller's audience may see (a supplier's own drill-down, the parties
 view with suppressed figures as null, or DCC's and SECAS's full detail); 404 for a run, finding
 or edition the caller may not see, exactly as for one that does not exist (runs exist only for
-DCC and SECAS; findings and editions for other Parties only once published); 422 for a filter
+DCC and SECAS; findings and editions for other Parties only once published; POST /tracker/runs
+is kir.tracker.api_runs); 422 for a filter
 that is not one of the allowed values (region, certainty) or not a number (run, edition, page).
 """
 
@@ -246,7 +247,8 @@ def findings_series(request: HttpRequest, finding_id: int) -> SeriesOut:
 
 @router.get("/tracker/editions", response=list[EditionOut], summary="Tracker editions")
 def editions_list(request: HttpRequest) -> list[EditionOut]:
-    """Every edition for DCC and SECAS; published ones for every other Party."""
+    """Every edition for DCC and SECAS; published and withdrawn ones for every other Party (a
+    withdrawn edition lists no finding for them)."""
     user = _user(request)
     return [EditionOut.of(user, e) for e in editions_visible_to(user)[:100]]
 

@@ -21,8 +21,8 @@ from kir.accounts.models import Organisation, User
 from kir.audit.events import AuditEventType
 from kir.audit.services import audit_record
 from kir.outbox.services import outbox_enqueue
-from kir.register.errors import PermissionRefused, ValidationFailed
-from kir.tracker.models import RunSource, SupplierCode, TrackerRun
+from kir.register.errors import Conflict, PermissionRefused, ValidationFailed
+from kir.tracker.models import RunSource, RunStatus, SupplierCode, TrackerRun
 from kir.tracker.permissions import may_run_tracker
 
 RUN_JOB_KIND = "tracker_run"
@@ -209,13 +209,19 @@ def tracker_run_create(
     day_to: date | None = None,
     rules_text: str = "",
 ) -> TrackerRun:
-    """A run started from the web: uploaded alert files and inventory, or the kept daily state
-    (settings.TRACKER_STATE_DIR) with an uploaded inventory or the state's own inventory."""
+    """A run started from the web form or the API: uploaded alert files and inventory, or the
+    kept daily state (settings.TRACKER_STATE_DIR) with an uploaded inventory or the state's own
+    inventory. Refused with Conflict when the same window of the state is already queued or
+    running (a second click, or a client retrying), so one analysis is not done twice."""
+    if not may_run_tracker(actor):
+        raise PermissionRefused("Only DCC coordinators may start tracker runs.")
     state_dir = Path(settings.TRACKER_STATE_DIR) if use_state else None
     if use_state and not settings.TRACKER_STATE_DIR:
         raise ValidationFailed(
             {"use_state": ["No daily state is configured (KIR_TRACKER_STATE_DIR)."]}
         )
+    if state_dir is not None:
+        _refuse_a_second_state_run(state_dir, day_from, day_to, rules_text)
     kept_inventory = None
     if use_state and inventory is None:
         kept_inventory = state_inventory(Path(settings.TRACKER_STATE_DIR))
@@ -231,6 +237,24 @@ def tracker_run_create(
             uploads={"inventory": inventory, "alerts": list(alerts)},
         ),
     )
+
+
+def _refuse_a_second_state_run(
+    state_dir: Path, day_from: date | None, day_to: date | None, rules_text: str
+) -> None:
+    rules_sha256 = hashlib.sha256((rules_text or default_rules_text()).encode("utf-8")).hexdigest()
+    under_way = TrackerRun.objects.filter(
+        state_dir=str(state_dir),
+        day_from=day_from,
+        day_to=day_to,
+        rules_sha256=rules_sha256,
+        status__in=(RunStatus.QUEUED, RunStatus.RUNNING),
+    ).first()
+    if under_way is not None:
+        raise Conflict(
+            f"Run {under_way.pk} is already {under_way.status} over the kept daily state for this "
+            "window and rules; wait for it to finish or follow its page."
+        )
 
 
 STATE_INVENTORY_NAMES = ("inventory.parquet", "inventory.csv")

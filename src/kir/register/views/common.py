@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from kir.accounts.models import User
 from kir.register.errors import (
+    Conflict,
     PreviewOutdated,
     RegisterError,
     TransitionRefused,
@@ -65,6 +66,8 @@ def show_refusal(refusal: RegisterError, form: Any, context: dict[str, Any]) -> 
         return 409
     if isinstance(refusal, PreviewOutdated):
         context["refusal_title"] = "What this page showed has changed"
+        return 409
+    if isinstance(refusal, Conflict):
         return 409
     return 403
 
