@@ -45,3 +45,42 @@ def test_dcc_starts_a_run_over_the_kept_daily_state(settings) -> None:
     run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.window_days == 2 and run.findings_count > 0
+
+
+def test_its_findings_name_the_demo_catalogue_and_its_pages_list_them(settings) -> None:
+    from django.test import Client
+
+    from kir.catalogue.models import DMC
+    from kir.tracker.demo_edition import seed_demo_edition
+    from kir.tracker.models import FindingComponent, FindingDmc
+    from kir.web.demo.devices import seed_catalogue
+    from kir.web.demo.people import seed_people
+
+    settings.KIR_DEMO = True
+    seed_people()
+    seed_catalogue()
+    catalogue_dmcs = DMC.objects.count()
+    summary = seed_tracker_demo(days=3)
+    latest = TrackerRun.objects.order_by("-created_at").first()
+    parts = FindingComponent.objects.filter(finding__run=latest)
+    known = parts.filter(device_version__isnull=False)
+    # The planted problems are on the most popular variants, which all have catalogue labels.
+    assert known.count() >= parts.count() * 0.8 > 0, summary
+    assert "finding components" in summary and "DMCs in the catalogue" in summary
+    linked = FindingDmc.objects.filter(finding__run=latest, dmc__isnull=False)
+    assert linked.exists() and DMC.objects.count() > catalogue_dmcs
+    assert all(row.dmc.identifier == row.identifier for row in linked.select_related("dmc"))
+    assert seed_demo_edition().startswith("edition 1 published")
+    # Any Party reads the finding from the catalogue's model and DMC pages.
+    from kir.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="heron-viewer"))
+    shown = {"finding__edition_entries__edition__status": "published"}
+    part = known.filter(**shown).select_related("device_version__device_model__manufacturer")[0]
+    model = part.device_version.device_model
+    page = client.get(f"/catalogue/models/{model.manufacturer.identifier}/{model.model_id}/")
+    assert f"/tracker/findings/{part.finding_id}/" in page.content.decode()
+    row = linked.filter(**shown)[0]
+    page = client.get(f"/catalogue/dmcs/{row.identifier}/")
+    assert "/tracker/findings/" in page.content.decode()

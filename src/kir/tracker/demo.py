@@ -3,7 +3,9 @@
 Each day is ingested into a kept state (as `kir tracker daily` does) and a run over the days so
 far is stored as the worker stores one, dated that day. The synthetic inventory's suppliers
 SUP-01 and SUP-02 are the demo's Brightwater Energy and Heron Power, so their users see their
-own drill-down. Editions are left to the editions part of the tracker, which may extend this.
+own drill-down. The estate's popular models are relabelled as the demo catalogue's device
+versions first, and the findings' DMCs added to it, so findings and catalogue pages link
+(kir.tracker.demo_catalogue). The edition is kir.tracker.demo_edition's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,12 @@ from django.conf import settings
 from django.db import transaction
 
 from kir.accounts.models import Organisation
+from kir.tracker.demo_catalogue import (
+    catalogue_labels,
+    link_finding_dmcs,
+    relabel_inventory,
+    resolved_components,
+)
 from kir.tracker.engine.incremental import IngestRequest, ingest
 from kir.tracker.engine.synthetic import write_synthetic_dataset
 from kir.tracker.execute import run_now
@@ -63,7 +71,7 @@ def seed_tracker_demo(*, days: int = DEMO_DAYS) -> str:
     state.mkdir(parents=True)
     # Kept beside the state, as `kir tracker daily` keeps it: a run over the state uses it.
     inventory = state / "inventory.parquet"
-    shutil.copy2(folder / "inventory.parquet", inventory)
+    relabel_inventory(folder / "inventory.parquet", inventory, catalogue_labels())
     runs = []
     first_day = None
     for alerts in sorted((folder / "alerts").iterdir()):
@@ -91,8 +99,11 @@ def seed_tracker_demo(*, days: int = DEMO_DAYS) -> str:
     failed = [r.pk for r in runs if r.status != RunStatus.SUCCEEDED]
     if failed:
         raise RuntimeError(f"tracker demo runs {failed} failed: {runs[-1].error}")
+    dmcs = link_finding_dmcs(inventory)
+    known, parts = resolved_components()
     seconds = time.monotonic() - started
     return (
-        f"{len(runs)} daily runs stored ({runs[-1].findings_count} findings in the latest) "
+        f"{len(runs)} daily runs stored ({runs[-1].findings_count} findings in the latest; "
+        f"{known} of {parts} finding components and {dmcs} DMCs in the catalogue) "
         f"in {seconds:.1f} s"
     )
