@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from kir.register.errors import RegisterError
 from kir.register.views.common import acting_user
-from kir.tracker import charts, edition_withdrawal, editions, page_data
-from kir.tracker.models import RunStatus, TrackerFinding, TrackerRun
+from kir.tracker import edition_withdrawal, editions, page_data
+from kir.tracker.finding_charts import finding_charts
+from kir.tracker.models import RunStatus, TrackerRun
 from kir.tracker.presenters import region_label
 from kir.tracker.raise_issue import issue_draft_from_finding, may_raise_issue
 from kir.tracker.selectors import (
@@ -58,36 +58,21 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/home.html", context)
 
 
-def _charts(finding: TrackerFinding, figures: dict[str, object]) -> list[charts.Chart]:
-    series = figures.get("daily")
-    if not isinstance(series, list):
-        return []
-    installations = figures.get("installations")
-    return [
-        charts.rate_chart(
-            series,
-            installations=installations if isinstance(installations, int) else 0,
-            chart_id=f"finding-{finding.pk}-rate",
-        ),
-        charts.affected_chart(series, chart_id=f"finding-{finding.pk}-affected"),
-    ]
-
-
 @login_required
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
-    finding = get_object_or_404(findings_visible_to(user).select_related("run"), pk=pk)
+    # One query for the finding with its parts and the viewer's own drill-down; the run without
+    # its report (the engine's whole JSON, which the page does not show).
+    finding = get_object_or_404(page_data.finding_page_rows(user), pk=pk)
     figures = finding_view(user, finding)
     history = page_data.finding_history(user, finding)
-    [row] = page_data.rows_for(user, TrackerFinding.objects.filter(pk=finding.pk))
-    drawn = _charts(finding, figures)
+    row = page_data.row_of(user, finding)
     issues = page_data.linked_issues(user, finding.key)
     context = {
         "finding": finding,
         "row": row,
         "figures": figures,
-        # charts.py escapes every text it puts in the SVG.
-        "charts": [(c, mark_safe(c.svg)) for c in drawn],
+        "charts": finding_charts(finding.pk, figures),
         "region": region_label(finding.region),
         "history": history,
         "trend": page_data.trend(history),

@@ -7,11 +7,14 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Prefetch
+from django.urls import reverse
 
 from kir.accounts.models import User
+from kir.formatting import number
 from kir.register.models import Issue
 from kir.register.selectors.visibility import issues_visible_to
 from kir.tracker.models import (
+    EditionFinding,
     EditionStatus,
     FindingComponent,
     FindingIssueLink,
@@ -25,7 +28,9 @@ from kir.tracker.selectors import (
     editions_visible_to,
     finding_history_rows,
     finding_view,
+    findings_for_lists,
     findings_visible_to,
+    list_figures,
     with_views_for,
 )
 
@@ -54,15 +59,35 @@ _PARTS = Prefetch(
 )
 
 
-def rows_for(user: Viewer, findings: Any) -> list[Row]:
+def row_of(user: Viewer, finding: TrackerFinding) -> Row:
+    return Row(
+        finding=finding,
+        figures=finding_view(user, finding),
+        parts=[Part(component_label(p), component_url(p)) for p in finding.parts.all()],
+        dmcs=list(finding.dmcs),
+    )
+
+
+def finding_page_rows(user: Viewer) -> Any:
+    """The findings the user may see, each with what its page needs fetched alongside."""
+    findings = findings_visible_to(user).select_related("run").defer("run__report")
+    return with_views_for(user, findings).prefetch_related(_PARTS)
+
+
+def rows_for(user: Viewer, findings: Any, *, limit: int | None = None) -> list[Row]:
+    """A list's rows: only the figures a list shows (selectors.findings_for_lists), so a long
+    list does not load every finding's series and drill-down."""
+    prepared = findings_for_lists(user, findings).prefetch_related(_PARTS)
+    if limit is not None:
+        prepared = prepared[:limit]
     rows = [
         Row(
             finding=f,
-            figures=finding_view(user, f),
+            figures=list_figures(f),
             parts=[Part(component_label(p), component_url(p)) for p in f.parts.all()],
             dmcs=list(f.dmcs),
         )
-        for f in with_views_for(user, findings).prefetch_related(_PARTS)
+        for f in prepared
     ]
     # Suppressed figures read as None: they sort last, in the run's own order.
     return sorted(rows, key=lambda r: -(r.figures.get("excess_alerts_per_day") or -1.0))
@@ -82,16 +107,25 @@ HOME_ROWS = 50
 def latest_editions_by_region(user: Viewer) -> list[RegionEdition]:
     """For each region, the latest published edition with findings there, ranked by excess
     (suppressed findings last, so their hidden figures do not place them)."""
-    published = editions_visible_to(user).filter(status=EditionStatus.PUBLISHED)
+    published = list(
+        editions_visible_to(user).filter(status=EditionStatus.PUBLISHED).order_by("-number")[:20]
+    )
+    # Every edition's regions in one query, not one per edition.
+    regions: dict[int, set[str]] = {}
+    pairs = EditionFinding.objects.filter(edition__in=published).values_list(
+        "edition_id", "finding__region"
+    )
+    for edition_id, region in pairs.distinct():
+        regions.setdefault(edition_id, set()).add(region)
     found: dict[str, RegionEdition] = {}
-    for edition in published.order_by("-number")[:20]:
-        regions = edition.findings.values_list("region", flat=True).distinct()
-        for region in sorted(set(regions) - set(found)):
+    for edition in published:
+        for region in sorted(regions.get(edition.pk, set()) - set(found)):
             findings = findings_visible_to(user).filter(editions=edition, region=region)
             findings = findings.order_by(
                 "parties_suppressed", F("excess_alerts_per_day").desc(nulls_last=True)
-            )[:HOME_ROWS]
-            found[region] = RegionEdition(region_label(region), edition, rows_for(user, findings))
+            )
+            rows = rows_for(user, findings, limit=HOME_ROWS)
+            found[region] = RegionEdition(region_label(region), edition, rows)
     return [found[r] for r in sorted(found)]
 
 
@@ -102,6 +136,14 @@ class HistoryPoint:
     day: Any
     excess: float | None
     certainty: str
+
+    @property
+    def url(self) -> str:
+        return reverse("tracker:edition", args=[self.edition])
+
+    @property
+    def excess_text(self) -> str:
+        return "suppressed" if self.excess is None else number(self.excess)
 
 
 def finding_history(user: Viewer, finding: TrackerFinding) -> list[HistoryPoint]:

@@ -192,6 +192,43 @@ def with_views_for(
     return findings.prefetch_related(Prefetch("supplier_views", queryset=own, to_attr="own_views"))
 
 
+# What a findings list (tracker home, an edition page) shows of each finding. Lists read only
+# these, from the column (DCC, SECAS) or the parties view (everyone else: a supplier's own view
+# differs from it only by its devices, which no list shows); series and drill-downs stay unread.
+LIST_FIGURES = ("excess_alerts_per_day", "prevalence", "persistence")
+_HEAVY = ("daily", "devices", "parties_view", "natural_variation", "homogeneity")
+
+
+def findings_for_lists(
+    user: User | AnonymousUser, findings: QuerySet[TrackerFinding]
+) -> QuerySet[TrackerFinding]:
+    """`findings` (already the user's) with the list figures the user may see annotated."""
+    from django.db.models import BooleanField, CharField, F, Value
+    from django.db.models.fields.json import KeyTransform
+
+    findings = findings.defer(*_HEAVY)
+    if tracker_audience_for(user).is_full:
+        return findings.annotate(
+            list_suppressed=Value(False, output_field=BooleanField()),
+            list_reason=Value("", output_field=CharField()),
+            **{f"list_{name}": F(name) for name in LIST_FIGURES},
+        )
+    # From the stored parties view itself, the one source finding_view reads too.
+    return findings.annotate(
+        list_suppressed=KeyTransform("suppressed", "parties_view"),
+        list_reason=KeyTransform("suppression_reason", "parties_view"),
+        **{f"list_{name}": KeyTransform(name, "parties_view") for name in LIST_FIGURES},
+    )
+
+
+def list_figures(finding: TrackerFinding) -> dict[str, Any]:
+    """The figures findings_for_lists annotated on `finding`, as finding_view names them."""
+    figures = {name: getattr(finding, f"list_{name}") for name in LIST_FIGURES}
+    figures["suppressed"] = bool(getattr(finding, "list_suppressed"))  # noqa: B009
+    figures["suppression_reason"] = getattr(finding, "list_reason") or ""  # noqa: B009
+    return figures
+
+
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -252,21 +289,35 @@ def latest_run(user: User | AnonymousUser) -> TrackerRun | None:
 def finding_history_rows(user: User | AnonymousUser, key: str) -> list[dict[str, Any]]:
     """The key's rows in the published editions the user may see, oldest first: edition number,
     run end, certainty and excess alerts a day as the user's view shows it (the column for DCC
-    and SECAS, the parties view's value for everyone else), without loading the series."""
+    and SECAS, the parties view's value for everyone else), without loading the series.
+
+    Read from the edition entries: a finding in a published edition is one every audience that
+    sees editions may see (findings_visible_to), so the entries need no second visibility test,
+    and the query walks the key's index instead of every published finding."""
     from django.db.models import F
     from django.db.models.fields.json import KeyTransform
 
-    editions = editions_visible_to(user).filter(status=EditionStatus.PUBLISHED).values("pk")
+    from kir.tracker.models import EditionFinding
+
+    audience = tracker_audience_for(user)
+    if audience.kind == AudienceKind.NONE:
+        return []
     excess = (
-        F("excess_alerts_per_day")
-        if tracker_audience_for(user).is_full
-        else KeyTransform("excess_alerts_per_day", "parties_view")
+        F("finding__excess_alerts_per_day")
+        if audience.is_full
+        else KeyTransform("excess_alerts_per_day", "finding__parties_view")
     )
     rows = (
-        findings_visible_to(user)
-        .filter(key=key, edition_entries__edition__in=editions)
-        .annotate(edition_number=F("edition_entries__edition__number"), excess=excess)
-        .order_by("edition_number")
+        EditionFinding.objects.filter(finding__key=key, edition__status=EditionStatus.PUBLISHED)
+        .annotate(excess=excess)
+        .order_by("edition__number")
+        .values_list(
+            "edition__number",
+            "finding__run_id",
+            "finding__run__window_to",
+            "finding__certainty",
+            "excess",
+        )
     )
     fields = ("edition_number", "run_id", "run__window_to", "certainty", "excess")
-    return [dict(row) for row in rows.values(*fields)]
+    return [dict(zip(fields, row, strict=True)) for row in rows]
