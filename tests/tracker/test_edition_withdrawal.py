@@ -133,15 +133,15 @@ def test_a_withdrawal_tells_everyone_and_fires_its_webhook_without_finding_detai
 
 
 def test_parties_fall_back_to_the_previous_edition_and_its_page_says_withdrawn(cast):
-    first = _published(cast, excess=111.0, day=date(2026, 11, 7))
-    second = _published(cast, excess=222.0)
+    first = _published(cast, excess=111.5, day=date(2026, 11, 7))
+    second = _published(cast, excess=222.5)
     client = Client()
     client.force_login(cast.supplier)
-    assert "222.0" in client.get("/tracker/").content.decode()
+    assert "222.5" in client.get("/tracker/").content.decode()
     edition_withdraw(actor=cast.admin_b, edition=second, reason=REASON)
     home = client.get("/tracker/").content.decode()
     assert f"Edition {first.number}" in home or f"edition {first.number}" in home
-    assert "111.0" in home and "222.0" not in home
+    assert "111.5" in home and "222.5" not in home
     later = second.findings.get()
     assert client.get(f"/tracker/findings/{later.pk}/").status_code == 404
     page = client.get(f"/tracker/editions/{second.number}/").content.decode()
