@@ -9,10 +9,11 @@ manufacturers), never evidence.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 
-from kir.catalogue.models import DMC, DeviceVersion, Region
+from kir.catalogue.models import DMC, Region
 from kir.exports.csaf_input import (
     Affected,
     Combination,
@@ -106,44 +107,46 @@ VERSION_FIELDS = {
 }
 
 
-def _versions(ids: set[int]) -> dict[int, Version]:
-    rows = DeviceVersion.objects.filter(pk__in=ids).values("pk", *VERSION_FIELDS.values())
-    return {
-        row["pk"]: Version(**{name: row[column] for name, column in VERSION_FIELDS.items()})
-        for row in rows
-    }
+def _version(row: dict[str, Any], prefix: str) -> Version:
+    return Version(**{name: row[prefix + column] for name, column in VERSION_FIELDS.items()})
 
 
 def _affected(issue: Issue) -> tuple[Affected, ...]:
-    """Read as plain values in three queries: model instances for 200 products and their DMCs'
-    members cost 50 ms of the document's 80 (benchmarks/csaf_document.py, docs/csaf-mapping.md)."""
+    """Read as plain values in two joined queries, the products with their versions and the
+    members of their DMCs with theirs: model instances, and then a query per kind of row with
+    every id in an IN list, made most of a 200-product document's cost
+    (benchmarks/csaf_document.py, docs/csaf-mapping.md)."""
+    version_columns = [f"device_version__{column}" for column in VERSION_FIELDS.values()]
     products = list(
         AffectedProduct.objects.filter(issue=issue)
         .order_by("id")
-        .values("status", "first_fixed_firmware", "device_version_id", "dmc_id")
+        .values(
+            "status",
+            "first_fixed_firmware",
+            "device_version_id",
+            "dmc_id",
+            "dmc__identifier",
+            "dmc__name",
+            *version_columns,
+        )
     )
-    dmc_ids = {p["dmc_id"] for p in products if p["dmc_id"] is not None}
-    members: dict[int, list[int]] = {dmc_id: [] for dmc_id in dmc_ids}
-    links = DMC.members.through.objects.filter(dmc_id__in=dmc_ids)
-    for dmc_id, version_id in links.values_list("dmc_id", "deviceversion_id"):
-        members[dmc_id].append(version_id)
-    direct = {p["device_version_id"] for p in products if p["device_version_id"] is not None}
-    versions = _versions(direct.union(*members.values()))
-    combinations = {
-        pk: Combination(
-            identifier=identifier,
-            name=name,
-            members=tuple(versions[version_id] for version_id in members[pk]),
-        )
-        for pk, identifier, name in DMC.objects.filter(pk__in=dmc_ids).values_list(
-            "pk", "identifier", "name"
-        )
-    }
+    members: dict[int, list[Version]] = {}
+    issue_dmcs = AffectedProduct.objects.filter(issue=issue, dmc__isnull=False).values("dmc_id")
+    links = DMC.members.through.objects.filter(dmc_id__in=issue_dmcs).order_by("id")
+    member_columns = [f"deviceversion__{column}" for column in VERSION_FIELDS.values()]
+    for row in links.values("dmc_id", *member_columns):
+        members.setdefault(row["dmc_id"], []).append(_version(row, "deviceversion__"))
     return tuple(
         Affected(
             status=p["status"],
-            version=versions[p["device_version_id"]] if p["device_version_id"] else None,
-            combination=combinations[p["dmc_id"]] if p["dmc_id"] else None,
+            version=_version(p, "device_version__") if p["device_version_id"] else None,
+            combination=Combination(
+                identifier=p["dmc__identifier"],
+                name=p["dmc__name"],
+                members=tuple(members.get(p["dmc_id"], ())),
+            )
+            if p["dmc_id"]
+            else None,
             first_fixed_firmware=p["first_fixed_firmware"],
         )
         for p in products

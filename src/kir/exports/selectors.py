@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 def csaf_issue_get_visible(*, user: User | AnonymousUser, human_id: str) -> Issue:
     """The issue, or Http404 (the same answer as for a missing one) when it is hidden from
     `user` or not on the published register."""
-    issue = issue_get_visible(user=user, human_id=human_id)
+    # Without the products: kir.exports.csaf_source reads them as plain values.
+    issue = issue_get_visible(user=user, human_id=human_id, with_products=False)
     if issue.state not in public_states_for(user):
         raise Http404("No such issue.")
     return issue
