@@ -206,6 +206,10 @@ CSAF_PUBLISHER_CONTACT = envstr("KIR_CSAF_PUBLISHER_CONTACT", "Known Issues Regi
 # The provider's OpenPGP keyring (`kir csaf key create`) and the e-mail of its key's user id.
 CSAF_GNUPG_HOME = envstr("KIR_CSAF_GNUPG_HOME", str(VAR_DIR / "gnupg"))
 CSAF_KEY_EMAIL = envstr("KIR_CSAF_KEY_EMAIL", "csaf@register.invalid")
+# `/.well-known/security.txt` (RFC 9116, CSAF requirement 8): whom to tell about a security
+# problem (a mailto:, https: or tel: URI) and how many days ahead its Expires lies.
+SECURITY_CONTACT = envstr("KIR_SECURITY_CONTACT", f"mailto:{CSAF_KEY_EMAIL}")
+SECURITY_TXT_DAYS = envint("KIR_SECURITY_TXT_DAYS", 180)
 # How often the worker publishes a fresh signed anchor of the audit chain.
 CSAF_ANCHOR_SECONDS = envint("KIR_CSAF_ANCHOR_SECONDS", 3600)
 

@@ -45,3 +45,15 @@ class GpgVerifier:
             if line.startswith("[GNUPG:] VALIDSIG "):
                 return line.split()[2]
         return None
+
+    def verify_clearsigned(self, message: bytes) -> str | None:
+        """The fingerprint of the key that made a good cleartext signature, or None."""
+        signed = self.home / "clearsigned.txt"
+        signed.write_bytes(message)
+        done = self._gpg("--status-fd", "1", "--verify", str(signed))
+        if done.returncode != 0:
+            return None
+        for line in done.stdout.decode().splitlines():
+            if line.startswith("[GNUPG:] VALIDSIG "):
+                return line.split()[2]
+        return None

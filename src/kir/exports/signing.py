@@ -138,3 +138,24 @@ def sign(data: bytes) -> tuple[str, str]:
         data=data,
     )  # fmt: skip
     return signature.decode(), signer
+
+
+_clearsigned: dict[tuple[str, str], str] = {}
+
+
+def clearsign(text: str) -> str:
+    """`text` as an OpenPGP cleartext-signed message (RFC 4880 section 7), as RFC 9116 section
+    2.3 allows for security.txt; `text` itself while no key exists. Signed once per text and
+    key in this process: the text changes once a day, and each signature costs a gpg run."""
+    signer = signing_fingerprint()
+    if signer is None:
+        return text
+    if (text, signer) not in _clearsigned:
+        signed = _gpg(
+            "--pinentry-mode", "loopback", "--passphrase", "", "--local-user", signer,
+            "--digest-algo", "SHA512", "--clearsign", "--output", "-",
+            data=text.encode(),
+        )  # fmt: skip
+        _clearsigned.clear()
+        _clearsigned[(text, signer)] = signed.decode()
+    return _clearsigned[(text, signer)]
