@@ -15,7 +15,8 @@ Then, in the same run:
   publication, here the ROLIE feed, index.txt and changes.csv of all documents rebuilt from the
   documents and written out, measured whole; and the documents themselves re-rendered and
   re-signed, measured on `--sample` issues and scaled up (marked "extrapolated");
-- serving the streamed feed, index.txt and changes.csv to a signed-in reader.
+- serving the streamed feed, index.txt, changes.csv and the category document to a
+  signed-in reader.
 Peak RSS is the process's. Not part of the test suite.
 """
 
@@ -52,8 +53,9 @@ def seed_entries(count: int) -> int:
     from django.utils import timezone
 
     from kir.exports.csaf_source import csaf_publisher
-    from kir.exports.models import CsafChange, CsafEntry
+    from kir.exports.models import CsafCategory, CsafChange, CsafEntry
     from kir.exports.provider import feed_entry
+    from kir.exports.provider_categories import rolie_categories
     from kir.exports.provider_services import csaf_entry_refresh
     from kir.register.models import Issue
 
@@ -64,6 +66,8 @@ def seed_entries(count: int) -> int:
     assert template is not None and template.signature
     document = json.loads(bytes(template.document))
     publisher = csaf_publisher()
+    pairs = list(template.categories.values_list("kind", "term"))
+    categories = rolie_categories(publisher, pairs)
     for start in range(1, len(ids), 2000):
         rows, changes = [], []
         for pk, human_id in ids[start : start + 2000]:
@@ -83,7 +87,7 @@ def seed_entries(count: int) -> int:
                     sha512=hashlib.sha512(data).hexdigest(),
                     signature=template.signature,
                     signed_by=template.signed_by,
-                    feed_entry=feed_entry(publisher, path, document, True),
+                    feed_entry=feed_entry(publisher, path, document, True, categories),
                 )
             )
             changes.append(
@@ -91,14 +95,18 @@ def seed_entries(count: int) -> int:
             )
         CsafEntry.objects.bulk_create(rows)
         CsafChange.objects.bulk_create(changes)
+        CsafCategory.objects.bulk_create(
+            CsafCategory(entry=row, kind=kind, term=term) for row in rows for kind, term in pairs
+        )
     return ids[0][0]
 
 
-def timed_update(issue_id: int, user) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
-    """A correction's provider work as the worker does it: (seconds, entries, changes) touched."""
+def timed_update(issue_id: int, user) -> tuple[float, int, int, int]:  # type: ignore[no-untyped-def]
+    """A correction's provider work as the worker does it: (seconds, entries, changes, category
+    rows) touched."""
     from django.utils import timezone
 
-    from kir.exports.models import CsafChange, CsafEntry
+    from kir.exports.models import CsafCategory, CsafChange, CsafEntry
     from kir.exports.provider_services import csaf_entry_refresh
     from kir.register.models import Statement
 
@@ -110,12 +118,15 @@ def timed_update(issue_id: int, user) -> tuple[float, int, int]:  # type: ignore
         author=user,
     )
     changes = CsafChange.objects.count()
+    last_category = CsafCategory.objects.order_by("-pk").values_list("pk", flat=True).first()
     mark = timezone.now()
     started = time.perf_counter()
     csaf_entry_refresh(issue_id=issue_id)
     seconds = time.perf_counter() - started
     touched = CsafEntry.objects.filter(updated_at__gte=mark).count()
-    return seconds, touched, CsafChange.objects.count() - changes
+    # Categories are rewritten with their entry: the new rows are the ones touched.
+    categories = CsafCategory.objects.filter(pk__gt=last_category or 0).count()
+    return seconds, touched, CsafChange.objects.count() - changes, categories
 
 
 def full_files(out: Path) -> float:
@@ -193,7 +204,7 @@ def serve(user) -> dict[str, tuple[float, int]]:  # type: ignore[no-untyped-def]
     client = Client(headers={"Authorization": f"Bearer {secret}"})
     return {
         name: timed_get(client, f"/.well-known/csaf/green/{name}")
-        for name in ("csaf-feed-tlp-green.json", "index.txt", "changes.csv")
+        for name in ("csaf-feed-tlp-green.json", "index.txt", "changes.csv", "category-green.json")
     }
 
 
@@ -214,11 +225,11 @@ def run(args: argparse.Namespace, scratch: Path) -> int:
     print(f"peak RSS after serving the feed and lists: {peak_mib():.0f} MiB")
     files = full_files(scratch)
     per_document = rebuild_sample(args.sample)
-    update = statistics.median(seconds for seconds, _, _ in updates)
-    rows = {(entries, changes) for _, entries, changes in updates}
+    update = statistics.median(seconds for seconds, *_ in updates)
+    rows = {tuple(counts) for _, *counts in updates}
     documents = per_document * args.documents
     print(f"update (one correction), median of {args.updates}: {update * 1000:.1f} ms; rows")
-    print(f"  touched per update (entries, changes.csv lines): {sorted(rows)}")
+    print(f"  touched per update (entries, changes.csv lines, category rows): {sorted(rows)}")
     print(f"full regeneration of feed + index.txt + changes.csv: {files * 1000:.0f} ms")
     print(
         f"full regeneration of the documents (render + sign): {documents:.0f} s "

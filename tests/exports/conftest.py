@@ -43,3 +43,12 @@ def verifier() -> Iterator[GpgVerifier]:
     yield GpgVerifier(home)
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
     shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def demo(settings, signing_home) -> None:
+    """The demo register, with a keyring of its own (empty until a test makes a key)."""
+    from kir.web.demo.seed import seed_demo
+
+    settings.KIR_DEMO = True
+    seed_demo()

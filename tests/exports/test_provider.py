@@ -22,7 +22,6 @@ from kir.register.models import Issue, IssueState, Statement, StatementKind
 from kir.register.services.statements import statement_add
 from kir.register.services.transitions import issue_transition
 from kir.register.workflow import PUBLIC_STATES
-from kir.web.demo.seed import seed_demo
 
 pytestmark = pytest.mark.django_db
 SCHEMAS = Path(__file__).parent / "schemas"
@@ -36,12 +35,6 @@ def provider_schema_validator() -> Draft202012Validator:
     )
     provider = next(s for s in schemas if s["$id"].endswith("provider_json_schema.json"))
     return Draft202012Validator(provider, registry=registry)
-
-
-@pytest.fixture
-def demo(settings, signing_home) -> None:
-    settings.KIR_DEMO = True
-    seed_demo()
 
 
 def body(response) -> bytes:

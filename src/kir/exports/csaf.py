@@ -181,6 +181,16 @@ def _product_tree(issue: CsafIssue) -> dict[str, Any]:
     return tree
 
 
+def vendor_name(manufacturer_name: str, manufacturer_id: str) -> str:
+    """The name of a manufacturer's `vendor` branch (and of its ROLIE category)."""
+    return f"{manufacturer_name} (GBCS manufacturer {manufacturer_id})"
+
+
+def product_name(version: Version) -> str:
+    """The name of a device model's `product_name` branch (and of its ROLIE category)."""
+    return f"{version.model_name} ({version.device_type}, GBCS model {version.model_id})"
+
+
 def _vendor_branches(versions: Any) -> list[dict[str, Any]]:
     vendors: dict[str, dict[str, list[Version]]] = {}
     names: dict[str, str] = {}
@@ -191,7 +201,7 @@ def _vendor_branches(versions: Any) -> list[dict[str, Any]]:
     return [
         {
             "category": "vendor",
-            "name": f"{names[maker]} (GBCS manufacturer {maker})",
+            "name": vendor_name(names[maker], maker),
             "branches": [_model_branch(members) for members in models.values()],
         }
         for maker, models in vendors.items()
@@ -202,7 +212,7 @@ def _model_branch(versions: list[Version]) -> dict[str, Any]:
     model = versions[0]
     return {
         "category": "product_name",
-        "name": f"{model.model_name} ({model.device_type}, GBCS model {model.model_id})",
+        "name": product_name(model),
         "branches": [
             {
                 "category": "product_version",

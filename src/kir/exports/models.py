@@ -85,6 +85,25 @@ class CsafEntry(models.Model):
         return f"{self.tlp}/{self.path}"
 
 
+class CsafCategory(models.Model):
+    """One ROLIE category (requirement 17) a stored document falls in: written with its entry,
+    so the folder's category document is a DISTINCT over the entries a reader may see and a
+    publication rewrites only its own document's few rows."""
+
+    entry = models.ForeignKey(CsafEntry, on_delete=models.CASCADE, related_name="categories")
+    kind = models.CharField(max_length=20)  # kir.exports.provider_categories.KINDS
+    term = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "kind", "term"], name="csaf_category_once")
+        ]
+        indexes = [models.Index(fields=["kind", "term"], name="csaf_category_term")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.term}"
+
+
 class CsafChange(models.Model):
     """One line of `changes.csv`: a document's new current release. Append-only, so the file
     grows at the top only."""

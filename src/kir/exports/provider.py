@@ -1,7 +1,8 @@
 """The provider's own files (spec section 7) as pure functions: provider metadata, the ROLIE
 feed's head and entries (RFC 8322 JSON), the ROLIE service document, `index.txt` and
-`changes.csv` lines. Inputs are plain values; kir.exports.provider_services stores and
-kir.exports.provider_views serves what these make.
+`changes.csv` lines (the category document: kir.exports.provider_categories). Inputs are
+plain values; kir.exports.provider_services stores and kir.exports.provider_views serves what
+these make.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ CSAF_SCHEMA = "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json"
 ROLIE_CATEGORY = {"scheme": "urn:ietf:params:rolie:category:information-type", "term": "csaf"}
 TLP_FOLDER = TLP_LABEL.lower()
 FEED_NAME = f"csaf-feed-tlp-{TLP_FOLDER}.json"
+# The ROLIE category document of the folder (requirement 17): kir.exports.provider_categories.
+CATEGORY_DOCUMENT = f"category-{TLP_FOLDER}.json"
 
 
 def provider_url(publisher: Publisher, path: str) -> str:
@@ -28,6 +31,10 @@ def provider_url(publisher: Publisher, path: str) -> str:
 
 def feed_url(publisher: Publisher) -> str:
     return provider_url(publisher, f"{TLP_FOLDER}/{FEED_NAME}")
+
+
+def category_document_url(publisher: Publisher) -> str:
+    return provider_url(publisher, f"{TLP_FOLDER}/{CATEGORY_DOCUMENT}")
 
 
 def key_url(publisher: Publisher, fingerprint: str) -> str:
@@ -94,9 +101,15 @@ def service_document(publisher: Publisher) -> dict[str, Any]:
     }
 
 
-def feed_entry(publisher: Publisher, path: str, document: dict[str, Any], signed: bool) -> str:
+def feed_entry(
+    publisher: Publisher,
+    path: str,
+    document: dict[str, Any],
+    signed: bool,
+    categories: list[dict[str, str]],
+) -> str:
     """The document's ROLIE entry as JSON text, stored with the document and streamed into the
-    feed as it is."""
+    feed as it is; `categories` are its ROLIE categories (kir.exports.provider_categories)."""
     tracking = document["document"]["tracking"]
     url = provider_url(publisher, f"{TLP_FOLDER}/{path}")
     links = [{"rel": "self", "href": url}]
@@ -114,6 +127,7 @@ def feed_entry(publisher: Publisher, path: str, document: dict[str, Any], signed
         "published": tracking["initial_release_date"],
         "updated": tracking["current_release_date"],
         "summary": {"content": summary},
+        "category": [ROLIE_CATEGORY, *categories],
         "content": {"type": "application/json", "src": url},
         "format": {"schema": CSAF_SCHEMA, "version": CSAF_VERSION},
     }
@@ -125,7 +139,11 @@ def feed_chunks(publisher: Publisher, updated: datetime, entries: Iterable[str])
     head = {
         "id": f"kir-csaf-feed-tlp-{TLP_FOLDER}",
         "title": f"{publisher.name} Known Issues Register (TLP:{TLP_LABEL})",
-        "link": [{"rel": "self", "href": feed_url(publisher)}],
+        # The category document lists every category the feed's entries name (RFC 4287 `related`).
+        "link": [
+            {"rel": "self", "href": feed_url(publisher)},
+            {"rel": "related", "href": category_document_url(publisher)},
+        ],
         "category": [ROLIE_CATEGORY],
         "updated": csaf_timestamp(updated),
     }

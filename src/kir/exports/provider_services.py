@@ -10,7 +10,6 @@ line: O(1) rows per publication, correction or withdrawal, whatever the register
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from datetime import datetime
 
@@ -21,9 +20,10 @@ from django.utils import timezone
 from kir.audit.anchor import audit_anchor
 from kir.exports.csaf import TLP_LABEL
 from kir.exports.csaf_source import csaf_publisher
-from kir.exports.documents import csaf_bytes
-from kir.exports.models import CsafAnchor, CsafChange, CsafEntry
+from kir.exports.documents import RenderedDocument, csaf_render
+from kir.exports.models import CsafAnchor, CsafCategory, CsafChange, CsafEntry
 from kir.exports.provider import TLP_FOLDER, feed_entry
+from kir.exports.provider_categories import rolie_categories
 from kir.exports.provider_jobs import csaf_anchor_enqueue
 from kir.exports.signing import sign, signing_fingerprint
 from kir.outbox.models import Job
@@ -39,19 +39,37 @@ def csaf_entry_refresh(*, issue_id: int) -> CsafEntry | None:
     if issue is None or issue.state not in PUBLIC_STATES:
         CsafEntry.objects.filter(issue_id=issue_id).delete()
         return None
-    full_path, data = csaf_bytes(issue)
+    rendered = csaf_render(issue)
+    path = rendered.path.removeprefix(f"{TLP_FOLDER}/")
     stored = CsafEntry.objects.filter(issue_id=issue_id).first()
-    unchanged = stored is not None and bytes(stored.document) == data
-    if unchanged and stored is not None and stored.signed_by == (signing_fingerprint() or ""):
+    if stored is not None and _current(stored, path, rendered):
         return stored
-    signature, signer = sign(data)
-    return _store(issue, full_path.removeprefix(f"{TLP_FOLDER}/"), data, signature, signer)
+    signature, signer = sign(rendered.data)
+    return _store(issue, path, rendered, signature, signer)
+
+
+def _current(stored: CsafEntry, path: str, rendered: RenderedDocument) -> bool:
+    """The same bytes, signed by the key that signs now, listed with the same categories (in
+    its feed entry and its rows: entries stored before categories have neither)."""
+    return (
+        bytes(stored.document) == rendered.data
+        and stored.signed_by == (signing_fingerprint() or "")
+        and stored.feed_entry == _feed_entry(path, rendered, bool(stored.signature))
+        and set(stored.categories.values_list("kind", "term")) == set(rendered.categories)
+    )
+
+
+def _feed_entry(path: str, rendered: RenderedDocument, signed: bool) -> str:
+    categories = rolie_categories(csaf_publisher(), rendered.categories)
+    return feed_entry(csaf_publisher(), path, rendered.document, signed, categories)
 
 
 @transaction.atomic
-def _store(issue: Issue, path: str, data: bytes, signature: str, signer: str) -> CsafEntry:
-    document = json.loads(data)
-    tracking = document["document"]["tracking"]
+def _store(
+    issue: Issue, path: str, rendered: RenderedDocument, signature: str, signer: str
+) -> CsafEntry:
+    data = rendered.data
+    tracking = rendered.document["document"]["tracking"]
     initial = _parse(tracking["initial_release_date"])
     current = _parse(tracking["current_release_date"])
     previous = CsafEntry.objects.select_for_update().filter(issue=issue).first()
@@ -68,8 +86,13 @@ def _store(issue: Issue, path: str, data: bytes, signature: str, signer: str) ->
             "sha512": hashlib.sha512(data).hexdigest(),
             "signature": signature,
             "signed_by": signer,
-            "feed_entry": feed_entry(csaf_publisher(), path, document, bool(signature)),
+            "feed_entry": _feed_entry(path, rendered, bool(signature)),
         },
+    )
+    # The document's categories, rewritten with it: a few rows, whatever the register's size.
+    CsafCategory.objects.filter(entry=entry).delete()
+    CsafCategory.objects.bulk_create(
+        CsafCategory(entry=entry, kind=kind, term=term) for kind, term in rendered.categories
     )
     if previous is None or bytes(previous.document) != data:
         CsafChange.objects.create(issue=issue, path=path, current_release=current)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Max, QuerySet
 from django.http import Http404
 
-from kir.exports.models import CsafChange, CsafEntry
+from kir.exports.models import CsafCategory, CsafChange, CsafEntry
 from kir.register.models import Issue
 from kir.register.selectors import issue_get_visible, public_states_for
 
@@ -49,6 +49,18 @@ def csaf_changes_visible_to(*, user: User | AnonymousUser) -> QuerySet[CsafChang
     return CsafChange.objects.filter(
         issue__state__in=public_states_for(user), issue__csaf_entry__isnull=False
     ).order_by("-current_release", "-id")
+
+
+def csaf_categories_visible_to(*, user: User | AnonymousUser) -> list[tuple[str, str]]:
+    """(kind, term) of every ROLIE category of the stored documents `user` may read, each once:
+    a category no readable document falls in is not listed."""
+    rows = (
+        CsafCategory.objects.filter(entry__issue__state__in=public_states_for(user))
+        .values_list("kind", "term")
+        .order_by("kind", "term")
+        .distinct()
+    )
+    return list(rows)
 
 
 def csaf_last_updated() -> datetime | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -24,7 +24,9 @@ from kir.exports.csaf_source import csaf_publisher
 from kir.exports.documents import csaf_bytes, hash_line
 from kir.exports.models import CsafEntry
 from kir.exports.provider import TLP_FOLDER, change_line, feed_chunks
+from kir.exports.provider_categories import category_document, category_order
 from kir.exports.selectors import (
+    csaf_categories_visible_to,
     csaf_changes_visible_to,
     csaf_entries_visible_to,
     csaf_entry_get_visible,
@@ -110,6 +112,18 @@ def csaf_feed(request: HttpRequest, tlp: str) -> HttpResponse | StreamingHttpRes
     newest = entries.values_list("current_release", flat=True).first() or timezone.now()
     stored = entries.values_list("feed_entry", flat=True).iterator(chunk_size=2000)
     return _streamed(feed_chunks(csaf_publisher(), newest, stored), "application/json")
+
+
+@require_GET
+def csaf_category_document(request: HttpRequest, tlp: str) -> HttpResponse:
+    """The ROLIE category document (section 7.1.17) of the categories the reader's documents
+    fall in; the feed links to it and each entry names its own."""
+    reader = _reader_or_401(request, tlp)
+    if isinstance(reader, HttpResponse):
+        return reader
+    pairs = sorted(csaf_categories_visible_to(user=reader), key=category_order)
+    document = category_document(csaf_publisher(), pairs)
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 2})
 
 
 @require_GET
