@@ -17,18 +17,32 @@ from kir.wsgi import application
 from tests.register.ui_cast import make_ui_cast
 
 EXAMPLES = 12
-# Every check runs but two, which judge input rules rather than answers:
-# - "a schema-violating request is rejected": pydantic's lax mode, which the API's input schemas
-#   use, coerces some values the JSON schema calls the wrong type (false to 0 for a count, 0 to
-#   1970-01-01 for a date) instead of refusing them;
-# - "a schema-valid request is accepted": the register's own rules go beyond the JSON schema (a
-#   product names exactly one of a version and a DMC, identifiers are hex, no NUL in text), and
-#   break them answers a documented 422 that names the field.
-# Neither ever answers a server error or an undocumented status, which the other checks assert.
-LAX_INPUT_CHECKS = [
-    schemathesis.checks.negative_data_rejection,
-    schemathesis.checks.positive_data_acceptance,
-]
+# Every check runs on every operation, the input-rule checks among them: the request schemas
+# are strict (kir.register.api_input: no coercion of false to 0 or of 0 to a date, no extra
+# fields, patterns for hex identifiers and procurement items, no NUL in text). One check is off
+# for the operations where a schema-valid request can rightly be refused with a 422, each with
+# its reason:
+NAMES_CATALOGUE_ENTRIES = (
+    "a product names a catalogue device version by id or a DMC by identifier, which must exist "
+    "(the fuzzer invents them), and exactly one of the two: rules about the register's data "
+    "that no JSON schema states; refused with a 422 naming the product"
+)
+OPAQUE_CURSOR = (
+    "`cursor` is opaque (base64 of a position this API gave out): any string is schema-valid, "
+    "only the API's own decode it, and any other is a 422 naming `cursor`"
+)
+ACCEPTANCE_OFF = {
+    "POST /api/issues": NAMES_CATALOGUE_ENTRIES,
+    "PATCH /api/issues/{human_id}": NAMES_CATALOGUE_ENTRIES,
+    "GET /api/catalogue/manufacturers": OPAQUE_CURSOR,
+    "GET /api/catalogue/models": OPAQUE_CURSOR,
+    "GET /api/catalogue/versions": OPAQUE_CURSOR,
+    "GET /api/catalogue/dmcs": OPAQUE_CURSOR,
+}
+
+
+def excluded_checks(label: str) -> list:
+    return [schemathesis.checks.positive_data_acceptance] if label in ACCEPTANCE_OFF else []
 
 
 @pytest.fixture
@@ -68,5 +82,14 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 )
 def test_the_api_answers_every_operation_as_documented(case, token, keep_connection):
     case.call_and_validate(
-        headers={"Authorization": f"Bearer {token}"}, excluded_checks=LAX_INPUT_CHECKS
+        headers={"Authorization": f"Bearer {token}"},
+        excluded_checks=excluded_checks(case.operation.label),
     )
+
+
+def test_every_operation_with_a_check_off_is_in_the_api():
+    """A check switched off for an operation the API no longer has would hide nothing, and a
+    renamed one would run unchecked elsewhere: the list must name real operations."""
+    labels = {result.ok().label for result in schema.get_all_operations()}
+    assert set(ACCEPTANCE_OFF) <= labels
+    assert len(ACCEPTANCE_OFF) < len(labels)

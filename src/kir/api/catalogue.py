@@ -11,7 +11,7 @@ are left out."""
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Status
 from pydantic import BaseModel
 
 from kir.accounts.models import User
@@ -19,7 +19,8 @@ from kir.api.auth import api_auth
 from kir.api.cursor import MAX_LIMIT, cursor_page
 from kir.catalogue.models import DMC, DeviceModel, DeviceVersion, Manufacturer
 from kir.register.api import refusals_as_responses
-from kir.register.api_schemas import ErrorOut, Text
+from kir.register.api_input import StrictInput, Text
+from kir.register.api_schemas import ErrorOut
 from kir.register.models import IssueState
 from kir.register.procurement_input import ProcurementItem
 from kir.register.selectors.procurement_touching import procurement_touching
@@ -27,7 +28,7 @@ from kir.register.selectors.procurement_touching import procurement_touching
 router = Router(auth=api_auth, tags=["catalogue"])
 
 
-class PageIn(Schema):
+class PageIn(StrictInput):
     cursor: Text | None = Field(
         default=None, max_length=200, description="next_cursor of the page before"
     )

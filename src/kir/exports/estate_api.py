@@ -6,10 +6,10 @@ naming `lines[N].column`, and nothing is checked until every line is good."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 from pydantic import BaseModel
 
 from kir.accounts.models import User
@@ -17,7 +17,8 @@ from kir.api.auth import api_auth
 from kir.exports.estate import estate_check
 from kir.exports.estate_formats import check_json
 from kir.exports.estate_input import MAX_ESTATE_LINES, EstateInput, parse_estate_row
-from kir.register.api_schemas import ErrorOut, ProcurementProductOut, Text
+from kir.register.api_input import JSON_NUMBER, StrictInput, Text
+from kir.register.api_schemas import ErrorOut, ProcurementProductOut
 
 router = Router(auth=api_auth, tags=["estate"])
 
@@ -27,7 +28,7 @@ def _hex(digits: int) -> str:
     return f"^[0-9A-Fa-f]{{{digits}}}$"
 
 
-class EstateLineIn(Schema):
+class EstateLineIn(StrictInput):
     manufacturer: Text = Field(pattern=_hex(4), description="4 hex digits (GBCS manufacturer id)")
     model: Text = Field(pattern=_hex(8), description="8 hex digits (model id)")
     firmware: Text = Field(pattern=_hex(8), description="8 hex digits (firmware version)")
@@ -36,10 +37,10 @@ class EstateLineIn(Schema):
         pattern=r"^(DMC-[0-9A-Fa-f]{12})?$",
         description="DMC- and 12 hex digits, if known",
     )
-    installations: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    installations: Annotated[int, Field(ge=0, le=2**31 - 1), JSON_NUMBER] | None = None
 
 
-class EstateCheckIn(Schema):
+class EstateCheckIn(StrictInput):
     lines: list[EstateLineIn] = Field(max_length=MAX_ESTATE_LINES)
 
 

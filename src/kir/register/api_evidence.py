@@ -5,7 +5,7 @@ DCC: `evidence_visible_to`), through the same selectors and service as the issue
 # No `from __future__ import annotations`: ninja reads the views' parameter types through the
 # refusals_as_responses wrapper, in whose module these schemas are not defined.
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -77,7 +77,8 @@ def evidence_upload(
     request: HttpRequest,
     human_id: str,
     file: File[UploadedFile],
-    description: Form[Text],
+    # An empty form field arrives as a missing one: the schema says so (at least one character).
+    description: Annotated[Text, Form(min_length=1, max_length=300)],
     installation_level: Form[bool] = False,
 ) -> Any:
     user = _user(request)

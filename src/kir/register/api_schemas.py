@@ -10,10 +10,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from ninja import Field, Schema
-from pydantic import AfterValidator, BaseModel
+from ninja import Field
+from pydantic import BaseModel
 
 from kir.catalogue.models import Region
+from kir.register.api_input import (
+    JSON_NUMBER,
+    PROCUREMENT_ITEM,
+    Count,
+    IsoDate,
+    StrictInput,
+    Text,
+)
 from kir.register.models import (
     MAX_COUNT,
     TEXT_LIMITS,
@@ -30,17 +38,9 @@ from kir.register.models import (
 )
 from kir.register.selectors.procurement import MAX_PROCUREMENT_PAGE_SIZE, PROCUREMENT_PAGE_SIZE
 
-
-def _no_nul(value: str) -> str:
-    # Neither database stores a NUL character (PostgreSQL refuses it in text), and no register
-    # text needs one.
-    if "\x00" in value:
-        raise ValueError("must not contain a NUL character")
-    return value
-
-
-# Every text the API accepts.
-Text = Annotated[str, AfterValidator(_no_nul)]
+# Measured figures in a JSON body (bounds before JSON_NUMBER: kir.register.api_input).
+Figure = Annotated[float, Field(ge=0, allow_inf_nan=False), JSON_NUMBER]
+InstallationCount = Annotated[int, Field(ge=0, le=MAX_COUNT), JSON_NUMBER]
 
 # Deepest page the list serves: the list counts up to the requested page, so the page bounds
 # that work (10,000 pages of 100 is more than the register will hold).
@@ -255,16 +255,16 @@ class IssueDetailOut(IssueSummaryOut):
     )
 
 
-class ProductIn(Schema):
+class ProductIn(StrictInput):
     """An affected product: a catalogue device version (by id) or a DMC (by identifier)."""
 
-    device_version_id: int | None = None
+    device_version_id: Count | None = None
     dmc: Text | None = None
     status: ProductStatus = ProductStatus.UNDER_INVESTIGATION
     first_fixed_firmware: Text = ""
 
 
-class IssueCreateIn(Schema):
+class IssueCreateIn(StrictInput):
     title: Text = Field(min_length=1, max_length=TEXT_LIMITS["title"])
     summary: Text = Field(min_length=1, max_length=TEXT_LIMITS["summary"])
     description: Text = Field(default="", max_length=TEXT_LIMITS["description"])
@@ -272,29 +272,30 @@ class IssueCreateIn(Schema):
     regions: list[Region] = []
     evidence_level: EvidenceLevel = EvidenceLevel.REPORTED
     impact_level: ImpactLevel = ImpactLevel.LOW
-    excess_alerts_per_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    installations_affected: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    excess_alerts_per_day: Figure | None = None
+    installations_affected: InstallationCount | None = None
     impact_rationale: Text = Field(default="", max_length=TEXT_LIMITS["impact_rationale"])
     products: list[ProductIn] = []
 
 
-class TransitionIn(Schema):
+class TransitionIn(StrictInput):
     transition: Text
     reason: Text = ""
-    expected_version: int | None = Field(
+    expected_version: Count | None = Field(
         default=None, description="The version you read; refused with 409 if it changed since"
     )
 
 
-class StatementIn(Schema):
+class StatementIn(StrictInput):
     kind: StatementKind
     text: Text = Field(min_length=1, max_length=20000)
-    supersedes: int | None = Field(default=None, description="Id of a statement this replaces")
-    challenges: int | None = Field(default=None, description="Id of a statement this contests")
+    supersedes: Count | None = Field(default=None, description="Id of a statement this replaces")
+    challenges: Count | None = Field(default=None, description="Id of a statement this contests")
 
 
-class ProcurementCheckIn(Schema):
-    items: list[Text] = Field(
+class ProcurementCheckIn(StrictInput):
+    # The pattern admits no NUL: plain str.
+    items: list[Annotated[str, Field(pattern=PROCUREMENT_ITEM)]] = Field(
         default=[],
         max_length=500,
         description=(
@@ -302,15 +303,12 @@ class ProcurementCheckIn(Schema):
             "by fw FIRMWARE (8 hex digits), or a DMC identifier (DMC- and 12 hex digits)"
         ),
     )
-    limit: int = Field(
+    limit: Annotated[int, Field(ge=1, le=MAX_PROCUREMENT_PAGE_SIZE), JSON_NUMBER] = Field(
         default=PROCUREMENT_PAGE_SIZE,
-        ge=1,
-        le=MAX_PROCUREMENT_PAGE_SIZE,
         description="Matches answered per item (newest publication first)",
     )
-    offset: int = Field(
+    offset: Annotated[int, Field(ge=0), JSON_NUMBER] = Field(
         default=0,
-        ge=0,
         description="Matches of each item to skip: send an item again with offset to page on",
     )
 
@@ -347,15 +345,15 @@ class ProcurementCheckOut(BaseModel):
     results: list[ProcurementResultOut]
 
 
-class ManufacturerResponseIn(Schema):
+class ManufacturerResponseIn(StrictInput):
     response: Literal["acknowledge", "dispute"]
     rationale: Text = ""
 
 
-class IssueUpdateIn(Schema):
+class IssueUpdateIn(StrictInput):
     """Fields to change; `expected_version` is the version you read (409 if it changed since)."""
 
-    expected_version: int
+    expected_version: Count
     title: Text | None = None
     summary: Text | None = None
     description: Text | None = Field(default=None, max_length=TEXT_LIMITS["description"])
@@ -364,13 +362,13 @@ class IssueUpdateIn(Schema):
     evidence_level: EvidenceLevel | None = None
     root_cause_status: RootCauseStatus | None = None
     impact_level: ImpactLevel | None = None
-    excess_alerts_per_day: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    installations_affected: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    excess_alerts_per_day: Figure | None = None
+    installations_affected: InstallationCount | None = None
     impact_rationale: Text | None = Field(default=None, max_length=TEXT_LIMITS["impact_rationale"])
     products: list[ProductIn] | None = None
 
 
-class IssueQueryIn(Schema):
+class IssueQueryIn(StrictInput):
     """Search text, filters, sort and page of GET /api/issues (the list page's own fields)."""
 
     q: Text = Field(
@@ -390,8 +388,8 @@ class IssueQueryIn(Schema):
     evidence_level: EvidenceLevel | None = None
     impact_level: ImpactLevel | None = None
     root_cause_status: RootCauseStatus | None = None
-    date_from: date | None = Field(default=None, description="Updated on or after (inclusive)")
-    date_to: date | None = Field(default=None, description="Updated on or before (inclusive)")
+    date_from: IsoDate | None = Field(default=None, description="Updated on or after (inclusive)")
+    date_to: IsoDate | None = Field(default=None, description="Updated on or before (inclusive)")
     sort: Text = Field(
         default="-updated",
         description=(
