@@ -12,7 +12,8 @@ Then, in the same run:
 - update: a correction lands on one issue and the worker's job runs (render, hash, sign, store
   one row, add one changes.csv line); the rows it touched are counted;
 - full regeneration, the baseline: what a provider that regenerates its files does on every
-  publication, here the ROLIE feed, index.txt and changes.csv of all documents rebuilt from the
+  publication, here the ROLIE feed, index.txt, changes.csv and the category document of all
+  documents rebuilt from the
   documents and written out, measured whole; and the documents themselves re-rendered and
   re-signed, measured on `--sample` issues and scaled up (marked "extrapolated");
 - serving the streamed feed, index.txt, changes.csv and the category document to a
@@ -135,22 +136,38 @@ def full_files(out: Path) -> float:
     from kir.exports.csaf_source import csaf_publisher
     from kir.exports.models import CsafEntry
     from kir.exports.provider import change_line, feed_chunks, feed_entry
+    from kir.exports.provider_categories import category_document, rolie_categories
 
     started = time.perf_counter()
     publisher, entries, index, changes = csaf_publisher(), [], [], []
+    terms: set[tuple[str, str]] = set()
     rows = CsafEntry.objects.order_by("-current_release", "-id")
     for path, data, signed, moment in rows.values_list(
         "path", "document", "signature", "current_release"
     ).iterator(chunk_size=2000):
         document = json.loads(bytes(data))
-        entries.append(feed_entry(publisher, path, document, bool(signed)))
+        pairs = tree_categories(document)
+        terms.update(pairs)
+        categories = rolie_categories(publisher, pairs)
+        entries.append(feed_entry(publisher, path, document, bool(signed), categories))
         index.append(f"{path}\n")
         changes.append(change_line(path, moment))
     newest = rows.values_list("current_release", flat=True).first()
     (out / "feed.json").write_text("".join(feed_chunks(publisher, newest, entries)))
     (out / "index.txt").write_text("".join(sorted(index)))
     (out / "changes.csv").write_text("".join(changes))
+    category = category_document(publisher, sorted(terms))
+    (out / "category.json").write_text(json.dumps(category, ensure_ascii=False))
     return time.perf_counter() - started
+
+
+def tree_categories(document: dict) -> list[tuple[str, str]]:
+    """A regenerating provider's categories: its product tree's vendor and model names."""
+    pairs = []
+    for vendor in document.get("product_tree", {}).get("branches", []):
+        pairs.append(("manufacturer", vendor["name"]))
+        pairs += [("model", model["name"]) for model in vendor.get("branches", [])]
+    return pairs
 
 
 def rebuild_sample(sample: int) -> float:
@@ -173,7 +190,10 @@ def peak_mib() -> float:
 def timed_get(client, url: str) -> tuple[float, int]:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     response = client.get(url)
-    size = sum(len(chunk) for chunk in response.streaming_content)
+    if response.streaming:
+        size = sum(len(chunk) for chunk in response.streaming_content)
+    else:  # the category document: one DISTINCT, answered whole
+        size = len(response.content)
     assert response.status_code == 200, (url, response.status_code)
     return time.perf_counter() - started, size
 
