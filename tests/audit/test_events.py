@@ -85,6 +85,8 @@ STORED_VERBS = {
     "tracker.run_succeeded",
     "tracker.run_failed",
     "tracker.supplier_code_set",
+    "tracker.edition_cancelled",
+    "tracker.edition_withdrawn",
     "statement.added",
 }
 
