@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from kir.outbox.worker import deliver_due
 from kir.register.models import IssueState
 from kir.tracker import editions
+from tests.clients import signed_in
 from tests.factories import AffectedProductFactory, IssueFactory
 from tests.tracker.cast import tracker_cast
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from kir.exports.models import SavedEstate
+from tests.clients import signed_in
 from tests.register.test_api import Api
-from tests.register.test_views import signed_in
 from tests.register.ui_cast import UiCast, make_ui_cast
 
 pytestmark = pytest.mark.django_db

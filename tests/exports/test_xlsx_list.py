@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 
 from kir.register.models import ThresholdPolicy
 from kir.register.services import manufacturer_dispute
+from tests.clients import signed_in
 from tests.factories import DeviceVersionFactory
-from tests.register.test_views import signed_in
 from tests.register.ui_cast import UiCast, make_ui_cast
 
 pytestmark = pytest.mark.django_db

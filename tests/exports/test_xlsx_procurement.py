@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.register.test_views import signed_in
+from tests.clients import signed_in
 from tests.register.ui_cast import UiCast, make_ui_cast
 
 pytestmark = pytest.mark.django_db

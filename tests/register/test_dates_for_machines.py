@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from kir.formatting import long_date, long_datetime
-from tests.register.test_views import page, signed_in
+from tests.clients import signed_in
+from tests.register.test_views import page
 from tests.register.ui_cast import make_ui_cast
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ import re
 
 import pytest
 from django import forms
-from django.test import Client
 
 from kir.register.forms import AffectedProductForm, IssueForm
 from kir.register.models import Issue
 from kir.web.form_messages import PeopleMessages, field_name
+from tests.clients import signed_in
 from tests.register.test_views import issue_post
 from tests.register.ui_cast import UiCast, make_ui_cast
 
@@ -22,12 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast() -> UiCast:
     return make_ui_cast()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def summary_links(text: str) -> list[tuple[str, str]]:

@@ -10,7 +10,8 @@ from django.http import QueryDict
 
 from kir.register.filter_summary import active_filters, cleared_query, summary
 from kir.register.forms import IssueFilterForm
-from tests.register.test_views import page, signed_in
+from tests.clients import signed_in
+from tests.register.test_views import page
 from tests.register.ui_cast import UiCast, make_ui_cast
 
 pytestmark = pytest.mark.django_db

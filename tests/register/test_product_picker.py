@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 from kir.catalogue.models import DeviceModel, DeviceVersion, Manufacturer
 from kir.register.models import Issue
+from tests.clients import signed_in
 from tests.factories import DMCFactory
-from tests.register.test_views import issue_post, page, product_management, signed_in
+from tests.register.test_views import issue_post, page, product_management
 from tests.register.ui_cast import UiCast, make_ui_cast
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ import html
 import re
 
 import pytest
-from django.test import Client
 
 from kir.accounts.models import Role
 from kir.outbox.models import Job
@@ -16,6 +15,7 @@ from kir.register.errors import PreviewOutdated
 from kir.register.models import Issue, IssueState, ManufacturerNotice, Publication
 from kir.register.services import issue_transition, manufacturer_acknowledge, statement_add
 from kir.register.services.previews import step_preview
+from tests.clients import signed_in
 from tests.factories import EvidenceFactory, UserFactory
 from tests.register.ui_cast import UiCast, make_ui_cast
 
@@ -25,12 +25,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast() -> UiCast:
     return make_ui_cast()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def text_of(response) -> str:

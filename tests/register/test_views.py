@@ -25,6 +25,7 @@ from kir.register.models import (
     ThresholdPolicy,
 )
 from kir.register.services import manufacturer_dispute, statement_add
+from tests.clients import signed_in
 from tests.factories import DeviceVersionFactory, EvidenceFactory
 from tests.register.ui_cast import UiCast, make_ui_cast
 
@@ -34,12 +35,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cast() -> UiCast:
     return make_ui_cast()
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page(response) -> str:

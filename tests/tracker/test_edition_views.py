@@ -5,19 +5,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.test import Client
 
 from kir.outbox.worker import deliver_due
 from kir.register.models import Issue
 from kir.tracker import editions
 from kir.tracker.models import EditionStatus, ManufacturerFindingResponse, TrackerEdition
+from tests.clients import signed_in
 from tests.tracker.cast import tracker_cast
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
